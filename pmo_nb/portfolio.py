@@ -1,0 +1,98 @@
+"""The Portfolio: one typed DataFrame per table, however it was loaded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import TABLE_NAMES, TABLES
+
+
+@dataclass
+class Portfolio:
+    """The ten tables of the interchange format as typed DataFrames.
+
+    Each attribute is a DataFrame with the spec's columns (in spec order and
+    dtype) followed by any extra columns the organisation keeps. A table that
+    was absent is empty with the right columns. Rows keep the workbook order;
+    ids are ordinary columns (not the index) so tables join naturally.
+    """
+
+    objectives: pd.DataFrame = field(default_factory=TABLES["objectives"].empty_frame)
+    projects: pd.DataFrame = field(default_factory=TABLES["projects"].empty_frame)
+    alignment: pd.DataFrame = field(default_factory=TABLES["alignment"].empty_frame)
+    status_updates: pd.DataFrame = field(default_factory=TABLES["status_updates"].empty_frame)
+    risks: pd.DataFrame = field(default_factory=TABLES["risks"].empty_frame)
+    benefits: pd.DataFrame = field(default_factory=TABLES["benefits"].empty_frame)
+    benefit_measurements: pd.DataFrame = field(
+        default_factory=TABLES["benefit_measurements"].empty_frame
+    )
+    teams: pd.DataFrame = field(default_factory=TABLES["teams"].empty_frame)
+    demand: pd.DataFrame = field(default_factory=TABLES["demand"].empty_frame)
+    dependencies: pd.DataFrame = field(default_factory=TABLES["dependencies"].empty_frame)
+    #: Where it came from (folder, workbook file or store URL).
+    source: str = ""
+    #: Notices that are not errors (e.g. extra columns kept as attributes).
+    notices: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The ten tables by name, in spec order."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def checksum(self) -> str:
+        """A short SHA-256 of the tables' contents (order-independent).
+
+        Reports print it so a reader can tell two runs used the same data.
+        """
+        digest = hashlib.sha256()
+        for name, frame in self.tables().items():
+            key = list(TABLES[name].key)
+            canon = frame.sort_values(key).reset_index(drop=True) if len(frame) else frame
+            canon = canon[sorted(canon.columns)]
+            digest.update(name.encode())
+            digest.update(canon.to_csv(index=False, date_format="%Y-%m-%d").encode())
+        return digest.hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n}={len(getattr(self, n))}" for n in TABLE_NAMES)
+        return f"Portfolio({self.source!r}: {counts})"
+
+
+assert [f.name for f in fields(Portfolio)][: len(TABLE_NAMES)] == list(TABLE_NAMES)
+
+
+def is_workbook(source: str | os.PathLike) -> bool:
+    """True when ``source`` is a CSV folder or an ``.xlsx`` file (not a store)."""
+    path = Path(source)
+    return path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def load_portfolio(source: str | os.PathLike | None = None, *, as_of=None) -> Portfolio:
+    """Load a portfolio from a workbook or from the store.
+
+    Parameters
+    ----------
+    source : str or path, optional
+        A folder of CSV files, an ``.xlsx`` workbook, or a store (SQLite file
+        path or SQLAlchemy URL). ``None`` means the default store
+        (``PMO_DB`` or ``./portfolio.db``).
+    as_of : date-like, optional
+        For a store: the portfolio as it stood at that time (its history).
+
+    Raises
+    ------
+    pmo_nb.ValidationError
+        When a workbook breaks the format's rules; it lists every problem.
+    """
+    if source is not None and is_workbook(source):
+        from .reading import read_workbook
+        from .validation import validate
+
+        return validate(read_workbook(source))
+    from .store import Store
+
+    return Store(source).load(as_of=as_of)
