@@ -1,0 +1,158 @@
+"""The ``pmo`` command: import, history, demo, report run, serve.
+
+Thin: every command parses its options and calls one function of the
+package, so what the CLI does can also be done from a notebook.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+DB_HELP = "Store: SQLite file path or SQLAlchemy URL (default: $PMO_DB or ./portfolio.db)."
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(message, err=True)
+    sys.exit(status)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pmo_nb")
+def main() -> None:
+    """pmo_nb: the strategic PMO workbench."""
+
+
+@main.command("import")
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--db", default=None, help=DB_HELP)
+def import_(source: str, db: str | None) -> None:
+    """Validate SOURCE (CSV folder or .xlsx) and write it to the store in one transaction.
+
+    Any problem means nothing is written and the exit status is 2.
+    """
+    from .errors import ValidationError
+    from .reading import read_workbook
+    from .store import Store
+    from .validation import validate
+
+    try:
+        workbook = read_workbook(source)
+        portfolio = validate(workbook)
+        store = Store(db)
+        summary = store.import_portfolio(
+            portfolio, source=str(Path(source).resolve()), file_checksums=workbook.file_checksums
+        )
+    except ValidationError as exc:
+        _fail(str(exc), 2)
+    for notice in portfolio.notices:
+        click.echo(f"notice: {notice}")
+    click.echo(f"imported {source} into {store.url}")
+    click.echo(_summary_text(summary))
+
+
+def _summary_text(summary) -> str:
+    """One line per table with the counts an analyst checks after an import."""
+    lines = []
+    for table, counts in summary.counts.items():
+        parts = ", ".join(f"{v} {k}" for k, v in counts.items())
+        lines.append(f"  {table:<22} {parts}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--db", default=None, help=DB_HELP)
+def history(db: str | None) -> None:
+    """Show the import log, newest first."""
+    import pandas as pd
+
+    from .store import Store
+
+    log = Store(db).history()
+    if log.empty:
+        click.echo("no imports yet")
+        return
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        click.echo(log.to_string(index=False))
+
+
+@main.command()
+@click.option("--projects", "n_projects", default=600, show_default=True,
+              help="Number of projects (live and completed).")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--as-of", default=None, help="Reporting date the demo is built around (default today).")
+@click.option("--out", default="demo_portfolio", show_default=True,
+              help="Where to write the demo workbook (folder, or a .xlsx file).")
+@click.option("--db", default=None, help=DB_HELP)
+def demo(n_projects: int, seed: int, as_of: str | None, out: str, db: str | None) -> None:
+    """Write a realistic seeded demo workbook and import it into the store."""
+    from .demo import demo_portfolio
+    from .reading import read_workbook
+    from .store import Store
+    from .validation import validate
+    from .writing import write_workbook
+
+    portfolio = demo_portfolio(n_projects=n_projects, seed=seed, as_of=as_of)
+    path = write_workbook(portfolio, out)
+    # Import what was written, exactly as a user's own workbook would be.
+    workbook = read_workbook(path)
+    store = Store(db)
+    store.import_portfolio(validate(workbook), source=str(Path(path).resolve()),
+                           file_checksums=workbook.file_checksums)
+    click.echo(f"demo workbook: {path}")
+    click.echo(f"store: {store.url}")
+
+
+@main.group()
+def report() -> None:
+    """Run report notebooks with papermill into self-contained HTML."""
+
+
+@report.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every report notebook.")
+@click.option("--as-of", default=None, help="Reporting date YYYY-MM-DD (default today).")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--out", default="reports", show_default=True, help="Output folder.")
+@click.option("--timeout", default=600, show_default=True, help="Seconds allowed per cell.")
+def report_run(names, run_all, as_of, db, out, timeout) -> None:
+    """Execute report notebooks NAMES (or --all) and write OUT/<as_of>/<name>.html."""
+    from .config import notebooks_dir
+    from .errors import ReportError
+    from .reports import run_report
+
+    if run_all:
+        names = tuple(sorted(p.stem for p in notebooks_dir().glob("*.ipynb")))
+    if not names:
+        _fail("name a report (e.g. portfolio_overview) or pass --all", 2)
+    failed = 0
+    for name in names:
+        try:
+            record = run_report(name, as_of=as_of, db=db, out=out, timeout=timeout)
+        except ReportError as exc:
+            failed += 1
+            where = f" (executed copy: {exc.executed_path})" if exc.executed_path else ""
+            click.echo(f"FAILED {name}: {exc.reason}{where}", err=True)
+            continue
+        click.echo(f"ok     {name}: {record['html']} ({record['duration_s']:.1f} s)")
+    click.echo(f"{len(names) - failed} of {len(names)} reports succeeded; reports in {Path(out).resolve()}")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--port", default=8866, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--db", default=None, help=DB_HELP + " Prefer a read-only URL or role.")
+@click.option("--token", default=None, help="Require this token from viewers.")
+def serve(port: int, host: str, db: str | None, token: str | None) -> None:
+    """Serve the executive dashboards with Voila (sources stripped, no tracebacks)."""
+    from .serve import serve as run_server
+
+    run_server(port=port, db=db, host=host, token=token)
+
+
+if __name__ == "__main__":
+    main()
