@@ -1,0 +1,467 @@
+"""Check a raw workbook against the format's rules and build a typed Portfolio.
+
+Validation runs in two pandera passes per table, both lazy so that every
+problem is collected, not only the first:
+
+1. on the raw text: required columns present, required cells non-empty,
+   each cell parses as its kind (number, date, month, bool, enum);
+2. on the typed frame (after :func:`pmo_nb.schema.coerce_types`): bounds,
+   unique keys and the cross-column rules of each table.
+
+Both passes keep the spreadsheet row number as the index, so each pandera
+failure maps back to the row a user sees. Cross-table references and
+dependency cycles are checked by :func:`check_references`, which the store
+also calls on a merged portfolio.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .errors import PROBLEM_COLUMNS, ValidationError
+from .portfolio import Portfolio
+from .reading import EXCEL_SUFFIXES, RawTable, Workbook
+from .schema import TABLE_NAMES, TABLES, Column, coerce_types
+
+#: How each key reads in "one row per ..." (tables with a composite key).
+_KEY_PHRASES = {
+    "alignment": "one row per project and objective",
+    "status_updates": "one row per project and date",
+    "benefit_measurements": "one row per benefit and date",
+    "demand": "one row per project, team and month",
+    "dependencies": "one row per project and the project it depends on",
+}
+
+_KIND_RULES = {
+    "number": "must be a number",
+    "date": "must be a date YYYY-MM-DD",
+    "month": "must be a month YYYY-MM",
+    "bool": "must be true/false, yes/no or 1/0",
+}
+
+
+_SPACES = r"[\s\u00a0\u202f']"  # thousands separators some locales use
+_PLAIN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def parse_numbers(cells: pd.Series, decimal_comma: bool = False) -> pd.Series:
+    """Text -> float; NaN where the text is not a number.
+
+    Accepts ``1234.5``, ``1,234.5`` and ``1e6``; with ``decimal_comma`` (a
+    ``;``-separated file) also ``1234,5``, ``1.234,5`` and ``1 234,5``, and
+    ``1.234`` reads as one thousand two hundred and thirty-four.
+    """
+    text = cells.astype("str").str.replace(_SPACES, "", regex=True)
+    plain = text.str.fullmatch(_PLAIN).fillna(False)
+    if decimal_comma:
+        grouped = text.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?").fillna(False)
+        comma = text.str.fullmatch(r"[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?").fillna(False)
+        normal = text.where(~grouped, text.str.replace(".", "", regex=False))
+        normal = normal.str.replace(",", ".", regex=False)
+        ok = grouped | comma | plain
+    else:
+        grouped = text.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").fillna(False)
+        normal = text.str.replace(",", "", regex=False)
+        ok = grouped | plain
+    return pd.to_numeric(normal.where(ok), errors="coerce").astype("float64")
+
+
+def parse_dates(cells: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` text -> datetime; NaT otherwise (also for 2026-02-30)."""
+    text = cells.astype("str")
+    ok = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+    return pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce")
+
+
+def parse_months(cells: pd.Series) -> pd.Series:
+    """``YYYY-MM`` text kept as it is; None otherwise."""
+    ok = cells.astype("str").str.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])").fillna(False)
+    return cells.where(ok, None).astype(object)
+
+
+_BOOLS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+
+
+def parse_bools(cells: pd.Series) -> pd.Series:
+    """true/false, yes/no, 1/0 (any case) -> boolean; NA otherwise."""
+    return cells.astype("str").str.lower().map(_BOOLS).astype("boolean")
+
+
+def parse_enum(cells: pd.Series, choices: tuple[str, ...]) -> pd.Series:
+    """Lower-cased choice; None when the text is not one of ``choices``."""
+    text = cells.astype("str").str.lower()
+    return text.where(text.isin(choices)).astype(object).where(lambda s: s.notna(), None)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """What a problem says: the column it names and the cells whose text it shows."""
+
+    text: str
+    column: str
+    cells: tuple[str, ...]
+
+
+class _Rules:
+    """Pandera checks carry an id as their error; this maps ids back to rules."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, _Rule] = {}
+
+    def check(self, fn, text: str, column: str, cells=None, **kwargs) -> pa.Check:
+        rid = f"rule{len(self.by_id)}"
+        self.by_id[rid] = _Rule(text, column, tuple(cells or (column,)))
+        return pa.Check(fn, error=rid, **kwargs)
+
+
+def _problem(file, table, row=None, column=None, value=None, rule="") -> dict:
+    return dict(file=file, table=table, row=row, column=column, value=value, rule=rule)
+
+
+def _problem_frame(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=PROBLEM_COLUMNS, dtype=object)
+    frame = frame.where(frame.notna(), None)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def validate(workbook: Workbook) -> Portfolio:
+    """Check every rule of the format and return the typed Portfolio.
+
+    Defaults are applied to empty optional cells (``mandatory`` false, risk
+    ``status`` open, ``lag_days`` 0, ``realisation_start`` = the project's
+    ``finish_date``). Extra columns are kept as text, each reported once in
+    :attr:`Portfolio.notices`.
+
+    Raises
+    ------
+    pmo_nb.ValidationError
+        Listing every problem found, with file, table, row, column, value, rule.
+    """
+    problems: list[dict] = []
+    portfolio = Portfolio(source=workbook.source, notices=list(workbook.notices))
+    rows: dict[str, pd.Index] = {}
+    locations: dict[str, str] = {}
+    if "projects" not in workbook.tables:
+        where = Path(workbook.source).name
+        is_excel = Path(workbook.source).suffix.lower() in EXCEL_SUFFIXES
+        problems.append(_problem(
+            f"{where}[projects]" if is_excel else "projects.csv", "projects",
+            rule="missing required table projects (a projects.csv file or a projects sheet)",
+        ))
+    for name in TABLE_NAMES:
+        raw = workbook.tables.get(name)
+        if raw is None:
+            continue
+        typed, table_problems, extras = _validate_table(raw)
+        problems += table_problems
+        portfolio.notices += [
+            f"{raw.location}: extra column {c!r} kept as an attribute" for c in extras
+        ]
+        rows[name], locations[name] = typed.index, raw.location
+        setattr(portfolio, name, typed.reset_index(drop=True))
+    refs = _reference_problems(portfolio, rows, locations)
+    if problems or len(refs):
+        found = _problem_frame(problems)
+        found = pd.concat([found, refs], ignore_index=True) if len(refs) else found
+        raise ValidationError(_sorted(found), workbook.source)
+    _default_realisation_start(portfolio)
+    return portfolio
+
+
+def _sorted(problems: pd.DataFrame) -> pd.DataFrame:
+    order = problems["table"].map({t: i for i, t in enumerate(TABLE_NAMES)})
+    return (
+        problems.assign(_t=order)
+        .sort_values(["_t", "row"], kind="stable", na_position="first")
+        .drop(columns="_t")
+        .reset_index(drop=True)
+    )
+
+
+def _clean_header(raw: RawTable, problems: list[dict]) -> pd.DataFrame:
+    """Drop unnamed and repeated columns (each a problem); blank cells -> None."""
+    frame, keep, seen = raw.frame, [], set()
+    for pos, name in enumerate(frame.columns):
+        if name == "":
+            first = frame.iloc[:, pos].dropna()
+            problems.append(_problem(
+                raw.location, raw.name, int(first.index[0]), f"(column {pos + 1})",
+                first.iloc[0], "column has values but no header: name it or delete it",
+            ))
+        elif name in seen:
+            problems.append(_problem(raw.location, raw.name, column=name,
+                                     rule="column appears twice: keep one"))
+        else:
+            seen.add(name)
+            keep.append(pos)
+    frame = frame.iloc[:, keep].astype(object)
+    for name in frame.columns:
+        text = frame[name].map(lambda v: v.strip() if isinstance(v, str) else v)
+        frame[name] = text.where(text.notna() & (text != ""), None).astype(object)
+    return frame
+
+
+def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """Both pandera passes for one table; returns (typed frame, problems, extras)."""
+    spec = TABLES[raw.name]
+    problems: list[dict] = []
+    text = _clean_header(raw, problems)
+    parsers = {c.name: _parser(c, raw.decimal_comma) for c in spec.columns}
+
+    rules = _Rules()
+    text_schema = pa.DataFrameSchema(
+        {c.name: _text_column(c, parsers[c.name], rules) for c in spec.columns},
+        strict=False,
+    )
+    bad_cells = _run(text_schema, text, rules, raw, problems)
+
+    parsed = pd.DataFrame(index=text.index)
+    for c in spec.columns:
+        if c.name in text:
+            values = parsers[c.name](text[c.name])
+            if c.default is not None:
+                values = values.where(text[c.name].notna(), c.default)
+            parsed[c.name] = values
+    extras = [c for c in text.columns if c not in spec.column_names]
+    for c in extras:
+        parsed[c] = text[c].astype("str").where(text[c].notna(), None).astype("str")
+    typed = coerce_types(raw.name, parsed).set_axis(text.index)
+
+    rules = _Rules()
+    typed_schema = pa.DataFrameSchema(
+        {c.name: pa.Column(checks=_bound_checks(c, rules), nullable=True)
+         for c in spec.columns if c.ge is not None or c.le is not None or c.gt is not None},
+        checks=_table_checks(raw.name, rules),
+        strict=False,
+    )
+    _run(typed_schema, typed, rules, raw, problems, skip=bad_cells, source=text)
+    return typed, problems, extras
+
+
+def _parser(column: Column, decimal_comma: bool):
+    """The function that turns this column's text into values (None/NaN = unparseable)."""
+    if column.kind == "number":
+        return lambda s: parse_numbers(s, decimal_comma)
+    if column.kind == "enum":
+        return lambda s: parse_enum(s, column.choices)
+    return {"date": parse_dates, "month": parse_months, "bool": parse_bools}.get(
+        column.kind, lambda s: s
+    )
+
+
+def _text_column(column: Column, parse, rules: _Rules) -> pa.Column:
+    checks = []
+    if column.required:
+        checks.append(rules.check(lambda s: s.notna(), "required: must not be empty",
+                                  column.name, ignore_na=False))
+    if column.kind in _KIND_RULES or column.kind == "enum":
+        text = _KIND_RULES.get(column.kind) or f"must be one of: {', '.join(column.choices)}"
+        checks.append(rules.check(lambda s: parse(s).notna(), text, column.name))
+    return pa.Column(checks=checks, nullable=True, required=column.required)
+
+
+def _bound_checks(column: Column, rules: _Rules) -> list[pa.Check]:
+    ge, le, gt = column.ge, column.le, column.gt
+    checks = []
+    if ge is not None and le is not None:
+        checks.append(rules.check(lambda s: s.between(ge, le), f"must be between {ge:g} and {le:g}",
+                                  column.name))
+    elif ge is not None:
+        checks.append(rules.check(lambda s: s >= ge, f"must be >= {ge:g}", column.name))
+    elif le is not None:
+        checks.append(rules.check(lambda s: s <= le, f"must be <= {le:g}", column.name))
+    if gt is not None:
+        checks.append(rules.check(lambda s: s > gt, f"must be > {gt:g}", column.name))
+    return checks
+
+
+def _ok_or_na(result: pd.Series, *cols: pd.Series) -> pd.Series:
+    """A row rule passes when any of the cells it compares is empty."""
+    missing = pd.concat(cols, axis=1).isna().any(axis=1)
+    return result.fillna(False).astype(bool) | missing
+
+
+def _table_checks(table: str, rules: _Rules) -> list[pa.Check]:
+    """Uniqueness of the key plus the table's cross-column rules (row-wise)."""
+    key = list(TABLES[table].key)
+    label = ", ".join(key)
+    if len(key) == 1:
+        text = f"duplicate {key[0]}: each {key[0]} must be unique"
+    else:
+        text = f"duplicate key ({label}): {_KEY_PHRASES[table]}"
+    checks = [rules.check(
+        lambda df: ~(df[key].notna().all(axis=1) & df.duplicated(key, keep="first")),
+        text, label, key, ignore_na=False,
+    )]
+
+    def row_rule(fn, text, column, cells=None):
+        checks.append(rules.check(fn, text, column, cells, ignore_na=False))
+
+    if table == "objectives":
+        row_rule(lambda df: bool(df.empty or (df["weight"] > 0).any()),
+                 "at least one objective weight must be > 0", "weight")
+    elif table == "projects":
+        row_rule(lambda df: _ok_or_na(df["finish_date"] >= df["start_date"],
+                                      df["finish_date"], df["start_date"]),
+                 "finish_date must be >= start_date", "finish_date",
+                 ("finish_date", "start_date"))
+        for col in ("actual_finish_date", "actual_cost"):
+            row_rule(lambda df, col=col: (df["stage"] != "completed").fillna(True)
+                     | df[col].notna(),
+                     "required when stage = completed", col, (col, "stage"))
+        row_rule(lambda df: _ok_or_na(df["actual_finish_date"] >= df["start_date"],
+                                      df["actual_finish_date"], df["start_date"]),
+                 "actual_finish_date must be >= start_date", "actual_finish_date",
+                 ("actual_finish_date", "start_date"))
+    elif table == "risks":
+        for part in ("cost", "delay"):
+            cols = [f"{part}_{x}" for x in ("low", "likely", "high")]
+            label = ", ".join(cols)
+            row_rule(lambda df, cols=cols: df[cols].notna().sum(axis=1).isin([0, 3]),
+                     f"{label}: give all three or none", label, cols)
+            row_rule(lambda df, cols=cols: _ok_or_na(
+                         (df[cols[0]] <= df[cols[1]]) & (df[cols[1]] <= df[cols[2]]),
+                         *(df[c] for c in cols)),
+                     f"must satisfy {cols[0]} <= {cols[1]} <= {cols[2]}", label, cols)
+    elif table == "benefits":
+        for direction, op, word in (("increase", "gt", "above"), ("decrease", "lt", "below")):
+            row_rule(lambda df, d=direction, op=op: _ok_or_na(
+                         (df["direction"] != d) | getattr(df["target"], op)(df["baseline"]),
+                         df["direction"], df["target"], df["baseline"]),
+                     f"target must be {word} baseline when direction = {direction}",
+                     "target", ("target", "baseline", "direction"))
+    elif table == "dependencies":
+        row_rule(lambda df: (df["project_id"] != df["depends_on"]).fillna(True),
+                 "a project cannot depend on itself", "depends_on",
+                 ("depends_on", "project_id"))
+    return checks
+
+
+def _run(schema, frame, rules: _Rules, raw: RawTable, problems: list[dict],
+         skip: set | None = None, source: pd.DataFrame | None = None) -> set:
+    """Validate lazily; turn failure cases into problems; return the bad cells.
+
+    ``source`` is the text frame whose cells a problem shows as its value;
+    rows whose cells already failed to parse (``skip``) are not reported again.
+    """
+    source = frame if source is None else source
+    bad: set = set()
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as err:
+        cases = err.failure_cases.drop_duplicates(["check", "index"])
+        for case in cases.itertuples(index=False):
+            if case.check == "column_in_dataframe":
+                problems.append(_problem(raw.location, raw.name, column=case.failure_case,
+                                         rule="missing required column"))
+                continue
+            rule = rules.by_id.get(case.check)
+            if rule is None:  # a check that crashed: report it rather than hide it
+                problems.append(_problem(raw.location, raw.name, column=case.column,
+                                         rule=f"{case.check}: {case.failure_case}"))
+                continue
+            row = None if pd.isna(case.index) else int(case.index)
+            if row is not None and skip and any((row, c) in skip for c in rule.cells):
+                continue
+            value = None
+            if row is not None:
+                shown = rule.cells[: len(rule.cells) if "," in rule.column else 1]
+                texts = [source.at[row, c] if c in source else None for c in shown]
+                value = texts[0] if len(texts) == 1 else ", ".join(t or "" for t in texts)
+                bad.add((row, rule.column))
+            problems.append(_problem(raw.location, raw.name, row, rule.column, value, rule.text))
+    return bad
+
+
+def check_references(portfolio: Portfolio) -> pd.DataFrame:
+    """Problems with cross-table references and dependency cycles.
+
+    Works on a typed Portfolio (from a workbook or the store's merged view);
+    ``file`` is the table name and ``row`` is empty. Empty optional references
+    (``risks.project_id``, ``benefits.objective_id``) are allowed.
+    """
+    return _reference_problems(portfolio, rows=None, locations=None)
+
+
+def _reference_problems(portfolio: Portfolio, rows: dict | None,
+                        locations: dict | None) -> pd.DataFrame:
+    problems: list[dict] = []
+    tables = portfolio.tables()
+
+    def where(table, position):
+        file = locations.get(table, table) if locations else table
+        row = int(rows[table][position]) if rows and table in rows else None
+        return file, row
+
+    for name, frame in tables.items():
+        rules = _Rules()
+        columns = {}
+        for c in TABLES[name].columns:
+            if c.references is None or c.name not in frame:
+                continue
+            target, target_col = c.references
+            allowed = set(tables[target][target_col].dropna())
+            columns[c.name] = pa.Column(
+                checks=rules.check(lambda s, a=allowed: s.isin(a),
+                                   f"must exist in {target}.{target_col}", c.name),
+                nullable=True,
+            )
+        try:
+            pa.DataFrameSchema(columns, strict=False).validate(frame, lazy=True)
+        except SchemaErrors as err:
+            for case in err.failure_cases.itertuples(index=False):
+                rule = rules.by_id[case.check]
+                file, row = where(name, int(case.index))
+                problems.append(_problem(file, name, row, rule.column, case.failure_case,
+                                         rule.text))
+    for cycle, position in _cycles(tables["dependencies"]):
+        file, row = where("dependencies", position)
+        problems.append(_problem(file, "dependencies", row, "depends_on", cycle[1],
+                                 "dependency cycle: " + " -> ".join(cycle)))
+    return _problem_frame(problems)
+
+
+def _cycles(deps: pd.DataFrame) -> list[tuple[list[str], int]]:
+    """Each dependency cycle in order (``A -> B`` = A depends on B), with the
+    position of the row that opens it. Self-dependencies are a separate rule."""
+    edges = deps[["project_id", "depends_on"]].dropna()
+    edges = edges[edges["project_id"] != edges["depends_on"]]
+    first_row = {}
+    graph: dict[str, set[str]] = {}
+    for pos, (a, b) in zip(edges.index, edges.itertuples(index=False, name=None), strict=True):
+        graph.setdefault(a, set()).add(b)
+        first_row.setdefault((a, b), pos)
+    found = []
+    while True:
+        try:
+            graphlib.TopologicalSorter(graph).prepare()
+            return found
+        except graphlib.CycleError as err:
+            members = list(err.args[1][:-1])
+        if members[1] not in graph.get(members[0], ()):
+            members.reverse()
+        # start at the edge that comes first in the table, so the report is stable
+        starts = [first_row[(m, members[(i + 1) % len(members)])] for i, m in enumerate(members)]
+        k = starts.index(min(starts))
+        members = members[k:] + members[:k]
+        found.append((members + [members[0]], min(starts)))
+        for m in members:
+            graph.pop(m, None)
+        graph = {a: bs - set(members) for a, bs in graph.items()}
+
+
+def _default_realisation_start(portfolio: Portfolio) -> None:
+    """Empty ``benefits.realisation_start`` = the project's planned finish."""
+    benefits = portfolio.benefits
+    finish = portfolio.projects.drop_duplicates("project_id").set_index("project_id")
+    fill = benefits["project_id"].map(finish["finish_date"])
+    benefits["realisation_start"] = benefits["realisation_start"].fillna(fill).astype(
+        "datetime64[ns]"
+    )
