@@ -1,0 +1,326 @@
+"""Run a report notebook with papermill and publish it as self-contained HTML.
+
+The only module that knows papermill. :func:`run_report` checks the
+notebook's parameters before it runs anything, executes the notebook with the
+store and reporting date as parameters (charts as inline SVG, so the HTML
+needs no network), and writes three files side by side::
+
+    OUT/<as_of>/<name>.ipynb   the executed notebook (kept when it fails)
+    OUT/<as_of>/<name>.html    the report, without code, with a header
+    OUT/<as_of>/<name>.json    the run record (parameters, checksum, status)
+
+A notebook states facts for the header and the record (the data checksum)
+with :func:`record`, which displays them under a private MIME type that the
+HTML leaves out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import __version__
+from .config import notebooks_dir as default_notebooks_dir
+from .config import resolve_db_url, templates_dir
+from .errors import ReportError
+
+#: MIME type of the facts a notebook records for the runner (see :func:`record`).
+FACTS_MIME = "application/vnd.pmo-nb.facts+json"
+#: Environment the report kernel gets (read by :func:`pmo_nb.charts.show`).
+KERNEL_ENV = {"PMO_RENDER": "static"}
+
+_ENV_LOCK = threading.Lock()
+
+
+def record(**facts) -> None:
+    """Display ``facts`` (JSON-able) for the report runner to pick up.
+
+    Call it from a report notebook, e.g. ``record(checksum=p.checksum())``.
+    Interactive front ends show nothing for this MIME type; the runner reads
+    it into the run record and the HTML header, and leaves it out of the HTML.
+    """
+    from IPython.display import display
+
+    display({FACTS_MIME: facts}, raw=True)
+
+
+def available_reports(notebooks_dir: str | os.PathLike | None = None) -> list[str]:
+    """Names of the report notebooks (``notebooks/<name>.ipynb``)."""
+    folder = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    return sorted(p.stem for p in folder.glob("*.ipynb"))
+
+
+def report_parameters(name: str, notebooks_dir: str | os.PathLike | None = None) -> dict:
+    """The parameters a report declares: name -> {inferred_type_name, default, help}."""
+    import papermill
+
+    return papermill.inspect_notebook(str(_notebook_path(name, notebooks_dir)))
+
+
+def _notebook_path(name: str, notebooks_dir) -> Path:
+    folder = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    path = folder / f"{name}.ipynb"
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", name) or not path.is_file():
+        known = ", ".join(available_reports(folder)) or "none"
+        raise ReportError(f"no report named {name!r} in {folder} (available: {known})")
+    return path
+
+
+def _iso_day(as_of) -> str:
+    if as_of is None or as_of == "":
+        return dt.date.today().isoformat()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date().isoformat()
+    if isinstance(as_of, dt.date):
+        return as_of.isoformat()
+    try:
+        return dt.date.fromisoformat(str(as_of).strip()[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"as_of must be an ISO date YYYY-MM-DD, got {as_of!r}") from None
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for records and logs)."""
+    return re.sub(r"(://[^:/@]+:)[^@/]+@", r"\1***@", url)
+
+
+@contextmanager
+def _kernel_env(extra: dict[str, str]):
+    """Set environment variables for a kernel started inside the block.
+
+    Kernels inherit the parent's environment when they start; papermill offers
+    no other way in, so the variables are set and restored under a lock.
+    """
+    with _ENV_LOCK:
+        saved = {k: os.environ.get(k) for k in extra}
+        os.environ.update(extra)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = next((s.strip() for s in str(text).splitlines() if s.strip()), "")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line cause such as ``cell 5: KeyError: 'budget'``."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return _one_line(f"cell {exc.exec_count}: {exc.ename}: {_one_line(exc.evalue)}")
+    return _one_line(f"{type(exc).__name__}: {_one_line(str(exc))}")
+
+
+def _facts(nb) -> dict:
+    """Facts recorded by the notebook with :func:`record` (later ones win)."""
+    facts: dict = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if FACTS_MIME in data and isinstance(data[FACTS_MIME], dict):
+                facts.update(data[FACTS_MIME])
+    return facts
+
+
+def _title(nb, name: str) -> str:
+    return nb.metadata.get("title") or name.replace("_", " ").capitalize()
+
+
+def _umask_mode() -> int:
+    """The mode a plainly created file gets (mkstemp would make it 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, _umask_mode())
+    os.replace(tmp, path)
+
+
+def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str) -> str:
+    """Render an executed notebook as the report page: no code, no prompts, no CDN.
+
+    Outputs meant for the runner (recorded facts) and stderr streams (warnings)
+    stay in the ``.ipynb`` but are left out of the page.
+    """
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [
+                o for o in cell.outputs
+                if FACTS_MIME not in o.get("data", {})
+                and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(templates_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    title = facts.get("title") or _title(nb, name)
+    resources = {
+        "metadata": {"name": title},
+        "pmo": {
+            "title": title,
+            "as_of": as_of,
+            "checksum": facts.get("checksum"),
+            "version": __version__,
+            "generated_at": generated_at,
+        },
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def run_report(
+    name: str,
+    *,
+    as_of=None,
+    db=None,
+    out: str | os.PathLike = "reports",
+    parameters: dict | None = None,
+    timeout: int = 600,
+    notebooks_dir: str | os.PathLike | None = None,
+) -> dict:
+    """Execute report ``name`` and write its notebook, HTML page and run record.
+
+    Parameters
+    ----------
+    name : str
+        A notebook of ``notebooks_dir`` without ``.ipynb`` (e.g. ``"portfolio_overview"``).
+    as_of : date-like, optional
+        Reporting date; default today. Passed to the notebook as ISO text.
+    db : str or path, optional
+        Store path or URL (default ``PMO_DB`` or ``./portfolio.db``).
+    out : path
+        Reports folder; files go to ``out/<as_of>/``.
+    parameters : dict, optional
+        Other parameters of the notebook (each must be declared in its
+        ``parameters`` cell).
+    timeout : int
+        Seconds one cell may run before the report fails.
+    notebooks_dir : path, optional
+        Where report notebooks live (default the project's ``notebooks/``).
+
+    Returns
+    -------
+    dict
+        The run record, also written to ``out/<as_of>/<name>.json``.
+
+    Raises
+    ------
+    ReportError
+        Unknown report or parameter (before running), or the notebook failed:
+        ``reason`` is one line (``"cell 5: KeyError: 'budget'"``) and
+        ``executed_path`` the kept executed notebook.
+    """
+    import papermill
+
+    source = _notebook_path(name, notebooks_dir)
+    declared = papermill.inspect_notebook(str(source))
+    extra = dict(parameters or {})
+    unknown = sorted(set(extra) - set(declared))
+    if unknown:
+        raise ReportError(
+            f"report {name!r} has no parameter(s) {unknown}; it takes {sorted(declared)}"
+        )
+    day = _iso_day(as_of if as_of is not None else extra.pop("as_of", None))
+    url = resolve_db_url(db if db is not None else extra.pop("db", None) or None)
+    given = {**extra}
+    if "db" in declared:
+        given["db"] = url
+    if "as_of" in declared:
+        given["as_of"] = day
+
+    folder = Path(out) / day
+    folder.mkdir(parents=True, exist_ok=True)
+    ipynb_path, html_path = folder / f"{name}.ipynb", folder / f"{name}.html"
+    json_path = folder / f"{name}.json"
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".ipynb")
+    os.close(fd)
+    tmp = Path(tmp_name)
+
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    status, reason, nb = "succeeded", None, None
+    try:
+        with _kernel_env({**KERNEL_ENV, "PMO_DB": url}):
+            nb = papermill.execute_notebook(
+                str(source),
+                str(tmp),
+                parameters=given,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+                cwd=str(source.parent),
+            )
+    except Exception as exc:  # noqa: BLE001 - any failure becomes the record's reason
+        status, reason = "failed", _reason(exc)
+    duration = round(time.perf_counter() - clock, 3)
+
+    if tmp.exists() and tmp.stat().st_size:
+        os.chmod(tmp, _umask_mode())
+        os.replace(tmp, ipynb_path)
+    else:
+        tmp.unlink(missing_ok=True)
+    if nb is None and ipynb_path.exists() and status == "failed":
+        import nbformat
+
+        nb = nbformat.read(ipynb_path, as_version=4)
+    facts = _facts(nb) if nb is not None else {}
+
+    run = {
+        "report": name,
+        "notebook": str(source),
+        "as_of": day,
+        "db": _redact(url),
+        "parameters": {k: (_redact(v) if k == "db" else v) for k, v in given.items()},
+        "checksum": facts.get("checksum"),
+        "version": __version__,
+        "start": started.isoformat(timespec="seconds"),
+        "duration_s": duration,
+        "status": status,
+        "reason": reason,
+        "ipynb": str(ipynb_path) if ipynb_path.exists() else None,
+        "html": None,
+    }
+    if status == "succeeded":
+        try:
+            html = to_html(
+                nb, name=name, as_of=day, facts=facts,
+                generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            )
+            _write_atomic(html_path, html)
+            run["html"] = str(html_path)
+        except Exception as exc:  # noqa: BLE001 - a broken export fails the run too
+            run["status"], run["reason"] = "failed", _one_line(f"HTML export: {_reason(exc)}")
+    if run["status"] == "failed":
+        html_path.unlink(missing_ok=True)  # never leave a page from an earlier run
+    _write_atomic(json_path, json.dumps(run, indent=2, default=str) + "\n")
+    if run["status"] == "failed":
+        raise ReportError(run["reason"], run["ipynb"])
+    return run
