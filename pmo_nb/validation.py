@@ -176,11 +176,18 @@ def validate(workbook: Workbook) -> Portfolio:
 
 
 def _sorted(problems: pd.DataFrame) -> pd.DataFrame:
-    order = problems["table"].map({t: i for i, t in enumerate(TABLE_NAMES)})
+    """Table by table in spec order, then row by row, then left to right."""
+    table = problems["table"].map({t: i for i, t in enumerate(TABLE_NAMES)})
+    def position(table_name, label):
+        names = TABLES[table_name].column_names
+        first = label.split(",")[0] if isinstance(label, str) else None
+        return names.index(first) if first in names else len(names)
+
+    column = [position(t, c) for t, c in zip(problems["table"], problems["column"], strict=True)]
     return (
-        problems.assign(_t=order)
-        .sort_values(["_t", "row"], kind="stable", na_position="first")
-        .drop(columns="_t")
+        problems.assign(_t=table, _c=column)
+        .sort_values(["_t", "row", "_c"], kind="stable", na_position="first")
+        .drop(columns=["_t", "_c"])
         .reset_index(drop=True)
     )
 
@@ -356,12 +363,13 @@ def _run(schema, frame, rules: _Rules, raw: RawTable, problems: list[dict],
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as err:
-        cases = err.failure_cases.drop_duplicates(["check", "index"])
-        for case in cases.itertuples(index=False):
-            if case.check == "column_in_dataframe":
-                problems.append(_problem(raw.location, raw.name, column=case.failure_case,
-                                         rule="missing required column"))
-                continue
+        cases = err.failure_cases
+        missing = cases["check"] == "column_in_dataframe"
+        for column in cases.loc[missing, "failure_case"]:
+            problems.append(_problem(raw.location, raw.name, column=column,
+                                     rule="missing required column"))
+        # a row-wise check fails once per column of the frame: report it once
+        for case in cases[~missing].drop_duplicates(["check", "index"]).itertuples(index=False):
             rule = rules.by_id.get(case.check)
             if rule is None:  # a check that crashed: report it rather than hide it
                 problems.append(_problem(raw.location, raw.name, column=case.column,

@@ -11,7 +11,7 @@ import pytest
 
 from pmo_nb.blank_workbook import example_workbook
 from pmo_nb.errors import ValidationError
-from pmo_nb.reading import RawTable, Workbook
+from pmo_nb.reading import RawTable, Workbook, read_workbook
 from pmo_nb.schema import DTYPES, TABLES
 from pmo_nb.validation import check_references, parse_numbers, validate
 
@@ -133,6 +133,14 @@ def test_missing_required_column_is_one_problem():
     frame = book.tables["projects"].frame
     book.tables["projects"].frame = frame.drop(columns="category")
     assert problems(book) == one("projects", None, "category", None, "missing required column")
+
+
+def test_empty_file_reports_each_required_column(tmp_path):
+    (tmp_path / "projects.csv").write_bytes(b"")
+    found = problems(read_workbook(tmp_path))
+    assert [p["column"] for p in found] == [
+        c.name for c in TABLES["projects"].columns if c.required]
+    assert {(p["row"], p["rule"]) for p in found} == {(None, "missing required column")}
 
 
 def test_missing_projects_table():
