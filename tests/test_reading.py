@@ -175,3 +175,11 @@ def test_excel_workbook_validates(excel_book):
     assert portfolio.projects["mandatory"].tolist() == [True, False]
     assert portfolio.demand["month"].tolist() == ["2026-04"]
     assert portfolio.demand["fte"].tolist() == [4.5]
+
+
+def test_blank_rows_above_the_header_keep_spreadsheet_row_numbers(tmp_path):
+    write(tmp_path, "projects.csv", "\n,,\n" + PROJECTS.replace("1500000", "  "))
+    with pytest.raises(ValidationError) as info:
+        validate(read_workbook(tmp_path))
+    assert info.value.problems[["row", "column", "rule"]].values.tolist() == [
+        [4, "budget", "required: must not be empty"]]
