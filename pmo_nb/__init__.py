@@ -18,6 +18,10 @@ _EXPORTS = {
     "StoreError": "errors",
     "ReportError": "errors",
     "Store": "store",
+    "read_workbook": "reading",
+    "validate": "validation",
+    "check_references": "validation",
+    "write_workbook": "writing",
     "earned_value": "evm",
     "run_report": "reports",
 }
