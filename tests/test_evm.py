@@ -237,3 +237,20 @@ def test_fast_on_300k_updates():
     assert elapsed < 5.0, f"earned_value took {elapsed:.1f} s on 300k updates"
     # every project's data date is its 30th update
     assert (table["at"] == per * 14).all()
+
+
+def test_demo_completed_projects_close_at_their_true_outcome(demo_small):
+    # At its final report a completed project has EV = BAC, so CPI = budget /
+    # actual cost, ES = planned duration and AT = actual duration; SPI = 1 for
+    # a late finish (PV = BAC) and planned / actual duration for an early one.
+    table = earned_value(demo_small)
+    pr = demo_small.projects.set_index("project_id")
+    done = pr[pr["stage"] == "completed"]
+    rows = table.loc[done.index]
+    assert np.allclose(rows["cpi"], done["budget"] / done["actual_cost"])
+    planned = (done["finish_date"] - done["start_date"]).dt.days
+    actual = (done["actual_finish_date"] - done["start_date"]).dt.days
+    assert np.allclose(rows["spi"], np.maximum(1.0, planned / actual), rtol=1e-4)
+    assert np.allclose(rows["es"], planned)
+    assert np.allclose(rows["spi_t"], planned / actual)
+    assert set(table.index) == set(demo_small.status_updates["project_id"])
