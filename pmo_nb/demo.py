@@ -116,7 +116,7 @@ def _names(rng: np.random.Generator, cat: np.ndarray) -> np.ndarray:
     return names
 
 
-def _timeline(rng, stage, planned_days, actual_days, as_of_day):
+def _timeline(rng, stage, actual_days, as_of_day):
     """Start day and the day of the last status report (-1: none) per project."""
     n = len(stage)
     start = np.zeros(n, dtype="int64")
@@ -142,7 +142,6 @@ def _timeline(rng, stage, planned_days, actual_days, as_of_day):
             history_end[mask] = np.broadcast_to(np.asarray(last, dtype="int64"), n)[mask]
     completed = stage == "completed"
     history_end[completed] = (start + actual_days)[completed]
-    del planned_days
     return start, history_end
 
 
@@ -158,7 +157,7 @@ def _projects(rng: np.random.Generator, n: int, as_of_day: int):
     log_cost, log_dur = _outcomes(rng, cat, size)
     actual_days = np.maximum(1, np.round(planned_days * np.exp(log_dur))).astype("int64")
     true_cost = np.round(budget * np.exp(log_cost))
-    start, history_end = _timeline(rng, stage, planned_days, actual_days, as_of_day)
+    start, history_end = _timeline(rng, stage, actual_days, as_of_day)
 
     order = np.argsort(start, kind="stable")
     p = {
