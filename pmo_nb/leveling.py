@@ -14,10 +14,10 @@ The problem is solved exactly as a mixed-integer linear programme with
   allowed. Written as ``x[A, a] <= sum of x[B, b] over allowed b``.
 
 It minimises total overload (sum over team-months of max(0, demand -
-capacity), FTE-months), then, holding that optimum, the months shifted in
-total (a second solve; lexicographic, so no weight can trade one for the
-other). Shifting by whole calendar months moves each demand row ``s`` months
-later and the planned dates by ``s`` calendar months.
+capacity), FTE-months), then, among plans with that overload, the months
+shifted in total (lexicographic: see :func:`_solve`). Shifting by whole
+calendar months moves each demand row ``s`` months later and the planned
+dates by ``s`` calendar months.
 """
 
 from __future__ import annotations
@@ -204,37 +204,70 @@ def level(
     optimal, gap, message = True, 0.0, "nothing to move"
     if variables:
         A = coo_array((vals, (r_idx, c_idx)), shape=(n_rows, n_x + n_o)).tocsr()
-        constraints = [LinearConstraint(A, lo, hi)]
-        integrality = np.r_[np.ones(n_x), np.zeros(n_o)]
-        bounds = Bounds(np.zeros(n_x + n_o), upper)
-        opts = {"mip_rel_gap": 0.0}
-        if time_limit is not None:
-            opts["time_limit"] = float(time_limit)
-        c1 = np.r_[np.zeros(n_x), np.ones(n_o)]
-        res = milp(c1, integrality=integrality, bounds=bounds, constraints=constraints,
-                   options=opts)
-        optimal = res.status == 0
-        gap = float(res.mip_gap) if res.mip_gap is not None else float("nan")
-        message = res.message
-        best = res.x
-        left = None if time_limit is None else time_limit - (time.perf_counter() - began)
-        if best is not None and (left is None or left > 0):
-            # second solve: fewest months shifted among plans with that overload
-            limit = float(res.fun) + 1e-6 + 1e-9 * abs(float(res.fun))
-            c2 = np.r_[np.tile(np.arange(S + 1, dtype="float64"), len(variables)), np.zeros(n_o)]
-            cons2 = constraints + [LinearConstraint(c1[None, :], -np.inf, limit)]
-            if left is not None:
-                opts = opts | {"time_limit": left}
-            res2 = milp(c2, integrality=integrality, bounds=bounds, constraints=cons2,
-                        options=opts)
-            if res2.x is not None:
-                best = res2.x
-                optimal = optimal and res2.status == 0
+        quantum = _quantum(np.r_[rows["fte"].to_numpy(), cap.to_numpy()])
+        best, optimal, gap, message = _solve(
+            A, lo, hi, upper, n_x, n_o, S, quantum, time_limit, began
+        )
         if best is not None:
             choice = best[:n_x].reshape(len(variables), S + 1).argmax(axis=1)
             shifts = {p: int(choice[i]) for p, i in pos.items()}
     return _result(portfolio, in_play, why_not, mov_set, shifts, links, stages, before,
                    optimal, gap, message, began)
+
+
+def _quantum(values: np.ndarray) -> float | None:
+    """The decimal step all FTE figures sit on (1, 0.1, ... 1e-6), or None."""
+    values = values[np.isfinite(values)]
+    for k in range(7):
+        scaled = values * 10.0**k
+        if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6):
+            return 10.0**-k
+    return None
+
+
+#: Smallest tie-break weight trusted against HiGHS's absolute gap (1e-6).
+_MIN_EPS = 1e-5
+
+
+def _solve(A, lo, hi, upper, n_x, n_o, S, quantum, time_limit, began):
+    """Least overload, then fewest months shifted: one weighted solve or two solves.
+
+    When every FTE figure sits on a decimal step ``q`` the total overload of
+    two plans differs by 0 or by at least ``q``, so a weight ``eps < q / (most
+    months that can be shifted)`` on months shifted never trades overload for
+    fewer shifts: one solve is exactly lexicographic. Otherwise (or when eps
+    would drown in solver tolerance) the months are minimised in a second
+    solve with the overload held at its optimum.
+    """
+    n_var = n_x // (S + 1)
+    constraints = [LinearConstraint(A, lo, hi)]
+    integrality = np.r_[np.ones(n_x), np.zeros(n_o)]
+    bounds = Bounds(np.zeros(n_x + n_o), upper)
+    overload = np.r_[np.zeros(n_x), np.ones(n_o)]
+    months = np.r_[np.tile(np.arange(S + 1, dtype="float64"), n_var), np.zeros(n_o)]
+
+    def run(c, cons, left):
+        opts = {"mip_rel_gap": 0.0}
+        if left is not None:
+            opts["time_limit"] = max(float(left), 0.1)
+        return milp(c, integrality=integrality, bounds=bounds, constraints=cons, options=opts)
+
+    eps = quantum / (n_var * S + 1) if quantum is not None else 0.0
+    if eps >= _MIN_EPS:
+        res = run(overload + eps * months, constraints, time_limit)
+        gap = float(res.mip_gap) if res.mip_gap is not None else float("nan")
+        return res.x, res.status == 0, gap, res.message
+    res = run(overload, constraints, time_limit)
+    gap = float(res.mip_gap) if res.mip_gap is not None else float("nan")
+    if res.x is None:
+        return None, False, gap, res.message
+    left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+    limit = float(res.fun) + 1e-6 + 1e-9 * abs(float(res.fun))
+    res2 = run(months, constraints + [LinearConstraint(overload[None, :], -np.inf, limit)],
+               left)
+    if res2.x is None:  # keep the overload optimum; its tie-break is unproven
+        return res.x, False, gap, f"{res.message}; tie-break: {res2.message}"
+    return res2.x, res.status == 0 and res2.status == 0, gap, res2.message
 
 
 def _result(portfolio, in_play, why_not, mov_set, shifts, links, stages, before,

@@ -79,8 +79,12 @@ def test_limits_fixed_and_as_of(hand):
         level(hand, objective="peak")
 
 
-def _random_instance(seed: int):
-    """Five projects, two teams, eight months, a chain and a fork of links."""
+def _random_instance(seed: int, unit: float = 0.5):
+    """Five projects, two teams, eight months, a chain and a fork of links.
+
+    FTEs are multiples of ``unit``: 0.5 lets the solver break ties in one
+    weighted solve; 1/3 (off any decimal grid) makes it use two solves.
+    """
     rng = np.random.default_rng(seed)
     stages = ["approved"] * 5
     stages[rng.integers(5)] = "active"
@@ -98,13 +102,13 @@ def _random_instance(seed: int):
                 if rng.random() < 0.7:
                     demand.append(dict(project_id=f"P{i}", team_id=team,
                                        month=f"2026-{m + 1:02d}",
-                                       fte=float(rng.integers(1, 5)) / 2))
+                                       fte=float(rng.integers(1, 5)) * unit))
     links = [dict(project_id="P1", depends_on="P0", lag_days=float(rng.integers(-20, 20))),
              dict(project_id="P3", depends_on="P2", lag_days=0.0),
              dict(project_id="P4", depends_on="P2", lag_days=10.0)]
     return make(projects=projects, demand=demand, dependencies=links,
-                teams=[dict(team_id="T1", name="a", capacity_fte=2.5),
-                       dict(team_id="T2", name="b", capacity_fte=2.0)])
+                teams=[dict(team_id="T1", name="a", capacity_fte=5 * unit),
+                       dict(team_id="T2", name="b", capacity_fte=4 * unit)])
 
 
 def _links_hold(pf: Portfolio, shift: dict) -> bool:
@@ -136,9 +140,10 @@ def _brute_force(pf: Portfolio, max_shift: int):
     return best
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_milp_equals_brute_force(seed):
-    pf = _random_instance(seed)
+@pytest.mark.parametrize(("seed", "unit"), [(s, 0.5) for s in range(8)]
+                         + [(s, 1 / 3) for s in range(8, 12)])
+def test_milp_equals_brute_force(seed, unit):
+    pf = _random_instance(seed, unit)
     out = level(pf, max_shift_months=2)
     overload, months = _brute_force(pf, 2)
     assert out.attrs["overload_after"] == pytest.approx(overload, abs=1e-9)
