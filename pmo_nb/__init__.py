@@ -24,6 +24,9 @@ _EXPORTS = {
     "write_workbook": "writing",
     "earned_value": "evm",
     "run_report": "reports",
+    "simulate_risks": "risks",
+    "RiskSimulation": "risks",
+    "risk_adjusted": "risk_view",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
