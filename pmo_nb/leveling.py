@@ -30,8 +30,8 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from .capacity import DEFAULT_STAGES, capacity, demand_rows, included_projects
 from .portfolio import Portfolio
+from .resourcing import DEFAULT_STAGES, capacity, demand_rows, included_projects
 
 #: Objectives :func:`level` knows.
 OBJECTIVES = ("overload",)
@@ -85,7 +85,7 @@ def level(
     max_shift_months : int
         Each movable project may start 0 to this many months later.
     stages : iterable of str
-        Projects in these stages take part (as in :func:`pmo_nb.capacity.capacity`).
+        Projects in these stages take part (as in :func:`pmo_nb.resourcing.capacity`).
     fixed : iterable of str
         Project ids the caller does not want moved.
     objective : {"overload"}

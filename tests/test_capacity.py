@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmo_nb.capacity import capacity, month_index, month_label, over_allocations
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.resourcing import capacity, month_index, month_label, over_allocations
 from pmo_nb.schema import coerce_types
 
 
@@ -89,3 +89,12 @@ def test_over_allocations_name_the_projects(pf):
         ["2026-02", "A", 0.5], ["2026-02", "B", 0.5]]
     none = over_allocations(capacity(pf, scenario={"B": 1}), pf)
     assert none.empty
+
+
+def test_package_exports_the_functions_not_modules():
+    import pmo_nb
+    import pmo_nb.leveling  # noqa: F401  (imports the capacity module first)
+
+    assert pmo_nb.capacity is capacity and pmo_nb.over_allocations is over_allocations
+    assert callable(pmo_nb.knock_on) and callable(pmo_nb.level)
+    assert callable(pmo_nb.benefits_status) and callable(pmo_nb.critical_chain)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmo_nb.knock_on import critical_chain, default_slips, knock_on
+from pmo_nb.network import critical_chain, default_slips, knock_on
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import coerce_types
 
