@@ -1,0 +1,285 @@
+"""The store keeps every import as versions and loads consistent snapshots.
+
+Each behaviour runs on the embedded SQLite store and, where a throwaway
+PostgreSQL cluster can be started (tests/pg_cluster.py), on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+
+import numpy as np
+import pandas as pd
+import pg_cluster
+import pytest
+import sqlalchemy as sa
+from pandas.testing import assert_frame_equal
+from store_worker import make_portfolio, read_loop, run, write_loop
+
+from pmo_nb.errors import StoreError, ValidationError
+from pmo_nb.portfolio import Portfolio
+from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
+from pmo_nb.store import DATA_TABLES, IMPORT_LOG, META, Store
+
+
+@pytest.fixture(scope="module")
+def pg():
+    cluster = pg_cluster.start()
+    yield cluster
+    if not isinstance(cluster, str):
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = Store(tmp_path / "portfolio.db")
+    else:
+        cluster = request.getfixturevalue("pg")
+        if isinstance(cluster, str):
+            pytest.skip(cluster)
+        s = Store(cluster.create_database(f"t{uuid.uuid4().hex[:12]}"))
+    yield s
+    s.close()
+
+
+def assert_portfolios_equal(got: Portfolio, want: Portfolio) -> None:
+    for name in TABLE_NAMES:
+        expected = want.tables()[name]
+        if len(expected):
+            expected = expected.sort_values(list(TABLES[name].key), kind="stable")
+        assert_frame_equal(got.tables()[name], expected.reset_index(drop=True), obj=name)
+
+
+def version_counts(store: Store) -> dict[str, int]:
+    """Rows (all versions) per SQL table, for checking that nothing was written."""
+    with store.engine.connect() as conn:
+        return {n: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                for n, t in DATA_TABLES.items()}
+
+
+def test_round_trip_keeps_values_dtypes_and_extras(store):
+    a = make_portfolio(30, 3)
+    summary = store.import_portfolio(a, source="wb/", file_checksums={"projects.csv": "ab12"})
+    got = store.load()
+    assert_portfolios_equal(got, a)
+    assert list(got.projects.columns)[-1] == "programme"  # the extra column, after the spec's
+    assert got.checksum() == a.checksum() == summary.data_checksum
+    assert got.source == store.url
+    assert summary.inserted == {n: len(a.tables()[n]) for n in TABLE_NAMES}
+    assert summary.totals()["changed"] == summary.totals()["retired"] == 0
+    assert summary.started <= summary.finished
+
+
+def test_reimport_unchanged_writes_only_a_log_row(store):
+    a = make_portfolio(30, 3)
+    store.import_portfolio(a, source="first", file_checksums={"projects.csv": "x"})
+    before = version_counts(store)
+    second = store.import_portfolio(a, source="second", file_checksums={"projects.csv": "x"})
+    assert version_counts(store) == before
+    assert second.totals() == {"inserted": 0, "changed": 0, "retired": 0,
+                               "unchanged": sum(len(f) for f in a.tables().values())}
+    log = store.history()
+    assert list(log["source"]) == ["second", "first"]  # newest first
+    assert log.loc[0, ["inserted", "changed", "retired"]].tolist() == [0, 0, 0]
+    assert log.loc[0, "details"] == ""
+    assert log.loc[1, "inserted"] == sum(len(f) for f in a.tables().values())
+    assert log.loc[0, "data_checksum"] == log.loc[1, "data_checksum"] == a.checksum()
+    assert log.loc[0, "file_checksums"] == {"projects.csv": "x"}
+
+
+def test_status_updates_accumulate_when_a_workbook_omits_old_ones(store):
+    a = make_portfolio(10, 3)
+    store.import_portfolio(a, source="march", file_checksums={})
+    later = a.status_updates.copy()
+    later["as_of"] = later["as_of"] + pd.DateOffset(months=3)
+    store.import_portfolio(Portfolio(projects=a.projects, status_updates=later),
+                           source="june", file_checksums={})
+    got = store.load()
+    assert len(got.status_updates) == 2 * len(a.status_updates)
+    both = pd.concat([a.status_updates, later])
+    assert_frame_equal(got.status_updates, both.sort_values(["project_id", "as_of"])
+                       .reset_index(drop=True))
+    assert len(got.alignment) == len(a.alignment)  # tables absent from the workbook are kept
+
+
+def test_changed_budget_keeps_old_version_with_its_replacement_time(store):
+    a = make_portfolio(10, 2)
+    first = store.import_portfolio(a, source="v1", file_checksums={})
+    b = Portfolio(**a.tables())
+    b.projects = a.projects.copy()
+    b.projects.loc[b.projects["project_id"] == "P00003", "budget"] = 999_000.0
+    second = store.import_portfolio(b, source="v2", file_checksums={})
+    assert second.changed["projects"] == 1 and second.inserted["projects"] == 0
+    assert second.unchanged["projects"] == 9
+
+    budget = lambda p: p.projects.set_index("project_id").at["P00003", "budget"]  # noqa: E731
+    assert budget(store.load()) == 999_000.0
+    assert budget(store.load(as_of=first.finished)) == budget(a)
+    assert store.load(as_of=first.started - pd.Timedelta(seconds=1)).projects.empty
+    t = DATA_TABLES["projects"]
+    with store.engine.connect() as conn:
+        old = conn.execute(sa.select(t.c.budget, t.c._valid_to, t.c._import_id).where(
+            t.c.project_id == "P00003").order_by(t.c._valid_from)).all()
+    assert [r.budget for r in old] == [budget(a), 999_000.0]
+    assert old[0]._valid_to == second.started and old[1]._valid_to is None
+    assert [r._import_id for r in old] == [first.import_id, second.import_id]
+
+
+def test_bare_date_as_of_means_the_end_of_that_day(store):
+    a = make_portfolio(5, 1)
+    summary = store.import_portfolio(a, source="today", file_checksums={})
+    day = summary.started.date()
+    assert len(store.load(as_of=day).projects) == 5
+    assert len(store.load(as_of=str(day)).projects) == 5
+    assert store.load(as_of=day - pd.Timedelta(days=1)).projects.empty
+
+
+def test_plan_tables_replace_the_set_of_each_project_in_the_workbook(store):
+    a = make_portfolio(6, 1)
+    store.import_portfolio(a, source="a", file_checksums={})
+    new_alignment = coerce_types("alignment", pd.DataFrame(
+        {"project_id": ["P00000"], "objective_id": ["O3"], "score": [4.0]}))
+    summary = store.import_portfolio(
+        Portfolio(objectives=a.objectives, projects=a.projects, alignment=new_alignment),
+        source="b", file_checksums={})
+    assert (summary.inserted["alignment"], summary.retired["alignment"]) == (1, 2)
+    assert summary.retired["demand"] == 0  # absent table: every project keeps its set
+    got = store.load()
+    p0 = got.alignment[got.alignment["project_id"] == "P00000"]
+    assert p0["objective_id"].tolist() == ["O3"]
+    others = got.alignment[got.alignment["project_id"] != "P00000"].reset_index(drop=True)
+    want = a.alignment[a.alignment["project_id"] != "P00000"].reset_index(drop=True)
+    assert_frame_equal(others, want)
+    assert len(got.demand) == len(a.demand)
+    t = DATA_TABLES["alignment"]
+    with store.engine.connect() as conn:
+        closed = conn.execute(sa.select(t.c.objective_id).where(
+            t.c.project_id == "P00000", t.c._valid_to.is_not(None))).scalars().all()
+    assert sorted(closed) == ["O1", "O2"]  # retired, not deleted
+
+
+def test_failing_reference_check_after_merge_writes_nothing(store):
+    a = make_portfolio(8, 2)
+    store.import_portfolio(a, source="good", file_checksums={})
+    before, log_before = version_counts(store), store.history()
+    bad = Portfolio(**a.tables())
+    bad.projects = a.projects.copy()
+    bad.projects.loc[0, "budget"] = 1.0  # a change that must be rolled back too
+    bad.alignment = coerce_types("alignment", pd.DataFrame(
+        {"project_id": ["P00001"], "objective_id": ["O9"], "score": [3.0]}))
+    with pytest.raises(ValidationError) as err:
+        store.import_portfolio(bad, source="bad", file_checksums={})
+    assert err.value.source == "bad"
+    assert err.value.problems["value"].tolist() == ["O9"]
+    assert version_counts(store) == before
+    assert_frame_equal(store.history(), log_before)
+    assert_portfolios_equal(store.load(), a)
+
+
+def test_references_may_point_at_rows_kept_from_earlier_imports(store):
+    a = make_portfolio(4, 1)
+    store.import_portfolio(a, source="all", file_checksums={})
+    update = coerce_types("status_updates", pd.DataFrame({
+        "project_id": ["P00002"], "as_of": ["2026-05-31"], "percent_complete": [50.0],
+        "actual_cost": [10.0]}))
+    summary = store.import_portfolio(Portfolio(status_updates=update), source="one update",
+                                     file_checksums={})
+    assert summary.inserted["status_updates"] == 1
+    assert len(store.load().projects) == 4
+
+
+def test_duplicate_keys_are_refused(store):
+    a = make_portfolio(3, 1)
+    a.projects = pd.concat([a.projects, a.projects.iloc[[1]]], ignore_index=True)
+    with pytest.raises(ValidationError, match="duplicate key"):
+        store.import_portfolio(a, source="dup", file_checksums={})
+    assert store.history().empty
+
+
+def test_store_with_newer_schema_version_is_not_written(store):
+    a = make_portfolio(3, 1)
+    store.import_portfolio(a, source="a", file_checksums={})
+    assert store.schema_version() == 1
+    with store.engine.begin() as conn:
+        conn.execute(META.update().where(META.c.key == "schema_version").values(value="2"))
+    with pytest.raises(StoreError, match="schema version 2, newer"):
+        store.import_portfolio(a, source="again", file_checksums={})
+    with pytest.raises(StoreError, match="newer"):
+        store.save_result("forecast", "x", attrs={})
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(IMPORT_LOG)).scalar() == 1
+
+
+def test_results_keep_versions_and_round_trip(store):
+    assert store.load_result("forecast", "cost") is None
+    frame = pd.DataFrame({"project_id": pd.Series(["P1", "P2"], dtype="str"),
+                          "month": pd.to_datetime(["2026-01-31", "2026-02-28"]),
+                          "p50": [1.5, np.nan], "late": pd.array([True, None], dtype="boolean")})
+    assert store.save_result("forecast", "cost", frame=frame, payload=b"\x00v1",
+                             attrs={"draws": 500, "as_of": pd.Timestamp("2026-06-30")}) == 1
+    assert store.save_result("forecast", "cost", payload=b"v2", attrs={"draws": 1000}) == 2
+    store.save_result("scenario", "cut 10%", frame=frame.iloc[:1])
+    got_frame, payload, attrs = store.load_result("forecast", "cost")
+    assert (got_frame, payload, attrs) == (None, b"v2", {"draws": 1000})
+    got_frame, payload, attrs = store.load_result("forecast", "cost", version=1)
+    assert_frame_equal(got_frame, frame)
+    assert payload == b"\x00v1" and attrs == {"as_of": "2026-06-30T00:00:00", "draws": 500}
+    listing = store.list_results()
+    assert sorted(zip(listing["kind"], listing["name"], listing["version"], strict=True)) == [
+        ("forecast", "cost", 2), ("scenario", "cut 10%", 1)]
+    only = store.list_results("scenario")
+    assert only["has_frame"].tolist() == [True] and only["payload_bytes"].isna().all()
+
+
+def test_empty_store_reads_clearly_and_creates_no_file(tmp_path):
+    path = tmp_path / "nothing.db"
+    store = Store(path)
+    with pytest.raises(StoreError, match="no portfolio yet"):
+        store.load()
+    assert store.history().empty and list(store.history().columns)[:2] == [
+        "import_id", "started_at"]
+    assert store.list_results().empty and store.schema_version() is None
+    assert not path.exists()
+
+
+def test_sqlite_store_uses_wal_journal(tmp_path):
+    store = Store(tmp_path / "p.db")
+    store.import_portfolio(make_portfolio(2, 1), source="a", file_checksums={})
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_readers_see_one_import_or_the_other_never_a_mix(tmp_path, request):
+    """A writer alternates imports of A and B while 3 reader processes load."""
+    a, b = make_portfolio(200, 12, "A", seed=1), make_portfolio(200, 12, "B", seed=1)
+    expected = {a.checksum(), b.checksum()}
+    assert len(expected) == 2
+    db = str(tmp_path / "shared.db")
+    Store(db).import_portfolio(a, source="start", file_checksums={})
+    ctx = multiprocessing.get_context("spawn")
+    barrier, done, queue = ctx.Barrier(4), ctx.Event(), ctx.Queue()
+    jobs = [("writer", write_loop, (db, [b, a], 6, barrier, done))]
+    jobs += [(f"reader {i}", read_loop, (db, 100, 3, barrier, done)) for i in range(3)]
+    procs = [ctx.Process(target=run, args=(queue, name, loop, *args))
+             for name, loop, args in jobs]
+    for p in procs:
+        p.start()
+    try:
+        results = dict(queue.get(timeout=300) for _ in procs)
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0], results
+    written = results.pop("writer")
+    seen = list(results.values())
+    assert written == [b.checksum(), a.checksum()] * 3
+    loads = [c for s in seen for c in s]
+    errors = [c for c in loads if c.startswith("error")]
+    assert not errors, errors[0]
+    assert set(loads) <= expected, "a reader saw a mix of two imports"
+    assert set(loads) == expected  # the readers ran while the writer switched versions
