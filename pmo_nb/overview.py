@@ -147,10 +147,11 @@ EVM_SUMMARY = ("project_id", "name", "category", "stage", "rag", "bac", "pv", "e
 
 
 def worst(evm: pd.DataFrame, metric: str = "cpi", n: int = 5,
-          columns: Iterable[str] | None = EVM_SUMMARY) -> pd.DataFrame:
+          columns: Iterable[str] | None = EVM_SUMMARY, live_only: bool = True) -> pd.DataFrame:
     """The ``n`` projects with the lowest ``metric`` (e.g. ``"cpi"`` or ``"spi"``).
 
-    ``columns`` picks the columns shown (those present; ``None`` keeps all).
+    ``columns`` picks the columns shown (those present; ``None`` keeps all);
+    ``live_only`` leaves out projects that are not in a live stage.
 
     Raises
     ------
@@ -161,6 +162,8 @@ def worst(evm: pd.DataFrame, metric: str = "cpi", n: int = 5,
         raise ValueError(f"metric {metric!r} is not a column of the EVM table")
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    if live_only and "stage" in evm.columns:
+        evm = evm[evm["stage"].isin(LIVE_STAGES)]
     out = evm.dropna(subset=[metric]).nsmallest(n, metric, keep="first").reset_index(drop=True)
     if columns is not None:
         out = out[[c for c in columns if c in out.columns]]
@@ -262,11 +265,13 @@ def kpis(portfolio: Portfolio, as_of=None, evm: pd.DataFrame | None = None) -> d
         ``projects``, ``live``, ``budget``, ``live_budget``, ``red``, ``amber``,
         ``green``, ``unreported``, ``worst_cpi``, ``worst_cpi_project``,
         ``worst_spi``, ``worst_spi_project``, ``cpi_below_1``, ``spi_below_1``,
-        ``evm_projects`` (projects with a CPI).
+        ``evm_projects`` (live projects with a CPI). The CPI/SPI figures cover
+        live projects only: a closed project's overrun is history, not health.
     """
     if evm is None:
         evm = evm_table(portfolio, as_of)
     live = live_projects(portfolio)
+    evm = evm[evm["project_id"].isin(set(live["project_id"]))]
     rag = rag_counts(portfolio, as_of).set_index("rag")["projects"]
     out = {
         "projects": len(portfolio.projects),
@@ -332,22 +337,24 @@ def narrative(portfolio: Portfolio, as_of=None, evm: pd.DataFrame | None = None)
             f"projects (projects.budget by category)."
         )
     if k["live"]:
-        reported = k["live"] - k[UNREPORTED]
         sentences.append(
             f"{k['red']} of {k['live']} live projects ({_pct(k['red'], k['live'])}) reported "
-            f"red in their latest status update"
-            + (f"; {k[UNREPORTED]} have not reported" if k[UNREPORTED] else "")
-            + f" (status_updates, {reported} reporting)."
+            f"red in their latest status update (status_updates)."
         )
+        if k[UNREPORTED]:
+            sentences.append(
+                f"{k[UNREPORTED]} of {k['live']} live projects have no status update with a "
+                f"RAG on or before the reporting date (status_updates)."
+            )
     if k["evm_projects"]:
         sentences.append(
-            f"{k['cpi_below_1']} of {k['evm_projects']} projects with earned value "
+            f"{k['cpi_below_1']} of {k['evm_projects']} live projects with earned value "
             f"({_pct(k['cpi_below_1'], k['evm_projects'])}) are over cost (CPI < 1); the worst "
             f"is {k['worst_cpi_project']} at CPI {k['worst_cpi']:.2f} (earned value analysis)."
         )
     if k["worst_spi"] is not None:
         sentences.append(
-            f"{k['spi_below_1']} projects are behind schedule (SPI < 1); the worst is "
+            f"{k['spi_below_1']} live projects are behind schedule (SPI < 1); the worst is "
             f"{k['worst_spi_project']} at SPI {k['worst_spi']:.2f} (earned value analysis)."
         )
     return sentences

@@ -1,0 +1,96 @@
+"""Helpers for the browser tests: a Voila server on a free port, Chromium, screenshots."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from pmo_nb.config import project_root
+from pmo_nb.serve import voila_command, voila_env
+
+#: Where failing browser tests leave a screenshot.
+ARTIFACTS = project_root() / "test-artifacts"
+
+#: Chromium flags: no sandbox (root in CI), and none of its own calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class VoilaServer:
+    """``pmo serve``'s Voila command run in the background, with its log kept.
+
+    The log is read by a thread (so the pipe never fills); :meth:`wait_ready`
+    blocks on the line Voila prints once it listens, not on a guessed delay.
+    """
+
+    def __init__(self, db: str, config_dir: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log: list[str] = []
+        self._ready = threading.Event()
+        self.process = subprocess.Popen(
+            voila_command(port=self.port), env=voila_env(db, config_dir),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.log.append(line)
+            if "is running at" in line:
+                self._ready.set()
+        self._ready.set()  # exited: wake the waiter, which then sees the exit code
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Block until Voila listens; raise with its log if it did not."""
+        if not self._ready.wait(timeout) or self.process.poll() is not None:
+            raise RuntimeError("Voila did not start:\n" + "".join(self.log[-40:]))
+
+    def stop(self) -> None:
+        """Terminate the server (and, with it, its kernels)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(timeout=5)
+
+
+@contextmanager
+def screenshot_on_failure(page, name: str):
+    """Keep ``test-artifacts/<name>.png`` when the block raises."""
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception:  # noqa: BLE001 - the original failure matters more
+            pass
+        raise
+
+
+#: Where the dashboard may fetch from: its own server only.
+SERVER_ORIGINS = ("http://127.0.0.1:", "ws://127.0.0.1:", "blob:http://127.0.0.1:", "data:")
+#: Where a report opened from disk may fetch from: itself and inline data.
+FILE_ORIGINS = ("file:", "data:")
+
+
+def outside(urls: list[str], allowed: tuple[str, ...]) -> list[str]:
+    """The requested URLs that do not start with one of ``allowed``."""
+    return [u for u in urls if not u.startswith(allowed)]
