@@ -75,6 +75,7 @@ def trend_forecast(tau: np.ndarray, z: np.ndarray, at: float = 1.0,
     x_new = np.array([1.0, at])
     loc = float(x_new @ mean_n)
     scale = float(np.sqrt(b_n / a_n * (1.0 + x_new @ cov_n @ x_new)))
-    dist = stats.t(df=2.0 * a_n, loc=loc, scale=scale)
+    df = 2.0 * a_n
     tail = (1.0 - level) / 2.0
-    return loc, float(dist.ppf(tail)), float(dist.ppf(1.0 - tail)), float(dist.sf(1.0))
+    lo, hi = stats.t.ppf([tail, 1.0 - tail], df, loc=loc, scale=scale)
+    return loc, float(lo), float(hi), float(stats.t.sf(1.0, df, loc=loc, scale=scale))

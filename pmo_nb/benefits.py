@@ -12,7 +12,10 @@ Variance is always good-is-positive: actual minus planned improvement, with
 the sign flipped for decrease KPIs.
 
 Status thresholds compare realised with planned share (defaults: >= 90% of
-plan is on track, >= 70% at risk, else off track); they are parameters.
+plan is on track, >= 70% at risk, else off track); they are parameters. The
+plan is taken at ``as_of`` and the latest reading on or before it, so a stale
+reading shows as slippage (``measured_date`` says how old it is): the PMO
+should re-measure, not be reassured.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ Rules, chosen so that "no slip" means "nothing moves":
 Default slips (``slips=None``): the forecasting module's forecast finish is
 not used yet (it does not exist); instead each active project's finish is
 estimated by earned schedule (:func:`pmo_nb.evm.earned_value`: forecast
-duration = planned duration / SPI(t)), a completed project's by its actual
-finish, and a live project past its planned finish at ``as_of`` is late by at
+duration = planned duration / SPI(t)), a completed prerequisite's by its
+actual finish, and a live project past its planned finish at ``as_of`` is late by at
 least ``as_of - finish``. Only lateness counts (early finishes do not pull
 dependents earlier).
 """
@@ -87,7 +87,9 @@ def _order(dates: pd.DataFrame, links: pd.DataFrame) -> list[str]:
 def default_slips(portfolio: Portfolio, as_of=None) -> dict[str, float]:
     """Finish delays (days, > 0 only) implied by actuals and status.
 
-    Completed projects: actual finish - planned finish. Active projects with a
+    Completed projects that others depend on: actual finish - planned finish
+    (a completed project nothing waits for is history, not a knock-on). Active
+    projects with a
     status update: earned schedule forecast (planned duration / SPI(t); with
     no schedule earned yet, the whole planned duration from the data date).
     Any live project still open after its planned finish at ``as_of``: at
@@ -95,7 +97,9 @@ def default_slips(portfolio: Portfolio, as_of=None) -> dict[str, float]:
     """
     p = portfolio.projects.set_index("project_id")
     slip = pd.Series(0.0, index=p.index)
-    done = p["stage"].eq("completed") & p["actual_finish_date"].notna()
+    # a completed project's lateness is history unless something still waits for it
+    waited_for = p.index.isin(portfolio.dependencies["depends_on"])
+    done = p["stage"].eq("completed") & p["actual_finish_date"].notna() & waited_for
     slip[done] = (p.loc[done, "actual_finish_date"] - p.loc[done, "finish_date"]) / _DAY
     try:
         from .evm import earned_value

@@ -113,15 +113,19 @@ def test_default_slips_from_status_actuals_and_overdue():
             project("Slow", "2026-01-01", "2026-12-31", stage="active"),
             project("Done", "2025-01-01", "2025-12-31", stage="completed",
                     actual_finish_date="2026-01-10", actual_cost=100.0),
+            project("Quiet", "2025-01-01", "2025-12-31", stage="completed",
+                    actual_finish_date="2026-02-10", actual_cost=100.0),
             project("Overdue", "2026-01-01", "2026-06-01"),
             project("After", "2027-01-01", "2027-03-31"),
+            project("Later", "2026-09-01", "2026-12-31"),
         ],
         status_updates=[dict(project_id="Slow", as_of="2026-07-02", percent_complete=25.0,
                              actual_cost=30.0)],
-        dependencies=[link("After", "Slow")],
+        dependencies=[link("After", "Slow"), link("Later", "Done")],
     )
     slips = default_slips(pf, as_of="2026-07-02")
-    # Slow: ES = 0.25 * 364 = 91 days at AT = 182: SPI(t) 0.5, duration 728 instead of 364
+    # Slow: ES = 0.25 * 364 = 91 days at AT = 182: SPI(t) 0.5, duration 728 instead of 364;
+    # Quiet finished late too, but nothing waits for it
     assert slips == {"Slow": 364.0, "Done": 10.0, "Overdue": 31.0}
     out = knock_on(pf, as_of="2026-07-02").set_index("project_id")
     assert out.loc["After", "start_shift_days"] == 363.0  # one day of slack absorbed
