@@ -103,9 +103,8 @@ def benefits_status(
     cut = _as_of(as_of)
     b = portfolio.benefits.copy()
     projects = portfolio.projects.set_index("project_id")
-    b["realisation_start"] = b["realisation_start"].fillna(
-        b["project_id"].map(projects["finish_date"])
-    )
+    finish = projects["finish_date"].reindex(b["project_id"]).to_numpy()
+    b["realisation_start"] = b["realisation_start"].fillna(pd.Series(finish, index=b.index))
     sign = np.where(b["direction"].eq("decrease"), -1.0, 1.0)
     gain = (b["target"] - b["baseline"]).to_numpy(dtype="float64")
     frac = planned_fraction(cut, b["realisation_start"], b["target_date"], profile)
@@ -143,7 +142,7 @@ def benefits_status(
         "planned_value": planned_value,
         "planned_share": frac,
         "measured_value": value,
-        "measured_date": b["benefit_id"].map(latest["date"]).to_numpy(),
+        "measured_date": latest["date"].reindex(b["benefit_id"]).to_numpy(),
         "n_measurements": b["benefit_id"].map(m.groupby("benefit_id").size())
         .fillna(0).astype("int64").to_numpy(),
         "realised_share": realised,
@@ -192,7 +191,7 @@ def _late_first(b, m, projects, cut, days) -> np.ndarray:
         .query("date >= realisation_start")
         .groupby("benefit_id")["date"].min()
     )
-    first_date = b["benefit_id"].map(first)
+    first_date = pd.Series(first.reindex(b["benefit_id"]).to_numpy(), index=b.index)
     completed = b["project_id"].map(projects["stage"]).eq("completed")
     on_time = first_date.notna() & (first_date <= window_end)
     return (completed & (window_end < cut) & ~on_time).to_numpy(dtype=bool)

@@ -240,3 +240,13 @@ def test_rollup_by_objective_weights_and_arithmetic():
     assert by_project.loc["P1", "realised"] == pytest.approx(1.5)
     with pytest.raises(ValueError):
         benefits_rollup(s, pf, by="team")
+
+
+def test_no_measurements_anywhere_and_empty_portfolio():
+    pf = make(projects=[project("P1")], benefits=[benefit("a", "increase", 0, 10)])
+    s = benefits_status(pf, as_of=AS_OF)
+    assert s.loc["a", "status"] == "not_measured" and s.loc["a", "late_first_measurement"]
+    assert pd.isna(s.loc["a", "measured_date"]) and np.isnan(s.loc["a", "p_target_met"])
+    empty = benefits_status(Portfolio(), as_of=AS_OF)
+    assert empty.empty and "status" in empty
+    assert benefits_rollup(empty, Portfolio()).empty
