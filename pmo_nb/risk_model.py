@@ -136,6 +136,9 @@ class Model:
             for c in sorted(set(register.loc[self.active, "_cat"])):
                 if not c.startswith("\0"):
                     self.factors[c] = stream(seed, 1, c).standard_normal(draws)
+        # sqrt(rho) F / sqrt(1 - rho), shared by the category's risks
+        self.scaled = {c: f * np.sqrt(rho / (1.0 - rho))
+                       for c, f in self.factors.items()} if rho < 1 else {}
 
     def occurrences(self, i: int):
         """Draw indices where risk ``i`` occurs, with its cost and delay there.
@@ -154,8 +157,10 @@ class Model:
         if self.cat[i] in self.factors:
             a, b = np.sqrt(self.rho), np.sqrt(1.0 - self.rho)
             factor = self.factors[self.cat[i]]
-            with np.errstate(divide="ignore"):
-                conditional = ndtr((self.threshold[i] - a * factor) / b)
+            if b > 0:  # the conditional probability given the factor: Phi((t - a F) / b)
+                conditional = ndtr(self.threshold[i] / b - self.scaled[self.cat[i]])
+            else:  # rho = 1: the factor alone decides
+                conditional = (factor < self.threshold[i]).astype(np.float64)
             occ = np.flatnonzero(u < conditional)
             z = a * factor[occ]
             if b > 0:

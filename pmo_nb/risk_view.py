@@ -64,7 +64,10 @@ def risk_adjusted(forecast_table: pd.DataFrame, sim) -> pd.DataFrame:
         quantiles (a two-piece normal when p10 <= 0), independent of its
         risks; the total row adds the portfolio-level risks and takes the
         forecasts as moving together. ``attrs`` holds ``double_counting`` (the
-        statement above) and ``register_scope``.
+        statement above), ``register_scope``, ``excluded`` (forecast rows
+        without all three quantiles, left out of the total) and
+        ``risks_outside_forecast`` (projects with open risks but no forecast,
+        e.g. not yet active: their risk cost is in no row).
     """
     table = forecast_table
     if "project_id" in table.columns:
@@ -105,8 +108,10 @@ def risk_adjusted(forecast_table: pd.DataFrame, sim) -> pd.DataFrame:
                             strict=True))})
     out = pd.DataFrame(rows, index=pd.Index([*map(str, q.index), TOTAL], name="project_id"))
     scope = getattr(sim, "scope", "")
+    outside = [b for b in sim.buckets if b != PORTFOLIO and b not in set(map(str, q.index))]
     out.attrs.update(double_counting=DOUBLE_COUNTING, register_scope=scope,
-                     excluded=[str(p) for p in q.index[~complete]])
+                     excluded=[str(p) for p in q.index[~complete]],
+                     risks_outside_forecast=outside)
     return out
 
 

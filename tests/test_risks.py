@@ -306,6 +306,7 @@ def test_risk_adjusted_view_says_what_it_counts():
     assert view.loc[TOTAL, "forecast_plus_register_p50"] == pytest.approx(3150.0, rel=0.01)
     assert "twice" in view.attrs["double_counting"]
     assert view.attrs["register_scope"].startswith("whole register")
+    assert view.attrs["risks_outside_forecast"] == []
     with pytest.raises(ValueError):
         risk_adjusted(forecast.assign(cost_p10=5000.0), sim)
 
