@@ -277,6 +277,8 @@ def run_report(
                 request_save_on_cell_execute=False,
                 execution_timeout=timeout,
                 cwd=str(source.parent),
+                # the kernel's own log (transport warnings, shutdown notes) is noise here
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
     except Exception as exc:  # noqa: BLE001 - any failure becomes the record's reason
         status, reason = "failed", _reason(exc)
