@@ -54,12 +54,9 @@ def import_(source: str, db: str | None) -> None:
 
 
 def _summary_text(summary) -> str:
-    """One line per table with the counts an analyst checks after an import."""
-    lines = []
-    for table, counts in summary.counts.items():
-        parts = ", ".join(f"{v} {k}" for k, v in counts.items())
-        lines.append(f"  {table:<22} {parts}")
-    return "\n".join(lines)
+    """The import line and a table of counts per table, as an analyst checks them."""
+    counts = summary.as_frame().fillna(0).astype(int)
+    return f"{summary}\n{counts.to_string()}"
 
 
 @main.command()
