@@ -252,13 +252,13 @@ def test_sqlite_store_uses_wal_journal(tmp_path):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
-def test_readers_see_one_import_or_the_other_never_a_mix(tmp_path, request):
+def test_readers_see_one_import_or_the_other_never_a_mix(store):
     """A writer alternates imports of A and B while 3 reader processes load."""
     a, b = make_portfolio(200, 12, "A", seed=1), make_portfolio(200, 12, "B", seed=1)
     expected = {a.checksum(), b.checksum()}
     assert len(expected) == 2
-    db = str(tmp_path / "shared.db")
-    Store(db).import_portfolio(a, source="start", file_checksums={})
+    db = store.engine.url.render_as_string(hide_password=False)
+    store.import_portfolio(a, source="start", file_checksums={})
     ctx = multiprocessing.get_context("spawn")
     barrier, done, queue = ctx.Barrier(4), ctx.Event(), ctx.Queue()
     jobs = [("writer", write_loop, (db, [b, a], 6, barrier, done))]

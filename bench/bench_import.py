@@ -1,0 +1,113 @@
+"""Benchmark: read, validate, import and load a large portfolio.
+
+Target: 10,000 projects + 300,000 status updates read, validated and imported
+in well under 20 s, and ``Store.load()`` of that store in under 3 s. Prints
+figures (wall and CPU seconds per step), not asserts.
+
+Run: ``.venv/bin/python bench/bench_import.py [--projects 10000]
+[--min-updates 300000] [--db postgresql+psycopg://user@host/empty_db]``
+(without ``--db`` a fresh SQLite file in a temporary folder is used; a
+``--db`` URL should name an empty database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pmo_nb.demo import demo_portfolio
+from pmo_nb.portfolio import Portfolio
+from pmo_nb.reading import read_workbook
+from pmo_nb.schema import coerce_types
+from pmo_nb.store import Store
+from pmo_nb.validation import validate
+from pmo_nb.writing import write_workbook
+
+
+def top_up_status_updates(portfolio: Portfolio, minimum: int) -> Portfolio:
+    """Add weekly snapshots before each project's first one until there are ``minimum``."""
+    updates = portfolio.status_updates
+    missing = minimum - len(updates)
+    if missing <= 0:
+        return portfolio
+    projects = portfolio.projects["project_id"].to_numpy()
+    per_project = -(-missing // len(projects))
+    first = updates.groupby("project_id")["as_of"].min()
+    anchor = first.reindex(projects).fillna(
+        portfolio.projects.set_index("project_id")["start_date"]).to_numpy()
+    weeks = np.arange(1, per_project + 1)
+    extra = pd.DataFrame({
+        "project_id": np.repeat(projects, per_project),
+        "as_of": np.repeat(anchor, per_project) - np.tile(weeks * np.timedelta64(7, "D"),
+                                                          len(projects)),
+        "percent_complete": 0.0, "actual_cost": 0.0, "rag": "green",
+    }).iloc[:missing]
+    tables = portfolio.tables()
+    tables["status_updates"] = coerce_types(
+        "status_updates", pd.concat([updates, extra], ignore_index=True))
+    return Portfolio(**tables, source=portfolio.source)
+
+
+@contextmanager
+def timed(figures: list, step: str, rows: int | None = None):
+    """Record wall and CPU seconds of the block as one row of ``figures``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    figures.append({"step": step, "wall_s": time.perf_counter() - wall,
+                    "cpu_s": time.process_time() - cpu, "rows": rows})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--min-updates", type=int, default=300_000)
+    parser.add_argument("--db", default=None, help="store URL (default: fresh SQLite file)")
+    args = parser.parse_args()
+
+    figures: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="pmo-bench-") as tmp:
+        with timed(figures, "demo_portfolio"):
+            portfolio = demo_portfolio(n_projects=args.projects, seed=0, as_of="2026-06-30")
+            portfolio = top_up_status_updates(portfolio, args.min_updates)
+        total = sum(len(f) for f in portfolio.tables().values())
+        with timed(figures, "write_workbook (CSV folder)", total):
+            folder = write_workbook(portfolio, Path(tmp) / "workbook")
+        with timed(figures, "read_workbook + validate", total):
+            workbook = read_workbook(folder)
+            validated = validate(workbook)
+        store = Store(args.db or Path(tmp) / "portfolio.db")
+        with timed(figures, "import into empty store", total):
+            store.import_portfolio(validated, source=str(folder),
+                                   file_checksums=workbook.file_checksums)
+        with timed(figures, "re-import unchanged", total):
+            again = store.import_portfolio(validated, source=str(folder),
+                                           file_checksums=workbook.file_checksums)
+        with timed(figures, "Store.load()", total):
+            loaded = store.load()
+        store.close()
+    assert again.totals()["changed"] == 0 and loaded.checksum() == validated.checksum()
+
+    print(f"pmo_nb import benchmark: {args.projects:,} projects, "
+          f"{len(portfolio.status_updates):,} status updates, {total:,} rows in all")
+    print(f"store: {'SQLite (temporary file)' if args.db is None else store.url}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
+    print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
+          f"{platform.python_version()}, load average {load[0]:.2f}")
+    table = pd.DataFrame(figures).set_index("step")
+    print(table.to_string(float_format=lambda x: f"{x:,.2f}"))
+    read_import = table.loc[["read_workbook + validate", "import into empty store"],
+                            "wall_s"].sum()
+    print(f"read + validate + import: {read_import:.1f} s (target < 20 s); "
+          f"load: {table.loc['Store.load()', 'wall_s']:.1f} s (target < 3 s)")
+
+
+if __name__ == "__main__":
+    main()
