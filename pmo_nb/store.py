@@ -96,6 +96,7 @@ class ImportSummary:
     ``inserted`` counts new keys, ``changed`` rows whose content differed
     (old version closed, new one inserted), ``unchanged`` rows left alone and
     ``retired`` plan rows dropped from a project's set (closed, not deleted).
+    ``started`` is the time stamped on the versions it wrote (naive UTC).
     """
 
     import_id: int
@@ -280,8 +281,8 @@ def _decode(name: str, data: list[list], columns: list[str]) -> pd.DataFrame:
     if present.any():
         parsed = [json.loads(t) if p else {} for t, p in zip(extra, present, strict=True)]
         extras = pd.DataFrame.from_records(parsed, index=frame.index)
-        for c in extras.columns:
-            frame[c] = extras[c]
+        for c in extras.columns:  # extras read from a workbook are text, even when empty
+            frame[c] = extras[c].astype("str") if extras[c].isna().all() else extras[c]
     frame = coerce_types(name, frame)
     if len(frame):
         frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
@@ -351,6 +352,8 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[tuple[sa.Connection, dt.datetime]]:
         """A serialised write transaction and its timestamp; creates the schema."""
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
         with self.engine.connect() as conn:
             conn.execution_options(pmo_write=True)  # BEGIN IMMEDIATE on SQLite
             with conn.begin():

@@ -72,6 +72,14 @@ def test_round_trip_keeps_values_dtypes_and_extras(store):
     assert summary.started <= summary.finished
 
 
+def test_empty_extra_columns_come_back_as_text(tmp_path):
+    a = make_portfolio(3, 1)
+    a.risks["note"] = pd.Series([None] * 3, dtype="str")
+    store = Store(tmp_path / "new folder" / "p.db")  # the folder is created on first write
+    store.import_portfolio(a, source="a", file_checksums={})
+    assert_frame_equal(store.load().risks, a.risks)
+
+
 def test_reimport_unchanged_writes_only_a_log_row(store):
     a = make_portfolio(30, 3)
     store.import_portfolio(a, source="first", file_checksums={"projects.csv": "x"})
@@ -134,6 +142,9 @@ def test_bare_date_as_of_means_the_end_of_that_day(store):
     assert len(store.load(as_of=day).projects) == 5
     assert len(store.load(as_of=str(day)).projects) == 5
     assert store.load(as_of=day - pd.Timedelta(days=1)).projects.empty
+    utc = pd.Timestamp(summary.started, tz="UTC")
+    assert len(store.load(as_of=utc.tz_convert("America/New_York")).projects) == 5
+    assert store.load(as_of=(utc - pd.Timedelta(seconds=1)).tz_convert("Asia/Tokyo")).projects.empty
 
 
 def test_plan_tables_replace_the_set_of_each_project_in_the_workbook(store):
