@@ -356,7 +356,14 @@ class Store:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         with self.engine.connect() as conn:
             conn.execution_options(pmo_write=True)  # BEGIN IMMEDIATE on SQLite
-            with conn.begin():
+            try:
+                transaction = conn.begin()
+            except sa.exc.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                raise StoreError(f"{self.url} is busy: another import held it for 30 s; "
+                                 "try again when it has finished.") from exc
+            with transaction:
                 if sa.inspect(conn).has_table(META.name):
                     self._check_version(conn)
                 METADATA.create_all(conn)

@@ -294,3 +294,33 @@ def test_readers_see_one_import_or_the_other_never_a_mix(store):
     assert not errors, errors[0]
     assert set(loads) <= expected, "a reader saw a mix of two imports"
     assert set(loads) == expected  # the readers ran while the writer switched versions
+
+
+def test_concurrent_writers_take_turns(store):
+    """Two importer processes at once: every import succeeds, one after the other."""
+    a, b = make_portfolio(100, 6, "A", seed=2), make_portfolio(100, 6, "B", seed=2)
+    db = store.engine.url.render_as_string(hide_password=False)
+    store.import_portfolio(a, source="start", file_checksums={})
+    ctx = multiprocessing.get_context("spawn")
+    barrier, done, queue = ctx.Barrier(2), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=run, args=(queue, f"writer {i}", write_loop,
+                                           db, [a, b] if i else [b, a], 3, barrier, done))
+             for i in range(2)]
+    for p in procs:
+        p.start()
+    try:
+        results = dict(queue.get(timeout=300) for _ in procs)
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+    assert [p.exitcode for p in procs] == [0, 0], results
+    log = store.history()
+    assert len(log) == 7
+    assert log["started_at"].is_monotonic_decreasing and log["started_at"].is_unique
+    assert (log["finished_at"] >= log["started_at"]).all()
+    # each import started after the previous one had finished: they were serialised
+    assert (log["started_at"].iloc[:-1].to_numpy() >= log["finished_at"].iloc[1:].to_numpy()).all()
+    assert store.load().checksum() == log.loc[0, "data_checksum"]
+    assert set(log["data_checksum"]) == {a.checksum(), b.checksum()}
