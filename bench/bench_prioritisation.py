@@ -1,0 +1,124 @@
+"""Benchmark the prioritisation core on a seeded synthetic portfolio (prints figures).
+
+Run: ``.venv/bin/python bench/bench_prioritisation.py``. Targets from the
+issue: optimal selection of 1,000 candidates (20 teams x 24 months of capacity,
+dependencies) under 5 s; a 20-point frontier under 60 s; 1,000
+decision-confidence draws on 200 candidates under 30 s. The instance is built
+here (not from pmo_nb.demo) so the figures only move when the solver code does.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import scipy
+
+from pmo_nb.confidence import decision_confidence
+from pmo_nb.frontier import efficient_frontier
+from pmo_nb.portfolio import Portfolio
+from pmo_nb.schema import coerce_types
+from pmo_nb.selection import select_portfolio
+
+MONTHS = [f"{2026 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
+
+
+def synthetic(n_candidates: int, *, n_active: int = 100, n_teams: int = 20,
+              n_objectives: int = 5, n_scarce: int = 4, seed: int = 0) -> Portfolio:
+    """Candidates with alignment, team demand over 24 months, and dependencies."""
+    rng = np.random.default_rng(seed)
+    n = n_candidates + n_active
+    ids = [f"P{i:04d}" for i in range(n)]
+    stages = rng.choice(["proposed", "approved"], size=n, p=[0.7, 0.3]).astype(object)
+    stages[n_candidates:] = "active"
+    budget = np.round(rng.lognormal(np.log(1.5e6), 0.8, size=n), -3)
+    mandatory = np.zeros(n, dtype=bool)
+    mandatory[rng.choice(n_candidates, size=max(1, n_candidates // 50), replace=False)] = True
+    projects = pd.DataFrame({
+        "project_id": ids, "name": ids, "category": "IT", "stage": stages,
+        "start_date": "2026-01-01", "finish_date": "2027-12-31", "budget": budget,
+        "mandatory": mandatory,
+    })
+    objectives = pd.DataFrame({
+        "objective_id": [f"O{j}" for j in range(n_objectives)],
+        "name": [f"Objective {j}" for j in range(n_objectives)],
+        "weight": rng.integers(1, 10, size=n_objectives).astype(float),
+    })
+    alignment = pd.DataFrame({
+        "project_id": np.repeat(ids, n_objectives),
+        "objective_id": np.tile(objectives["objective_id"], n),
+        "score": rng.integers(0, 6, size=n * n_objectives).astype(float),
+    })
+    # a few bottleneck teams (scarce skills), the rest with room to spare
+    scarce = np.arange(n_teams) < n_scarce
+    capacity = np.where(scarce, rng.integers(8, 16, size=n_teams),
+                        rng.integers(40, 61, size=n_teams))
+    teams = pd.DataFrame({"team_id": [f"T{t:02d}" for t in range(n_teams)],
+                          "name": [f"Team {t}" for t in range(n_teams)],
+                          "capacity_fte": capacity.astype(float)})
+    rows = []
+    for p in range(n):  # each project: 1-3 teams for a 3-9 month window
+        start = rng.integers(0, 8) if p >= n_candidates else rng.integers(0, 20)
+        length = rng.integers(3, 10)
+        for t in rng.choice(n_teams, size=rng.integers(1, 4), replace=False):
+            for m in range(start, min(start + length, 24)):
+                rows.append((ids[p], f"T{t:02d}", MONTHS[m], 0.5 * rng.integers(1, 5)))
+    demand = pd.DataFrame(rows, columns=["project_id", "team_id", "month", "fte"])
+    deps = []
+    for p in range(n_candidates):  # ~15 % depend on an earlier candidate or active project
+        if p > 0 and rng.random() < 0.15:
+            pre = rng.integers(0, p) if rng.random() < 0.7 else rng.integers(n_candidates, n)
+            if not mandatory[p]:
+                deps.append((ids[p], ids[pre]))
+    dependencies = pd.DataFrame(deps, columns=["project_id", "depends_on"])
+    frames = {"projects": projects, "objectives": objectives, "alignment": alignment,
+              "teams": teams, "demand": demand, "dependencies": dependencies}
+    return Portfolio(**{k: coerce_types(k, v) for k, v in frames.items()}, source="synthetic")
+
+
+def timed(label: str, func):
+    start = time.perf_counter()
+    result = func()
+    print(f"{label:<58s} {time.perf_counter() - start:8.2f} s")
+    return result
+
+
+def main() -> None:
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
+          f"pandas {pd.__version__}")
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs")
+
+    big = timed("build synthetic portfolio (1,000 candidates)", lambda: synthetic(1000))
+    cand_cost = big.projects.loc[big.projects["stage"] != "active", "budget"].sum()
+    budget = 0.3 * cand_cost
+    print(f"  {len(big.demand):,} demand rows, {len(big.dependencies)} dependencies, "
+          f"budget {budget:,.0f} of {cand_cost:,.0f} asked")
+    sel = timed("optimal selection, 1,000 candidates, 20 teams x 24 months",
+                lambda: select_portfolio(big, budget))
+    print(f"  optimum: {len(sel.selected)} projects, value {sel.value:,.1f}, cost {sel.cost:,.0f}")
+    print(f"  cut-line: {len(sel.greedy_selected)} projects, value {sel.greedy_value:,.1f}, "
+          f"cost {sel.greedy_cost:,.0f}")
+    print(f"  value gained over the cut-line: {sel.gain:,.1f} "
+          f"({100 * sel.gain / sel.greedy_value:.1f} %)")
+    print("  reasons:", sel.table["reason"].str.split(":").str[0].value_counts().to_dict())
+
+    budgets = np.linspace(0.05, 0.6, 20) * cand_cost
+    front = timed("20-point efficient frontier, 1,000 candidates",
+                  lambda: efficient_frontier(big, budgets))
+    gain = (front["value"] - front["greedy_value"]).max()
+    print(f"  largest gain over the cut-line along the frontier: {gain:,.1f}")
+
+    small = synthetic(200, n_active=40, seed=1)
+    small_budget = 0.3 * small.projects.loc[small.projects["stage"] != "active", "budget"].sum()
+    conf = timed("decision confidence, 1,000 draws, 200 candidates",
+                 lambda: decision_confidence(small, small_budget, draws=1000, seed=0))
+    print("  labels:", conf["label"].value_counts().to_dict())
+
+
+if __name__ == "__main__":
+    main()
