@@ -185,13 +185,16 @@ def _executemany(conn: sa.Connection, statement, columns: dict[str, list],
     compiled = statement.compile(dialect=conn.dialect, column_keys=names)
     values = {}
     for n in names:
-        proc = compiled.binds[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        if proc is not None:  # e.g. dates to text on SQLite; values repeat, so memoise
+        type_ = compiled.binds[n].type
+        proc = type_.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if proc is None:
+            values[n] = columns[n]
+        elif isinstance(type_, sa.Date | sa.DateTime):  # text on SQLite; dates repeat: memoise
             memo: dict = {}
             values[n] = [memo[v] if v in memo else memo.setdefault(v, proc(v))
                          for v in columns[n]]
         else:
-            values[n] = columns[n]
+            values[n] = [proc(v) for v in columns[n]]
         if constants and n in constants:
             values[n] = values[n] * n_rows
     if compiled.positional:
