@@ -10,6 +10,7 @@ in the top k: safe bets, coin flips and never-funded projects.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,13 @@ from .selection_model import build_model, check_feasible, constraint_matrix, sol
 SAFE_BET, NEVER_FUNDED = 0.9, 0.1
 
 
+def _count_selected(job) -> np.ndarray:
+    """How often each candidate is in the optimum over rows of objective values."""
+    model, values, budget = job
+    matrix = constraint_matrix(model)
+    return np.sum([solve(model, row, budget, matrix)[0] for row in values], axis=0)
+
+
 def confidence_label(p: float) -> str:
     """``safe bet`` (p >= 0.9), ``never funded`` (p <= 0.1), else ``coin flip``."""
     if p >= SAFE_BET:
@@ -43,7 +51,7 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
                         k: int | None = None, seed: int = 0, method: str = "weighted",
                         weights: Mapping[str, float] | None = None, capacity: bool = True,
                         forced_in: Iterable[str] = (),
-                        forced_out: Iterable[str] = ()) -> pd.DataFrame:
+                        forced_out: Iterable[str] = (), n_jobs: int = 1) -> pd.DataFrame:
     """P(selected) and P(rank <= k) per candidate under plausible judgement noise.
 
     Each draw: objective weights ~ Dirichlet(concentration x stated normalised
@@ -72,6 +80,9 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
         The methods built on weights and alignment.
     weights, capacity, forced_in, forced_out
         As for :func:`pmo_nb.select_portfolio`.
+    n_jobs : int
+        Worker processes for the re-optimisations (the draws are made first,
+        in this process, so the result does not depend on ``n_jobs``).
 
     Returns
     -------
@@ -103,15 +114,18 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
     per_money = (VFM_UNIT / model.cost) if method == "value_for_money" else np.ones(len(ids))
     rng = np.random.default_rng(seed)
     drawn_weights = rng.dirichlet(concentration * w.to_numpy(), size=draws)
-    picked = np.zeros(len(ids))
-    top_k = np.zeros(len(ids))
-    ranks = np.empty((draws, len(ids)), dtype=int)
+    values = np.empty((draws, len(ids)))
     for d in range(draws):
         noisy = np.clip(align + rng.normal(0.0, score_noise, size=align.shape), 0.0, MAX_ALIGNMENT)
-        values = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
-        ranks[d] = rank_scores(values, ids)
-        top_k += ranks[d] <= k
-        picked += solve(model, values, budget, matrix)[0]
+        values[d] = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
+    ranks = np.vstack([rank_scores(row, ids) for row in values])
+    top_k = (ranks <= k).sum(axis=0)
+    if n_jobs > 1 and draws > 1:
+        chunks = np.array_split(values, min(n_jobs, draws))
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            picked = sum(pool.map(_count_selected, [(model, c, budget) for c in chunks]))
+    else:
+        picked = _count_selected((model, values, budget))
 
     out = pd.DataFrame({
         "score": base_values, "rank": table["rank"].reindex(ids).to_numpy(), "selected": base,
