@@ -10,6 +10,12 @@ columns plus bookkeeping: ``_extra`` (JSON text of extra columns),
 (naive UTC; ``_valid_to`` NULL = current version) and ``_import_id``. An
 import never deletes: a changed or retired row is closed by setting
 ``_valid_to``, so :meth:`Store.load` can show the portfolio at any past time.
+
+Concurrency: writers are serialised (``BEGIN IMMEDIATE`` on SQLite, a row lock
+on ``meta`` on PostgreSQL) and a reader sees one snapshot (a deferred ``BEGIN``
+in WAL mode on SQLite, ``REPEATABLE READ`` on PostgreSQL), so a load never mixes
+two imports. Known limit: two processes creating a new PostgreSQL store at the
+very same moment may race on ``CREATE TABLE``; the loser's import fails cleanly.
 """
 
 from __future__ import annotations
