@@ -1,0 +1,381 @@
+"""The Bayesian forecast model: a reference class plus an in-flight stage.
+
+Stage 1, the reference class, is fitted to completed projects::
+
+    y_i = (log cost ratio, log duration ratio)_i ~ bivariate Student-t(nu, loc_i, scale_c, rho)
+    loc_i   = alpha[c_i] + x_i @ beta          (x: standardised log budget, log planned
+                                               days, mandatory, numeric extras)
+    alpha[c] = mu_alpha + sigma_alpha * z[c]    (categories partially pooled)
+    log scale[c] = log_scale_mu + tau_scale * z'[c]  (IT may have fatter tails)
+
+The Student-t keeps heavy tails heavy; the correlation ``rho`` matters for
+the joint chance of being on budget *and* on time.
+
+Stage 2, the in-flight stage, learns from completed projects' own status
+histories how a reading at elapsed fraction ``f`` of the planned duration
+(``r_cost`` = log AC/EV, ``r_schedule`` = log PV/EV) relates to the final
+outcome, as a correction to the reference class::
+
+    y ~ bivariate t(nu2, loc_ref + a + d f + e log f + r @ (b + c f),
+                    scale_ref * exp(l0 + l1 (f - 0.5)), rho2)
+
+with each project's readings weighted 1/n. Early on the signals carry little
+and the reference class dominates; late, the signals (with learned, not
+assumed, weights) do. The stage uses the stage-1 posterior mean as a fixed
+offset (two-stage plug-in), so the final outcome is not counted twice.
+
+Both stages are sampled with PyMC (imported lazily, only when fitting) and
+kept in one InferenceData whose attrs say how it was made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .progress import SIGNALS
+
+TARGETS = ("cost", "duration")
+#: Defaults merged with the user's settings (``default | user``).
+DEFAULT_SAMPLER_CONFIG = {"draws": 1000, "tune": 1000, "chains": 2, "cores": 2,
+                          "target_accept": 0.9, "progressbar": False, "nuts_sampler": "pymc"}
+DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 4, "fraction_clip": [0.02, 1.5]}
+#: Parameters whose convergence is reported, per stage.
+MAIN_PARAMETERS = {
+    "reference": ["mu_alpha", "sigma_alpha", "alpha", "beta", "log_scale_mu", "tau_scale",
+                  "log_scale", "rho", "nu"],
+    "inflight": ["inflight_coef", "inflight_scale", "inflight_scale_fraction", "inflight_rho",
+                 "inflight_nu"],
+}
+#: Terms of the in-flight correction (``f``: elapsed share of the planned duration).
+INFLIGHT_TERMS = ("intercept", "f", "log_f", *SIGNALS, *(f"{s}_x_f" for s in SIGNALS))
+
+
+def _bvt_logp(y, loc, scale, rho, nu):
+    """Log density of a bivariate Student-t (PyTensor), one value per row."""
+    import pytensor.tensor as pt
+
+    z = (y - loc) / scale
+    one_m = 1.0 - rho**2
+    q = (z[:, 0] ** 2 - 2.0 * rho * z[:, 0] * z[:, 1] + z[:, 1] ** 2) / one_m
+    return (pt.gammaln((nu + 2.0) / 2.0) - pt.gammaln(nu / 2.0) - pt.log(nu * np.pi)
+            - pt.log(scale).sum(axis=1) - 0.5 * pt.log(one_m)
+            - (nu + 2.0) / 2.0 * pt.log1p(q / nu))
+
+
+@dataclass
+class Design:
+    """How project attributes become model inputs (kept with the fit)."""
+
+    categories: list[str]
+    covariates: list[str]  # model names: log_budget, log_planned_days, extras...
+    center: list[float]
+    spread: list[float]
+
+    @classmethod
+    def from_outcomes(cls, outcome: pd.DataFrame, extras: list[str]) -> Design:
+        raw = _raw_covariates(outcome, extras)
+        center = raw.mean().fillna(0.0)
+        spread = raw.std().fillna(1.0)
+        for name in raw:
+            if name == "mandatory":  # a 0/1 flag keeps its units
+                center[name], spread[name] = 0.0, 1.0
+        spread[spread <= 0] = 1.0
+        return cls(sorted(outcome["category"].astype(str).unique()), list(raw.columns),
+                   center.tolist(), spread.tolist())
+
+    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Standardised covariates (missing values at the centre, i.e. 0)."""
+        extras = [c for c in self.covariates if c not in ("log_budget", "log_planned_days")]
+        raw = _raw_covariates(frame, extras).reindex(columns=self.covariates)
+        x = (raw.to_numpy("float64") - np.array(self.center)) / np.array(self.spread)
+        return np.nan_to_num(x, nan=0.0)
+
+    def category_index(self, frame: pd.DataFrame) -> np.ndarray:
+        """Index of each row's category; -1 for a category never seen in training."""
+        lookup = {c: i for i, c in enumerate(self.categories)}
+        return np.array([lookup.get(str(c), -1) for c in frame["category"]], dtype=int)
+
+
+def _raw_covariates(frame: pd.DataFrame, extras: list[str]) -> pd.DataFrame:
+    raw = pd.DataFrame({"log_budget": np.log(frame["budget"].astype("float64").where(
+                            frame["budget"] > 0)),
+                        "log_planned_days": np.log(frame["planned_days"].astype("float64"))},
+                       index=frame.index)
+    for name in extras:
+        raw[name] = (frame[name].astype("float64") if name in frame
+                     else pd.Series(np.nan, index=frame.index))
+    return raw
+
+
+def data_checksum(*frames: pd.DataFrame) -> str:
+    """SHA-256 (16 hex digits) of the training frames' contents."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(frame.to_csv(date_format="%Y-%m-%d", float_format="%.10g").encode())
+    return digest.hexdigest()[:16]
+
+
+class ForecastModel:
+    """Fit, keep and reload the two-stage forecast model.
+
+    Parameters
+    ----------
+    sampler_config, model_config : dict, optional
+        Merged over :data:`DEFAULT_SAMPLER_CONFIG` / :data:`DEFAULT_MODEL_CONFIG`.
+    """
+
+    def __init__(self, sampler_config: dict | None = None, model_config: dict | None = None):
+        self.sampler_config = DEFAULT_SAMPLER_CONFIG | (sampler_config or {})
+        self.model_config = DEFAULT_MODEL_CONFIG | (model_config or {})
+        self.idata = None
+        self.design: Design | None = None
+
+    # -- fitting -----------------------------------------------------------
+    def fit(self, outcome: pd.DataFrame, snapshots: pd.DataFrame, *, extras=(), seed: int = 0,
+            checksum: str | None = None) -> ForecastModel:
+        """Sample both stages; ``snapshots`` come from :func:`progress.training_snapshots`."""
+        if len(outcome) < 2:
+            raise ValueError("the reference class needs at least 2 completed projects")
+        import arviz as az
+        import xarray as xr
+
+        self.design = Design.from_outcomes(outcome, list(extras))
+        y = outcome[["log_cost_ratio", "log_duration_ratio"]].to_numpy("float64")
+        cat = self.design.category_index(outcome)
+        x = self.design.matrix(outcome)
+        stage1 = self._sample(self._reference_model(y, cat, x), seed)
+        post = az.extract(stage1, combined=True)
+        loc = post["alpha"].values[cat].mean(-1) + x @ post["beta"].values.mean(-1)
+        log_scale = post["log_scale"].values.mean(-1)[cat]
+        idata = stage1
+        snaps = snapshots[snapshots["project_id"].isin(outcome.index)]
+        if len(snaps) >= 10:
+            rows = outcome.index.get_indexer(snaps["project_id"])
+            stage2 = self._sample(self._inflight_model(
+                y[rows], loc[rows], np.exp(log_scale[rows]), snaps), seed + 1)
+            idata.posterior = xr.merge([stage1.posterior, stage2.posterior])
+            stats2 = stage2.sample_stats.rename({v: f"inflight_{v}"
+                                                 for v in stage2.sample_stats.data_vars})
+            idata.sample_stats = xr.merge([stage1.sample_stats, stats2], compat="override")
+        idata.attrs.update({
+            "model": "pmo_nb two-stage reference class + in-flight forecast",
+            "sampler_config": json.dumps(self.sampler_config, sort_keys=True),
+            "model_config": json.dumps(self.model_config, sort_keys=True),
+            "design": json.dumps(self.design.__dict__),
+            "data_checksum": checksum or data_checksum(outcome, snapshots),
+            "n_projects": int(len(outcome)), "n_snapshots": int(len(snaps)),
+            "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        })
+        self.idata = idata
+        return self
+
+    def _sample(self, model, seed: int):
+        import pymc as pm
+
+        cfg = dict(self.sampler_config)
+        with model:
+            return pm.sample(random_seed=seed, compute_convergence_checks=False, **cfg)
+
+    def _reference_model(self, y, cat, x):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        coords = {"category": self.design.categories, "target": list(TARGETS),
+                  "covariate": self.design.covariates}
+        onehot = np.eye(len(self.design.categories))[cat]  # a dot is faster than indexing
+        counts = onehot.sum(axis=0)
+        with pm.Model(coords=coords) as model:
+            mu_alpha = pm.Normal("mu_alpha", 0.0, 0.5, dims="target")
+            sigma_alpha = pm.HalfNormal("sigma_alpha", 0.3, dims="target")
+            alpha = _pooled("alpha", mu_alpha, sigma_alpha, counts)
+            beta = pm.Normal("beta", 0.0, 0.3, dims=("covariate", "target"))
+            log_scale_mu = pm.Normal("log_scale_mu", np.log(0.25), 1.0, dims="target")
+            tau_scale = pm.HalfNormal("tau_scale", 0.3, dims="target")
+            log_scale = _pooled("log_scale", log_scale_mu, tau_scale, counts)
+            rho = pm.Deterministic("rho", 2.0 * pm.Beta("rho_raw", 2.0, 2.0) - 1.0)
+            nu = pm.Gamma("nu", alpha=2.0, beta=0.1)
+            loc = pt.dot(onehot, alpha) + pt.dot(x, beta)
+            scale = pt.exp(pt.dot(onehot, log_scale))
+            pm.Potential("outcome", _bvt_logp(y, loc, scale, rho, nu).sum())
+        return model
+
+    def _inflight_model(self, y, loc_ref, scale_ref, snaps):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        f = self._fraction(snaps)
+        terms = _inflight_terms(f, snaps[list(SIGNALS)].to_numpy("float64"))
+        # QR reparametrisation: the terms are strongly correlated (r and r*f)
+        n = len(terms)
+        q, r = np.linalg.qr(terms)
+        q, r = q * np.sqrt(n), r / np.sqrt(n)
+        w = snaps["weight"].to_numpy("float64")
+        coords = {"target": list(TARGETS), "term": list(INFLIGHT_TERMS)}
+        with pm.Model(coords=coords) as model:
+            theta = pm.Normal("inflight_theta", 0.0, 1.0, dims=("term", "target"))
+            pm.Deterministic("inflight_coef", pt.dot(np.linalg.inv(r), theta),
+                             dims=("term", "target"))
+            l0 = pm.Normal("inflight_scale", 0.0, 0.5, dims="target")
+            l1 = pm.Normal("inflight_scale_fraction", 0.0, 1.0, dims="target")
+            rho = pm.Deterministic("inflight_rho", 2.0 * pm.Beta("inflight_rho_raw", 2, 2) - 1)
+            nu = pm.Gamma("inflight_nu", alpha=2.0, beta=0.1)
+            loc = loc_ref + pt.dot(q, theta)
+            scale = scale_ref * pt.exp(l0 + l1 * (f[:, None] - 0.5))
+            pm.Potential("snapshots", (w * _bvt_logp(y, loc, scale, rho, nu)).sum())
+        return model
+
+    def _fraction(self, frame: pd.DataFrame) -> np.ndarray:
+        lo, hi = self.model_config["fraction_clip"]
+        return np.clip(frame["fraction"].to_numpy("float64"), lo, hi)
+
+    # -- persistence -------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The InferenceData as NetCDF bytes (configuration in its attrs)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.nc")
+            self.idata.to_netcdf(path)
+            with open(path, "rb") as fh:
+                return fh.read()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> ForecastModel:
+        """Rebuild a fitted model from :meth:`to_bytes` output."""
+        import arviz as az
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.nc")
+            with open(path, "wb") as fh:
+                fh.write(payload)
+            idata = az.from_netcdf(path)
+            idata.load()
+        return cls.from_idata(idata)
+
+    @classmethod
+    def from_idata(cls, idata) -> ForecastModel:
+        """Wrap an InferenceData written by :meth:`fit`."""
+        attrs = idata.attrs
+        model = cls(json.loads(attrs["sampler_config"]), json.loads(attrs["model_config"]))
+        model.design = Design(**json.loads(attrs["design"]))
+        model.idata = idata
+        return model
+
+    @property
+    def has_inflight(self) -> bool:
+        return self.idata is not None and "inflight_nu" in self.idata.posterior
+
+    def draws(self, name: str) -> np.ndarray:
+        """Posterior draws of one variable, samples first (chains x draws flattened)."""
+        values = self.idata.posterior[name].values
+        return values.reshape((-1,) + values.shape[2:])
+
+    # -- prediction --------------------------------------------------------
+    def predict(self, frame: pd.DataFrame, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive draws of (log cost ratio, log duration ratio) for each row.
+
+        ``frame`` has ``category, budget, planned_days`` (and any extras), and
+        optionally ``fraction, r_cost, r_schedule`` (the latest reading; NaN
+        = none) and ``elapsed`` / ``ac`` / ``budget``: a project still running
+        at ``elapsed`` of its planned duration cannot finish before it, nor
+        cost less than its cost to date. Returns two arrays (rows x samples).
+        """
+        rng = np.random.default_rng(seed)
+        s = self.draws("nu").shape[0]
+        n = len(frame)
+        cat = self.design.category_index(frame)
+        x = self.design.matrix(frame)
+        alpha, log_scale = self.draws("alpha"), self.draws("log_scale")  # s, C, 2
+        new = rng.standard_normal((s, 2))  # an unseen category: a new draw from the pool
+        alpha_new = self.draws("mu_alpha") + self.draws("sigma_alpha") * new
+        scale_new = self.draws("log_scale_mu") + self.draws("tau_scale") * rng.standard_normal(
+            (s, 2))
+        alpha_c = np.where(cat[:, None, None] >= 0, alpha[:, cat].transpose(1, 0, 2),
+                           alpha_new[None])  # n, s, 2
+        log_s = np.where(cat[:, None, None] >= 0, log_scale[:, cat].transpose(1, 0, 2),
+                         scale_new[None])
+        loc = alpha_c + np.einsum("np,spk->nsk", x, self.draws("beta"))
+        scale = np.exp(log_s)
+        rho = np.broadcast_to(self.draws("rho"), (n, s)).copy()
+        nu = np.broadcast_to(self.draws("nu"), (n, s)).copy()
+        has = np.zeros(n, dtype=bool)
+        if self.has_inflight and "r_cost" in frame:
+            has = frame[list(SIGNALS)].notna().all(axis=1).to_numpy() & frame[
+                "fraction"].notna().to_numpy()
+        if has.any():
+            f = self._fraction(frame)[has]
+            terms = _inflight_terms(f, frame[list(SIGNALS)].to_numpy("float64")[has])
+            loc[has] += np.einsum("nt,stk->nsk", terms, self.draws("inflight_coef"))
+            scale[has] *= np.exp(self.draws("inflight_scale")
+                                 + (f[:, None, None] - 0.5)
+                                 * self.draws("inflight_scale_fraction"))
+            rho[has] = self.draws("inflight_rho")
+            nu[has] = self.draws("inflight_nu")
+        low_d = np.full(n, -np.inf)
+        low_c = np.full(n, -np.inf)
+        if "elapsed" in frame:
+            el = frame["elapsed"].to_numpy("float64")
+            low_d = np.where(el > 0, np.log(np.maximum(el, 1e-9)), -np.inf)
+        if "ac" in frame:
+            ratio = frame["ac"].to_numpy("float64") / frame["budget"].to_numpy("float64")
+            low_c = np.where(ratio > 0, np.log(np.maximum(ratio, 1e-9)), -np.inf)
+        return _sample_truncated(rng, loc, scale, rho, nu, low_c[:, None], low_d[:, None])
+
+
+def _pooled(name, mu, sigma, counts, centred_from: int = 20):
+    """Category effects ``~ Normal(mu, sigma)``, partially pooled.
+
+    Categories with many projects are parametrised centred (their data pin
+    them down), the others non-centred (no funnel when ``sigma`` is small);
+    sampling is faster and freer of divergences than either choice for all.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    big = np.flatnonzero(counts >= centred_from)
+    small = np.flatnonzero(counts < centred_from)
+    parts = []
+    if len(big):
+        parts.append(pm.Normal(f"{name}_centred", mu, sigma, shape=(len(big), 2)))
+    if len(small):
+        z = pm.Normal(f"{name}_offset", 0.0, 1.0, shape=(len(small), 2))
+        parts.append(mu + sigma * z)
+    order = np.argsort(np.concatenate([big, small]))
+    joined = pt.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+    return pm.Deterministic(name, joined[order], dims=("category", "target"))
+
+
+def _inflight_terms(f: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Regressors of the in-flight stage, in :data:`INFLIGHT_TERMS` order."""
+    return np.column_stack([np.ones_like(f), f, np.log(f), r, r * f[:, None]])
+
+
+def _truncated_t(rng, df, loc, scale, low):
+    """Student-t draws conditioned on being above ``low`` (inverse CDF)."""
+    from scipy import stats
+
+    floor = stats.t.cdf((low - loc) / scale, df)
+    u = floor + rng.random(loc.shape) * (1.0 - floor)
+    u = np.clip(u, 1e-12, 1.0 - 1e-12)
+    return np.maximum(loc + scale * stats.t.ppf(u, df), low)
+
+
+def _sample_truncated(rng, loc, scale, rho, nu, low_c, low_d):
+    """Bivariate t draws: duration first (truncated), then cost given duration.
+
+    The conditional of a bivariate t given one coordinate is a t with
+    ``nu + 1`` degrees of freedom; the cost floor is applied to it (an
+    approximation when both floors bind at once).
+    """
+    y_d = _truncated_t(rng, nu, loc[..., 1], scale[..., 1], low_d)
+    z = (y_d - loc[..., 1]) / scale[..., 1]
+    cond_loc = loc[..., 0] + rho * scale[..., 0] * z
+    cond_scale = scale[..., 0] * np.sqrt((1 - rho**2) * (nu + z**2) / (nu + 1))
+    y_c = _truncated_t(rng, nu + 1, cond_loc, cond_scale, low_c)
+    return y_c, y_d
