@@ -1,45 +1,16 @@
-"""Charts of the portfolio, and how to show them where they are looked at.
-
-The only module that knows Altair. Builders take data first (the DataFrames
-:mod:`pmo_nb.overview` returns), return the chart rather than displaying it,
-and raise ``ValueError`` on bad arguments. :func:`show` displays a chart for
-its context: inline SVG in a report (``PMO_RENDER=static``, set by the report
-runner, so the HTML needs no network) or an offline ``JupyterChart`` widget in
-a notebook or dashboard (so a dashboard can swap the chart when a filter
-changes).
-"""
+"""Charts of the portfolio overview: stages, budget, RAG, CPI vs SPI."""
 
 from __future__ import annotations
-
-import os
 
 import altair as alt
 import pandas as pd
 
-from .schema import RAGS, STAGES
-
-#: Environment variable that selects the renderer; ``"static"`` means inline SVG.
-RENDER_ENV = "PMO_RENDER"
-
-#: Colours with a meaning, used the same way in every chart.
-RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "unreported": "#9e9e9e"}
-
-_WIDTH = 420
-_HEIGHT = 220
-
-
-def _check(data: pd.DataFrame, columns: list[str], what: str) -> None:
-    """Raise ValueError unless ``data`` is a DataFrame holding ``columns``."""
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"{what}: expected a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}; got {list(data.columns)}")
-
-
-def _size(width: int, height: int) -> None:
-    if width <= 0 or height <= 0:
-        raise ValueError(f"width and height must be positive, got {width}x{height}")
+from ..schema import RAGS, STAGES
+from .base import HEIGHT as _HEIGHT
+from .base import RAG_COLOURS
+from .base import WIDTH as _WIDTH
+from .base import check_frame as _check
+from .base import check_size as _size
 
 
 def stage_chart(counts: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT) -> alt.Chart:
@@ -160,60 +131,3 @@ def cpi_spi_chart(evm: pd.DataFrame, *, width: int = _WIDTH, height: int = 300) 
     return (points + vline + hline).properties(
         width=width, height=height, title="Cost and schedule performance (CPI vs SPI)"
     )
-
-
-def static_mode() -> bool:
-    """True when charts must render as inline SVG (``PMO_RENDER=static``)."""
-    return os.environ.get(RENDER_ENV, "").strip().lower() == "static"
-
-
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as an SVG document, rendered locally by vl-convert (no network)."""
-    import vl_convert as vlc
-    from altair.utils._importers import vl_version_for_vl_convert
-
-    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=vl_version_for_vl_convert())
-
-
-def show(chart: alt.TopLevelMixin):
-    """Display ``chart`` for the context and return what was displayed.
-
-    With ``PMO_RENDER=static`` (reports) the chart is displayed as an inline
-    ``<svg>`` element (an HTML output) and ``None`` is returned. Otherwise an
-    offline :class:`altair.JupyterChart` is displayed and returned, so a
-    dashboard can later assign
-    ``widget.chart = new_chart``. Offline mode serves Vega from vl-convert
-    instead of a CDN, which a machine without internet access needs.
-
-    Raises
-    ------
-    ValueError
-        When ``chart`` is not an Altair chart.
-    """
-    from IPython.display import display
-
-    if not isinstance(chart, alt.TopLevelMixin):
-        raise ValueError(f"show: expected an Altair chart, got {type(chart).__name__}")
-    if static_mode():
-        # As HTML, not image/svg+xml: nbconvert turns the latter into an <img>
-        # data URI, while the report wants the chart's text inline and searchable.
-        title = chart.to_dict().get("title", "chart")
-        bundle = {
-            "text/html": f'<div class="pmo-chart">{to_svg(chart)}</div>',
-            "text/plain": f"<chart: {title}>",
-        }
-        display(bundle, raw=True)
-        return None
-    widget = jupyter_chart(chart)
-    display(widget)
-    return widget
-
-
-def jupyter_chart(chart: alt.TopLevelMixin) -> alt.JupyterChart:
-    """An offline :class:`altair.JupyterChart` widget for ``chart`` (not displayed).
-
-    Rendered as SVG (readable and testable in the page) without the export
-    menu, whose links would lead off the machine.
-    """
-    alt.JupyterChart.enable_offline()
-    return alt.JupyterChart(chart, embed_options={"renderer": "svg", "actions": False})

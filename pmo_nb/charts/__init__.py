@@ -1,0 +1,20 @@
+"""Charts of the portfolio, and how to show them where they are looked at.
+
+The only package that knows Altair; one module per area (add yours beside
+``overview.py``). Builders take data first (the DataFrames
+:mod:`pmo_nb.overview` returns), return the chart rather than displaying it,
+and raise ``ValueError`` on bad arguments. :func:`show` displays a chart for
+its context: inline SVG in a report (``PMO_RENDER=static``, set by the report
+runner, so the HTML needs no network) or an offline ``JupyterChart`` widget in
+a notebook or dashboard (so a dashboard can swap the chart when a filter
+changes).
+"""
+
+from .base import RAG_COLOURS
+from .display import RENDER_ENV, jupyter_chart, show, static_mode, to_svg
+from .overview import budget_chart, cpi_spi_chart, rag_chart, stage_chart
+
+__all__ = [
+    "RAG_COLOURS", "RENDER_ENV", "budget_chart", "cpi_spi_chart", "jupyter_chart",
+    "rag_chart", "show", "stage_chart", "static_mode", "to_svg",
+]
