@@ -44,9 +44,16 @@ def test_one_typed_parameters_cell(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_runs_on_the_demo_store(path, demo_db, tmp_path):
-    """Smoke run with the small demo store; any cell error fails the test."""
+    """Smoke run with the small demo store; any cell error fails the test.
+
+    A notebook that samples or optimises names its small test parameters (few
+    draws, say) in its own metadata, ``metadata.pmo.smoke_parameters``, so
+    adding a notebook never means editing this test.
+    """
     declared = papermill.inspect_notebook(str(path))
-    given = {"db": demo_db, "as_of": "2026-06-30"}
+    smoke = nbformat.read(path, as_version=4).metadata.get("pmo", {}).get("smoke_parameters", {})
+    assert set(smoke) <= set(declared), "smoke_parameters names an undeclared parameter"
+    given = {**smoke, "db": demo_db, "as_of": "2026-06-30"}
     out = tmp_path / path.name
     papermill.execute_notebook(
         str(path), str(out), parameters={k: v for k, v in given.items() if k in declared},
