@@ -9,6 +9,12 @@ needs no network), and writes three files side by side::
     OUT/<as_of>/<name>.html    the report, without code, with a header
     OUT/<as_of>/<name>.json    the run record (parameters, checksum, status)
 
+The files are built in a private folder under ``OUT/.staging/`` and moved
+into place with :func:`os.replace` when the run ends, so the run folder
+never shows a half-written page, and a re-run replaces the files whole.
+Running many reports (schedule, parallel processes, timeouts, indexes) is
+:mod:`pmo_nb.suite`'s job.
+
 A notebook states facts for the header and the record (the data checksum)
 with :func:`record`, which displays them under a private MIME type that the
 HTML leaves out.
@@ -20,6 +26,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -155,7 +162,8 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str) -> str:
+def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
+            period: str | None = None) -> str:
     """Render an executed notebook as the report page: no code, no prompts, no CDN.
 
     Outputs meant for the runner (recorded facts) and stderr streams (warnings)
@@ -185,7 +193,7 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str) -> str
         "metadata": {"name": title},
         "pmo": {
             "title": title,
-            "as_of": as_of,
+            "as_of": as_of if period in (None, as_of) else f"{period} (as of {as_of})",
             "checksum": facts.get("checksum"),
             "version": __version__,
             "generated_at": generated_at,
@@ -195,48 +203,44 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str) -> str
     return body
 
 
-def run_report(
-    name: str,
-    *,
-    as_of=None,
-    db=None,
-    out: str | os.PathLike = "reports",
-    parameters: dict | None = None,
-    timeout: int = 600,
-    notebooks_dir: str | os.PathLike | None = None,
-) -> dict:
-    """Execute report ``name`` and write its notebook, HTML page and run record.
+#: Folder of ``OUT`` where runs build their files before moving them into place.
+STAGING = ".staging"
+#: File of a staging folder holding the report kernel's process id (for timeouts).
+KERNEL_PID_FILE = "kernel.pid"
 
-    Parameters
-    ----------
-    name : str
-        A notebook of ``notebooks_dir`` without ``.ipynb`` (e.g. ``"portfolio_overview"``).
-    as_of : date-like, optional
-        Reporting date; default today. Passed to the notebook as ISO text.
-    db : str or path, optional
-        Store path or URL (default ``PMO_DB`` or ``./portfolio.db``).
-    out : path
-        Reports folder; files go to ``out/<as_of>/``.
-    parameters : dict, optional
-        Other parameters of the notebook (each must be declared in its
-        ``parameters`` cell).
-    timeout : int
-        Seconds one cell may run before the report fails.
-    notebooks_dir : path, optional
-        Where report notebooks live (default the project's ``notebooks/``).
 
-    Returns
-    -------
-    dict
-        The run record, also written to ``out/<as_of>/<name>.json``.
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
-    Raises
-    ------
-    ReportError
-        Unknown report or parameter (before running), or the notebook failed:
-        ``reason`` is one line (``"cell 5: KeyError: 'budget'"``) and
-        ``executed_path`` the kept executed notebook.
+
+def _check_stem(stem: str) -> str:
+    parts = stem.split("/")
+    if not all(re.fullmatch(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*", p) for p in parts) or len(parts) > 2:
+        raise ValueError(f"output must be NAME or NAME/ITEM (letters, digits, _ . -), got {stem!r}")
+    return stem
+
+
+def _pid_recording_manager(pid_file: Path):
+    """A kernel manager class that writes the kernel's process id to ``pid_file``.
+
+    The suite kills that process group when a report exceeds its wall-clock
+    timeout (the kernel runs in its own session, so killing the runner alone
+    would leave it to notice its parent is gone).
     """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class PidRecordingKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            pid = getattr(self.provisioner, "pid", None)
+            if pid:
+                _write_atomic(pid_file, str(pid))
+
+    return PidRecordingKernelManager
+
+
+def _prepare(name, as_of, db, parameters, notebooks_dir):
+    """Check the report and its parameters before anything runs or is written."""
     import papermill
 
     source = _notebook_path(name, notebooks_dir)
@@ -254,75 +258,211 @@ def run_report(
         given["db"] = url
     if "as_of" in declared:
         given["as_of"] = day
+    return source, given, day, url
 
-    folder = Path(out) / day
-    folder.mkdir(parents=True, exist_ok=True)
-    ipynb_path, html_path = folder / f"{name}.ipynb", folder / f"{name}.html"
-    json_path = folder / f"{name}.json"
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".ipynb")
-    os.close(fd)
-    tmp = Path(tmp_name)
 
-    started = dt.datetime.now(dt.UTC)
+def _new_staging(out: Path) -> Path:
+    root = out / STAGING
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=root, prefix=f"{os.getpid()}-"))
+
+
+def _remove_staging(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.parent.rmdir()  # only when no other run is staging
+    except OSError:
+        pass
+
+
+def publish(run: dict, *, out, staging: Path, html: str | None = None) -> dict:
+    """Move a run's files from ``staging`` into ``OUT/<as_of>/`` and write its record.
+
+    The executed notebook (if any) goes first, then the page (or, for a
+    failed run, any page of an earlier run of the same report is removed, so
+    page and record always agree), and the record last.
+    """
+    folder = Path(out) / run["as_of"]
+    stem = run["output"]
+    target = folder / stem
+    target.parent.mkdir(parents=True, exist_ok=True)
+    leaf = target.name
+    ipynb, html_path = target.with_name(f"{leaf}.ipynb"), target.with_name(f"{leaf}.html")
+    staged_nb = staging / f"{leaf}.ipynb"
+    run["ipynb"] = None
+    if staged_nb.exists() and staged_nb.stat().st_size:
+        os.chmod(staged_nb, _umask_mode())
+        os.replace(staged_nb, ipynb)
+        run["ipynb"] = str(ipynb)
+    elif run["status"] != "succeeded":
+        ipynb.unlink(missing_ok=True)  # an executed copy from an earlier run would mislead
+    run["html"] = None
+    if run["status"] == "succeeded" and html is not None:
+        staged_html = staging / f"{leaf}.html"
+        staged_html.write_text(html, encoding="utf-8")
+        os.chmod(staged_html, _umask_mode())
+        os.replace(staged_html, html_path)
+        run["html"] = str(html_path)
+    else:
+        html_path.unlink(missing_ok=True)  # never leave a page from an earlier run
+    _write_atomic(target.with_name(f"{leaf}.json"), json.dumps(run, indent=2, default=str) + "\n")
+    return run
+
+
+def base_record(name: str, *, as_of: str, output: str | None = None, **facts) -> dict:
+    """The fields every run record has, with ``facts`` filled in (used by the suite too)."""
+    run = {
+        "report": name,
+        "output": output or name,
+        "notebook": None,
+        "title": name.replace("_", " ").capitalize(),
+        "as_of": as_of,
+        "period": as_of,
+        "db": None,
+        "parameters": {},
+        "checksum": None,
+        "version": __version__,
+        "start": None,
+        "finish": None,
+        "duration_s": None,
+        "status": "failed",
+        "reason": None,
+        "ipynb": None,
+        "html": None,
+    }
+    run.update(facts)
+    return run
+
+
+def run_report(
+    name: str,
+    *,
+    as_of=None,
+    db=None,
+    out: str | os.PathLike = "reports",
+    parameters: dict | None = None,
+    timeout: int = 600,
+    notebooks_dir: str | os.PathLike | None = None,
+    output: str | None = None,
+    record_extra: dict | None = None,
+    staging_dir: str | os.PathLike | None = None,
+) -> dict:
+    """Execute report ``name`` and write its notebook, HTML page and run record.
+
+    Parameters
+    ----------
+    name : str
+        A notebook of ``notebooks_dir`` without ``.ipynb`` (e.g. ``"portfolio_overview"``).
+    as_of : date-like, optional
+        Reporting date; default today. Passed to the notebook as ISO text.
+    db : str or path, optional
+        Store path or URL (default ``PMO_DB`` or ``./portfolio.db``).
+    out : path
+        Reports folder; files go to ``out/<as_of>/``.
+    parameters : dict, optional
+        Other parameters of the notebook (each must be declared in its
+        ``parameters`` cell).
+    timeout : int
+        Seconds one cell may run before the report fails (the suite also
+        bounds the whole notebook).
+    notebooks_dir : path, optional
+        Where report notebooks live (default the project's ``notebooks/``).
+    output : str, optional
+        File stem inside the run folder, ``NAME`` or ``NAME/ITEM`` (a fan-out
+        writes ``project_status/P001``); default ``name``.
+    record_extra : dict, optional
+        Fields set in the run record (the suite adds ``report``, ``period``,
+        ``cadence``, ``project_id``).
+    staging_dir : path, optional
+        An empty folder to build the files in (default a new one under
+        ``out/.staging``, removed afterwards); the kernel's process id is
+        written there too.
+
+    Returns
+    -------
+    dict
+        The run record, also written to ``out/<as_of>/<output>.json``.
+
+    Raises
+    ------
+    ReportError
+        Unknown report or parameter (before running), or the notebook failed:
+        ``reason`` is one line (``"cell 5: KeyError: 'budget'"``) and
+        ``executed_path`` the kept executed notebook.
+    """
+    import papermill
+
+    source, given, day, url = _prepare(name, as_of, db, parameters, notebooks_dir)
+    stem = _check_stem(output or name)
+    leaf = stem.split("/")[-1]
+    own_staging = staging_dir is None
+    staging = _new_staging(Path(out)) if own_staging else Path(staging_dir)
+    staging.mkdir(parents=True, exist_ok=True)
+    executed = staging / f"{leaf}.ipynb"
+
+    started = _now()
     clock = time.perf_counter()
     status, reason, nb = "succeeded", None, None
     try:
-        with _kernel_env({**KERNEL_ENV, "PMO_DB": url}):
-            nb = papermill.execute_notebook(
-                str(source),
-                str(tmp),
-                parameters=given,
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                execution_timeout=timeout,
-                cwd=str(source.parent),
-                # the kernel's own log (transport warnings, shutdown notes) is noise here
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-    except Exception as exc:  # noqa: BLE001 - any failure becomes the record's reason
-        status, reason = "failed", _reason(exc)
-    duration = round(time.perf_counter() - clock, 3)
-
-    if tmp.exists() and tmp.stat().st_size:
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, ipynb_path)
-    else:
-        tmp.unlink(missing_ok=True)
-    if nb is None and ipynb_path.exists() and status == "failed":
-        import nbformat
-
-        nb = nbformat.read(ipynb_path, as_version=4)
-    facts = _facts(nb) if nb is not None else {}
-
-    run = {
-        "report": name,
-        "notebook": str(source),
-        "as_of": day,
-        "db": _redact(url),
-        "parameters": {k: (_redact(v) if k == "db" else v) for k, v in given.items()},
-        "checksum": facts.get("checksum"),
-        "version": __version__,
-        "start": started.isoformat(timespec="seconds"),
-        "duration_s": duration,
-        "status": status,
-        "reason": reason,
-        "ipynb": str(ipynb_path) if ipynb_path.exists() else None,
-        "html": None,
-    }
-    if status == "succeeded":
         try:
-            html = to_html(
-                nb, name=name, as_of=day, facts=facts,
-                generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            )
-            _write_atomic(html_path, html)
-            run["html"] = str(html_path)
-        except Exception as exc:  # noqa: BLE001 - a broken export fails the run too
-            run["status"], run["reason"] = "failed", _one_line(f"HTML export: {_reason(exc)}")
-    if run["status"] == "failed":
-        html_path.unlink(missing_ok=True)  # never leave a page from an earlier run
-    _write_atomic(json_path, json.dumps(run, indent=2, default=str) + "\n")
-    if run["status"] == "failed":
+            with _kernel_env({**KERNEL_ENV, "PMO_DB": url}):
+                nb = papermill.execute_notebook(
+                    str(source),
+                    str(executed),
+                    parameters=given,
+                    progress_bar=False,
+                    log_output=False,
+                    # saved after each cell, so a timed-out run keeps what it did
+                    request_save_on_cell_execute=True,
+                    execution_timeout=timeout,
+                    cwd=str(source.parent),
+                    # the kernel's own log (transport warnings, shutdown notes) is noise here
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    kernel_manager_class=_pid_recording_manager(staging / KERNEL_PID_FILE),
+                )
+        except Exception as exc:  # noqa: BLE001 - any failure becomes the record's reason
+            status, reason = "failed", _reason(exc)
+        duration = round(time.perf_counter() - clock, 3)
+        if nb is None and executed.exists() and executed.stat().st_size:
+            import nbformat
+
+            try:
+                nb = nbformat.read(executed, as_version=4)
+            except Exception:  # noqa: BLE001 - a torn save: no facts, the copy is still kept
+                nb = None
+        facts = _facts(nb) if nb is not None else {}
+        extra = dict(record_extra or {})
+        period = extra.get("period", day)
+        run = base_record(
+            name,
+            as_of=day,
+            output=stem,
+            notebook=str(source),
+            title=facts.get("title") or (_title(nb, name) if nb is not None else None),
+            period=period,
+            db=_redact(url),
+            parameters={k: (_redact(v) if k == "db" else v) for k, v in given.items()},
+            checksum=facts.get("checksum"),
+            start=started,
+            duration_s=duration,
+            status=status,
+            reason=reason,
+        )
+        run.update(extra)
+        if not run["title"]:
+            run["title"] = name.replace("_", " ").capitalize()
+        page = None
+        if status == "succeeded":
+            try:
+                page = to_html(nb, name=name, as_of=day, facts=facts, generated_at=_now(),
+                               period=period)
+            except Exception as exc:  # noqa: BLE001 - a broken export fails the run too
+                run["status"], run["reason"] = "failed", _one_line(f"HTML export: {_reason(exc)}")
+        run["finish"] = _now()
+        publish(run, out=out, staging=staging, html=page)
+    finally:
+        if own_staging:
+            _remove_staging(staging)
+    if run["status"] != "succeeded":
         raise ReportError(run["reason"], run["ipynb"])
     return run
