@@ -79,3 +79,9 @@ def trend_forecast(tau: np.ndarray, z: np.ndarray, at: float = 1.0,
     tail = (1.0 - level) / 2.0
     lo, hi = stats.t.ppf([tail, 1.0 - tail], df, loc=loc, scale=scale)
     return loc, float(lo), float(hi), float(stats.t.sf(1.0, df, loc=loc, scale=scale))
+
+
+def trend_band(tau: np.ndarray, z: np.ndarray, at: np.ndarray,
+               level: float = 0.8) -> np.ndarray:
+    """:func:`trend_forecast` at each of ``at``: rows of (mean, low, high)."""
+    return np.array([trend_forecast(tau, z, at=float(t), level=level)[:3] for t in at])

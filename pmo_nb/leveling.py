@@ -310,3 +310,21 @@ def _result(portfolio, in_play, why_not, mov_set, shifts, links, stages, before,
         "seconds": time.perf_counter() - began,
     })
     return out
+
+
+def describe_leveling(plan: pd.DataFrame) -> str:
+    """The leveling proposal of :func:`level` in one or two sentences."""
+    a = plan.attrs
+    moved = plan[plan["shift_months"] > 0]
+    before, after = a.get("overload_before", np.nan), a.get("overload_after", np.nan)
+    proof = ("This is the proven optimum." if a.get("optimal")
+             else f"The solver stopped before proving optimality ({a.get('message', '')}).")
+    if before == 0:
+        return "Nothing to level: no team is over-allocated."
+    if moved.empty:
+        return (f"No shift within the limits reduces the overload ({before:.1f} FTE-months "
+                f"stays): the projects that could move do not cause it. {proof}")
+    fixed = int((~plan["movable"]).sum())
+    return (f"Shifting {len(moved)} project(s) by {a.get('months_shifted', 0)} month(s) in total "
+            f"cuts overload from {before:.1f} to {after:.1f} FTE-months; {fixed} project(s) "
+            f"cannot move (under way, mandatory or fixed). {proof}")

@@ -18,13 +18,19 @@ Rules, chosen so that "no slip" means "nothing moves":
   start pushed, so a chain stops there; cancelled projects and their links
   are left out.
 
-Default slips (``slips=None``): the forecasting module's forecast finish is
-not used yet (it does not exist); instead each active project's finish is
-estimated by earned schedule (:func:`pmo_nb.evm.earned_value`: forecast
-duration = planned duration / SPI(t)), a completed prerequisite's by its
-actual finish, and a live project past its planned finish at ``as_of`` is late by at
-least ``as_of - finish``. Only lateness counts (early finishes do not pull
-dependents earlier).
+Default slips (``slips=None``): an active project's finish is the median
+forecast finish (``finish_p50``) of :func:`pmo_nb.forecasting.forecast` when
+a forecast table is passed (``forecast=``; nothing is sampled here), else it
+is estimated by earned schedule (:func:`pmo_nb.evm.earned_value`: forecast
+duration = planned duration / SPI(t)); a completed prerequisite's is its
+actual finish, and a live project past its planned finish at ``as_of`` is late
+by at least ``as_of - finish``. Only lateness counts (early finishes do not
+pull dependents earlier). ``attrs["slip_source"]`` on the results says which
+source was used.
+
+:func:`layered_layout` places the network for drawing (pure, no Altair):
+layer = longest chain of prerequisites, order within a layer by the mean
+position of the prerequisites (fewer crossings).
 """
 
 from __future__ import annotations
@@ -84,16 +90,40 @@ def _order(dates: pd.DataFrame, links: pd.DataFrame) -> list[str]:
         raise ValueError(f"dependency cycle: {' -> '.join(map(str, exc.args[1]))}") from exc
 
 
-def default_slips(portfolio: Portfolio, as_of=None) -> dict[str, float]:
-    """Finish delays (days, > 0 only) implied by actuals and status.
+def forecast_finishes(forecast: pd.DataFrame) -> pd.Series:
+    """Median forecast finish per project from a forecast table.
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        :func:`pmo_nb.forecasting.forecast` output (indexed by ``project_id``)
+        or the same table as stored (``project_id`` a column); needs
+        ``finish_p50``.
+
+    Returns
+    -------
+    pandas.Series
+        Naive Timestamps indexed by project id (rows without one dropped).
+    """
+    if not isinstance(forecast, pd.DataFrame) or "finish_p50" not in forecast.columns:
+        raise ValueError("forecast must be a DataFrame with a finish_p50 column")
+    f = forecast.set_index("project_id") if "project_id" in forecast.columns else forecast
+    finish = pd.to_datetime(f["finish_p50"], utc=True).dt.tz_localize(None)
+    finish.index = finish.index.astype("str")
+    return finish.dropna().astype("datetime64[ns]")
+
+
+def default_slips(portfolio: Portfolio, as_of=None,
+                  forecast: pd.DataFrame | None = None) -> dict[str, float]:
+    """Finish delays (days, > 0 only) implied by actuals, forecasts and status.
 
     Completed projects that others depend on: actual finish - planned finish
     (a completed project nothing waits for is history, not a knock-on). Active
-    projects with a
-    status update: earned schedule forecast (planned duration / SPI(t); with
-    no schedule earned yet, the whole planned duration from the data date).
-    Any live project still open after its planned finish at ``as_of``: at
-    least ``as_of - finish``.
+    projects: the forecast's median finish - planned finish when ``forecast``
+    has the project, else the earned schedule forecast (planned duration /
+    SPI(t); with no schedule earned yet, the whole planned duration from the
+    data date). Any live project still open after its planned finish at
+    ``as_of``: at least ``as_of - finish``.
     """
     p = portfolio.projects.set_index("project_id")
     slip = pd.Series(0.0, index=p.index)
@@ -101,20 +131,24 @@ def default_slips(portfolio: Portfolio, as_of=None) -> dict[str, float]:
     waited_for = p.index.isin(portfolio.dependencies["depends_on"])
     done = p["stage"].eq("completed") & p["actual_finish_date"].notna() & waited_for
     slip[done] = (p.loc[done, "actual_finish_date"] - p.loc[done, "finish_date"]) / _DAY
-    try:
-        from .evm import earned_value
-    except ImportError:  # pragma: no cover - evm is part of the package
-        earned_value = None
-    if earned_value is not None and len(portfolio.status_updates):
+    by_forecast = pd.Series(dtype="float64")
+    if forecast is not None:
+        finish = forecast_finishes(forecast)
+        active = p.index[p["stage"].eq("active")].intersection(finish.index)
+        by_forecast = ((finish[active] - p.loc[active, "finish_date"]) / _DAY).round()
+        slip.loc[active] = np.fmax(slip.loc[active], by_forecast)
+    from .evm import earned_value
+
+    if len(portfolio.status_updates):
         ev = earned_value(portfolio, as_of=as_of)
-        ev = ev[ev["stage"] == "active"]
+        ev = ev[(ev["stage"] == "active") & ~ev.index.isin(by_forecast.index)]
         proj = p.loc[ev.index]
         duration = (proj["finish_date"] - proj["start_date"]) / _DAY
         spi_t = ev["spi_t"]
         by_es = proj["start_date"] + pd.to_timedelta(duration / spi_t.where(spi_t > 0), unit="D")
         stalled = ev["data_date"] + pd.to_timedelta(duration, unit="D")
-        forecast = by_es.where(spi_t > 0, stalled.where(spi_t == 0))
-        est = ((forecast - proj["finish_date"]) / _DAY).round()
+        estimate = by_es.where(spi_t > 0, stalled.where(spi_t == 0))
+        est = ((estimate - proj["finish_date"]) / _DAY).round()
         slip.loc[est.index] = np.fmax(slip.loc[est.index], est.fillna(0.0))
     if as_of is not None:
         late = p["stage"].isin(LIVE_STAGES) & (p["finish_date"] < pd.Timestamp(as_of))
@@ -122,6 +156,14 @@ def default_slips(portfolio: Portfolio, as_of=None) -> dict[str, float]:
         slip.loc[late] = np.fmax(slip.loc[late], overdue)
     slip = slip.clip(lower=0.0)
     return {k: float(v) for k, v in slip.items() if v > 0}
+
+
+def _slips(portfolio, slips, as_of, forecast) -> tuple[Mapping[str, float], str]:
+    """The slips to propagate and where they came from."""
+    if slips is not None:
+        return slips, "given"
+    source = "forecast" if forecast is not None else "status"
+    return default_slips(portfolio, as_of, forecast), source
 
 
 def _propagate(portfolio: Portfolio, slips: Mapping[str, float]):
@@ -160,7 +202,8 @@ def _chain(p: str, driver: dict[str, str | None]) -> str:
     return " -> ".join(reversed(path))
 
 
-def knock_on(portfolio: Portfolio, slips: Mapping[str, float] | None = None, as_of=None):
+def knock_on(portfolio: Portfolio, slips: Mapping[str, float] | None = None, as_of=None,
+             forecast: pd.DataFrame | None = None):
     """Every project whose start or finish moves when the given projects slip.
 
     Parameters
@@ -171,6 +214,9 @@ def knock_on(portfolio: Portfolio, slips: Mapping[str, float] | None = None, as_
         Finish delay in days per project. ``None``: :func:`default_slips`.
     as_of : date-like, optional
         Reporting date for the default slips.
+    forecast : pandas.DataFrame, optional
+        A forecast table (:func:`pmo_nb.forecasting.forecast`, or as stored):
+        with ``slips=None``, active projects slip to its ``finish_p50``.
 
     Returns
     -------
@@ -179,10 +225,10 @@ def knock_on(portfolio: Portfolio, slips: Mapping[str, float] | None = None, as_
         ``finish_shift_days``, ``new_start``, ``new_finish``, ``driver`` (the
         prerequisite that pushed it, if any) and ``chain`` (e.g.
         ``"P1 -> P7 -> P9"``), largest finish shift first. Projects that do
-        not move are not listed.
+        not move are not listed. ``attrs["slip_source"]``: ``"given"``,
+        ``"forecast"`` or ``"status"`` (earned schedule and dates).
     """
-    if slips is None:
-        slips = default_slips(portfolio, as_of)
+    slips, source = _slips(portfolio, slips, as_of, forecast)
     dates, _, own, start_shift, finish_shift, driver = _propagate(portfolio, slips)
     moved = [p for p in dates.index if start_shift[p] != 0 or finish_shift[p] != 0]
     d = dates.loc[moved]
@@ -199,12 +245,14 @@ def knock_on(portfolio: Portfolio, slips: Mapping[str, float] | None = None, as_
         "chain": [_chain(p, driver) for p in moved],
     })
     out = out.sort_values(["finish_shift_days", "project_id"], ascending=[False, True],
-                          kind="stable")
-    return out.reset_index(drop=True)
+                          kind="stable").reset_index(drop=True)
+    out.attrs["slip_source"] = source
+    return out
 
 
 def critical_chain(portfolio: Portfolio, slips: Mapping[str, float] | None = None,
-                   as_of=None, key: str | None = None) -> pd.DataFrame:
+                   as_of=None, key: str | None = None,
+                   forecast: pd.DataFrame | None = None) -> pd.DataFrame:
     """The chain of linked projects that drives the portfolio's key date.
 
     The key project is ``key`` or the one finishing last (after slips). From
@@ -222,6 +270,8 @@ def critical_chain(portfolio: Portfolio, slips: Mapping[str, float] | None = Non
     as_of : date-like, optional
     key : str, optional
         Project whose finish is the key date (default: the latest finish).
+    forecast : pandas.DataFrame, optional
+        As in :func:`knock_on`.
 
     Returns
     -------
@@ -229,13 +279,15 @@ def critical_chain(portfolio: Portfolio, slips: Mapping[str, float] | None = Non
         In chain order (first prerequisite first): ``step``, ``project_id``,
         ``stage``, ``start``, ``finish`` (after slips), ``lag_days`` and
         ``slack_days`` of the link to the next project (NaN on the last).
+        ``attrs["slip_source"]`` as in :func:`knock_on`.
     """
-    if slips is None:
-        slips = default_slips(portfolio, as_of)
+    slips, source = _slips(portfolio, slips, as_of, forecast)
     dates, links, _, start_shift, finish_shift, _ = _propagate(portfolio, slips)
     if dates.empty:
-        return pd.DataFrame(columns=["step", "project_id", "stage", "start", "finish",
-                                     "lag_days", "slack_days"])
+        empty = pd.DataFrame(columns=["step", "project_id", "stage", "start", "finish",
+                                      "lag_days", "slack_days"])
+        empty.attrs["slip_source"] = source
+        return empty
     start = dates["start"] + pd.to_timedelta(dates.index.map(start_shift), unit="D")
     finish = dates["finish"] + pd.to_timedelta(dates.index.map(finish_shift), unit="D")
     if key is None:
@@ -259,7 +311,7 @@ def critical_chain(portfolio: Portfolio, slips: Mapping[str, float] | None = Non
     path.reverse()
     lags = list(reversed(lags)) + [np.nan]
     slacks = list(reversed(slacks)) + [np.nan]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "step": np.arange(1, len(path) + 1),
         "project_id": pd.Series(path, dtype="str"),
         "stage": dates.loc[path, "stage"].to_numpy(),
@@ -268,3 +320,89 @@ def critical_chain(portfolio: Portfolio, slips: Mapping[str, float] | None = Non
         "lag_days": lags,
         "slack_days": slacks,
     })
+    out.attrs["slip_source"] = source
+    return out
+
+
+def describe_chain(chain: pd.DataFrame) -> str:
+    """The critical chain in one sentence, e.g. for a report."""
+    if chain.empty:
+        return "There are no projects, so there is no critical chain."
+    last = chain.iloc[-1]
+    key = f"{last['project_id']}, finishing {pd.Timestamp(last['finish']):%d %b %Y}"
+    if len(chain) == 1:
+        return (f"The latest key date is {key}; it waits for no other project, so no "
+                "chain of dependencies drives it.")
+    steps = " -> ".join(chain["project_id"])
+    tight = chain["slack_days"].iloc[:-1]
+    n_tight, n_overlap = int((tight <= 0).sum()), int((tight < 0).sum())
+    overlap = f", {n_overlap} of them already overlapping in the plan" if n_overlap else ""
+    return (f"The key date is {key}. It is driven by a chain of {len(chain)} projects "
+            f"({steps}); {n_tight} of its {len(tight)} links have no slack left{overlap} "
+            "(a delay there passes straight on unless the next project is under way).")
+
+
+def layered_layout(nodes, edges: pd.DataFrame) -> pd.DataFrame:
+    """Positions for drawing a DAG left to right (pure; no plotting library).
+
+    Parameters
+    ----------
+    nodes : iterable of str
+        Node ids, in the order that breaks ties.
+    edges : pandas.DataFrame
+        ``project_id`` (the dependent) and ``depends_on`` (its prerequisite);
+        edges naming unknown nodes are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``project_id`` in layer then position order: ``layer``
+        (0 for no prerequisites, else 1 + the largest prerequisite layer:
+        the longest chain of prerequisites), ``order`` (0-based position in
+        the layer) and ``y`` = order - (layer size - 1) / 2, so every layer is
+        centred on 0. Layer 0 keeps the given order; later layers sort by the
+        mean ``y`` of their prerequisites (the barycentre heuristic), ties by
+        the given order.
+    """
+    nodes = list(dict.fromkeys(str(n) for n in nodes))
+    known = set(nodes)
+    preds: dict[str, list[str]] = {n: [] for n in nodes}
+    for b, a in zip(edges["project_id"].astype("str"), edges["depends_on"].astype("str"),
+                    strict=True):
+        if b in known and a in known:
+            preds[b].append(a)
+    try:
+        order = list(TopologicalSorter(preds).static_order())
+    except CycleError as exc:
+        raise ValueError(f"dependency cycle: {' -> '.join(map(str, exc.args[1]))}") from exc
+    layer: dict[str, int] = {}
+    for n in order:
+        layer[n] = 1 + max((layer[a] for a in preds[n]), default=-1)
+    rank = {n: i for i, n in enumerate(nodes)}
+    y: dict[str, float] = {}
+    rows = []
+    for k in range(max(layer.values(), default=-1) + 1):
+        members = [n for n in nodes if layer[n] == k]
+        if k:
+            members.sort(key=lambda n: (np.mean([y[a] for a in preds[n]]), rank[n]))
+        for i, n in enumerate(members):
+            y[n] = i - (len(members) - 1) / 2
+            rows.append((n, k, i, y[n]))
+    out = pd.DataFrame(rows, columns=["project_id", "layer", "order", "y"])
+    return out.set_index("project_id")
+
+
+def network_layout(portfolio: Portfolio, include=()) -> pd.DataFrame:
+    """The linked projects (plus ``include``) placed by :func:`layered_layout`.
+
+    Cancelled projects and their links are left out. Adds ``name``,
+    ``stage``, ``start`` and ``finish`` (actual finish when completed), so a
+    chart may put planned start on x instead of the layer.
+    """
+    dates = _dates(portfolio)
+    links = _links(portfolio, dates)
+    wanted = set(links["project_id"]) | set(links["depends_on"]) | {str(p) for p in include}
+    nodes = [p for p in dates.index if p in wanted]
+    out = layered_layout(nodes, links)
+    names = portfolio.projects.set_index("project_id")["name"]
+    return out.join(dates).assign(name=names.reindex(out.index).to_numpy())

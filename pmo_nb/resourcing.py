@@ -209,3 +209,25 @@ def over_allocations(cap: pd.DataFrame, portfolio: Portfolio) -> pd.DataFrame:
         kind="stable",
     )
     return out.reset_index(drop=True)
+
+
+def describe_capacity(cap: pd.DataFrame, over: pd.DataFrame) -> list[str]:
+    """A few sentences on over-allocation, from :func:`capacity` and :func:`over_allocations`."""
+    hot = cap[cap["over"] > 0]
+    teams = cap["team_id"].nunique()
+    if hot.empty:
+        return [f"No team is over-allocated: {teams} teams, {cap['month'].nunique()} months, "
+                "demand within capacity everywhere."]
+    out = [f"{len(hot)} of {len(cap)} team-months are over capacity ({hot['team_id'].nunique()}"
+           f" of {teams} teams), {hot['over'].sum():.1f} FTE-months of overload in all."]
+    worst = hot.sort_values(["over", "team_id", "month"], ascending=[False, True, True]).iloc[0]
+    top = over[(over["team_id"] == worst["team_id"]) & (over["month"] == worst["month"])]
+    causes = ", ".join(f"{r.project_id} ({r.project_fte:.1f} FTE)"
+                       for r in top.head(3).itertuples())
+    out.append(f"The worst is team {worst['team_id']} in {worst['month']}: {worst['demand']:.1f} "
+               f"FTE asked of {worst['capacity']:.1f}, mostly by {causes}.")
+    by_project = over.groupby("project_id")["project_fte"].sum().sort_values(ascending=False)
+    if len(by_project):
+        out.append(f"{len(by_project)} projects ask for time in over-allocated team-months; "
+                   f"{by_project.index[0]} most ({by_project.iloc[0]:.1f} FTE-months there).")
+    return out
