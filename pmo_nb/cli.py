@@ -1,4 +1,4 @@
-"""The ``pmo`` command: import, history, demo, report run, serve.
+"""The ``pmo`` command: import, history, demo, report run, serve, db, export.
 
 Thin: every command parses its options and calls one function of the
 package, so what the CLI does can also be done from a notebook.
@@ -28,25 +28,41 @@ def main() -> None:
 @main.command("import")
 @click.argument("source", type=click.Path(exists=True))
 @click.option("--db", default=None, help=DB_HELP)
-def import_(source: str, db: str | None) -> None:
+@click.option("--based-on", type=int, default=None,
+              help="Import id the workbook was exported at (default: its _export sheet, "
+                   "when it came from this store). Later changes to rows it did not change "
+                   "are kept; changes to the same rows refuse the import.")
+@click.option("--force", is_flag=True, help="Overwrite later changes instead of refusing.")
+def import_(source: str, db: str | None, based_on: int | None, force: bool) -> None:
     """Validate SOURCE (CSV folder or .xlsx) and write it to the store in one transaction.
 
-    Any problem means nothing is written and the exit status is 2.
+    Exit status: 2 the workbook has problems, 3 later imports changed rows it
+    changes too (see --force), 1 the store refused (schema, read-only); nothing
+    is written in any of these cases.
     """
-    from .errors import ValidationError
+    from .errors import StoreError, ValidationError
+    from .export import based_on as export_base
     from .reading import read_workbook
-    from .store import Store
+    from .store import ImportConflict, Store
     from .validation import validate
 
     try:
         workbook = read_workbook(source)
         portfolio = validate(workbook)
         store = Store(db)
+        if based_on is None:
+            based_on, why = export_base(source, store)
+            if why:
+                click.echo(f"notice: {why}")
         summary = store.import_portfolio(
-            portfolio, source=str(Path(source).resolve()), file_checksums=workbook.file_checksums
-        )
+            portfolio, source=str(Path(source).resolve()), file_checksums=workbook.file_checksums,
+            based_on=based_on, force=force)
     except ValidationError as exc:
         _fail(str(exc), 2)
+    except ImportConflict as exc:
+        _fail(str(exc), 3)
+    except StoreError as exc:
+        _fail(str(exc), 1)
     for notice in portfolio.notices:
         click.echo(f"notice: {notice}")
     click.echo(f"imported {source} into {store.url}")
@@ -73,6 +89,56 @@ def history(db: str | None) -> None:
         return
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         click.echo(log.to_string(index=False))
+
+
+@main.group("db")
+def db_group() -> None:
+    """The store's schema: see its revision, upgrade it."""
+
+
+@db_group.command("upgrade")
+@click.option("--db", default=None, help=DB_HELP)
+def db_upgrade(db: str | None) -> None:
+    """Migrate the store to this pmo_nb's schema, keeping every row (one transaction)."""
+    from .errors import StoreError
+    from .store import Store
+
+    store = Store(db)
+    try:
+        before, after = store.upgrade()
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    if before == after:
+        click.echo(f"{store.url} is already at schema revision {after}")
+    else:
+        click.echo(f"upgraded {store.url}: {before or 'empty'} -> {after}")
+
+
+@db_group.command("current")
+@click.option("--db", default=None, help=DB_HELP)
+def db_current(db: str | None) -> None:
+    """Show the store's schema revision and the one this pmo_nb writes."""
+    from .store import HEAD, Store
+
+    store = Store(db)
+    click.echo(f"{store.url}: revision {store.revision() or 'none (empty)'}; "
+               f"this pmo_nb writes {HEAD}")
+
+
+@main.command("export")
+@click.argument("dest", type=click.Path())
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--as-of", default=None, help="The portfolio as it stood then (default now).")
+def export(dest: str, db: str | None, as_of: str | None) -> None:
+    """Write the whole portfolio with its history to DEST (CSV folder or .xlsx)."""
+    from .errors import StoreError
+    from .export import export_portfolio
+
+    try:
+        path = export_portfolio(dest, db=db, as_of=as_of)
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    click.echo(f"exported to {path}")
 
 
 @main.command()
@@ -144,11 +210,17 @@ def report_run(names, run_all, as_of, db, out, timeout) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--db", default=None, help=DB_HELP + " Prefer a read-only URL or role.")
 @click.option("--token", default=None, help="Require this token from viewers.")
-def serve(port: int, host: str, db: str | None, token: str | None) -> None:
-    """Serve the executive dashboards with Voila (sources stripped, no tracebacks)."""
+@click.option("--intake-db", default=None,
+              help="Store URL for the intake form, the one writing app (a narrow role).")
+def serve(port: int, host: str, db: str | None, token: str | None,
+          intake_db: str | None) -> None:
+    """Serve the executive dashboards with Voila (sources stripped, no tracebacks).
+
+    Dashboards get a read-only connection to the store.
+    """
     from .serve import serve as run_server
 
-    run_server(port=port, db=db, host=host, token=token)
+    run_server(port=port, db=db, host=host, token=token, intake_db=intake_db)
 
 
 if __name__ == "__main__":
