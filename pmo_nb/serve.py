@@ -15,7 +15,12 @@ import subprocess
 import sys
 import tempfile
 
+import sqlalchemy as sa
+
 from .config import DB_ENV, dashboards_dir, resolve_db_url, templates_dir
+
+#: Environment variable naming the store URL of the intake form (the one writing app).
+INTAKE_DB_ENV = "PMO_INTAKE_DB"
 
 
 def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
@@ -56,10 +61,14 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
     return argv
 
 
-def voila_env(db=None, config_dir: str | os.PathLike | None = None) -> dict[str, str]:
+def voila_env(db=None, config_dir: str | os.PathLike | None = None,
+              intake_db=None) -> dict[str, str]:
     """The environment for :func:`voila_command`: store URL, empty config, our template.
 
-    ``PMO_DB`` carries the resolved store URL to the dashboard kernels;
+    ``PMO_DB`` carries a read-only URL of the store to the dashboard kernels
+    (:func:`pmo_nb.store.read_only_url`), so no dashboard can write to it;
+    ``PMO_INTAKE_DB`` (only when ``intake_db`` is given) is the URL the intake
+    form writes proposals with, under its own narrow database role;
     ``JUPYTER_CONFIG_DIR`` points at ``config_dir`` (a new empty temporary
     folder when omitted) so the user's Jupyter configuration is not read;
     ``JUPYTER_PATH`` adds ``templates/`` where Voila finds the ``pmo`` page
@@ -67,8 +76,13 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None) -> dict[str,
     """
     if config_dir is None:
         config_dir = tempfile.mkdtemp(prefix="pmo-voila-config-")
+    from .store import read_only_url
+
     env = dict(os.environ)
-    env[DB_ENV] = resolve_db_url(db)
+    env[DB_ENV] = read_only_url(db)
+    env.pop(INTAKE_DB_ENV, None)
+    if intake_db:
+        env[INTAKE_DB_ENV] = resolve_db_url(intake_db)
     env["JUPYTER_CONFIG_DIR"] = os.fspath(config_dir)
     # templates/voila/templates/pmo: Voila's page without CDN stylesheets
     env["JUPYTER_PATH"] = os.pathsep.join(
@@ -85,12 +99,14 @@ def dashboard_url(port: int = 8866, host: str = "127.0.0.1", name: str = "portfo
     return f"{url}?token={token}" if token else url
 
 
-def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None = None) -> int:
+def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None = None,
+          intake_db=None) -> int:
     """Run Voila in the foreground until interrupted; return its exit code."""
     with tempfile.TemporaryDirectory(prefix="pmo-voila-config-") as config_dir:
         argv = voila_command(port=port, db=db, host=host, token=token)
-        env = voila_env(db, config_dir)
-        print(f"Serving {dashboards_dir()} from store {env[DB_ENV]}")
+        env = voila_env(db, config_dir, intake_db=intake_db)
+        shown = sa.make_url(env[DB_ENV]).render_as_string(hide_password=True)
+        print(f"Serving {dashboards_dir()} from store {shown} (read-only)")
         print(f"Dashboard: {dashboard_url(port, host, token=token)}", flush=True)
         process = subprocess.Popen(argv, env=env)
         try:

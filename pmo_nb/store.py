@@ -2,7 +2,8 @@
 
 Only this module knows SQL. It speaks portable SQLAlchemy Core, so the same
 code serves the embedded SQLite file (the default, ``./portfolio.db``) and a
-PostgreSQL server (``postgresql+psycopg://...``).
+PostgreSQL server (``postgresql+psycopg://...``). Encoding rows into column
+lists, keys and hashes (pure Python) lives in :mod:`pmo_nb.store_rows`.
 
 Each of the ten tables of the format is one SQL table with the spec's typed
 columns plus bookkeeping: ``_extra`` (JSON text of extra columns),
@@ -11,22 +12,38 @@ columns plus bookkeeping: ``_extra`` (JSON text of extra columns),
 import never deletes: a changed or retired row is closed by setting
 ``_valid_to``, so :meth:`Store.load` can show the portfolio at any past time.
 
+Schema versions: Alembic revisions in ``pmo_nb/migrations`` (``0001`` is the
+layout before Alembic; such stores have no ``alembic_version`` table). A new
+store is created from :data:`METADATA` and stamped with the newest revision
+(a test checks that the migrations produce the same schema). Writing needs
+the store at exactly this code's revision: an older store asks for
+``pmo db upgrade``, a newer one for a newer pmo_nb. Reading works on both
+(the data tables are read by column name).
+
 Concurrency: writers are serialised (``BEGIN IMMEDIATE`` on SQLite, a row lock
 on ``meta`` on PostgreSQL) and a reader sees one snapshot (a deferred ``BEGIN``
 in WAL mode on SQLite, ``REPEATABLE READ`` on PostgreSQL), so a load never mixes
-two imports. Known limit: two processes creating a new PostgreSQL store at the
-very same moment may race on ``CREATE TABLE``; the loser's import fails cleanly.
+two imports. An import that says which import it was based on is merged
+three-way: rows a later import changed are kept unless the workbook changed
+them too, which refuses the import (:class:`~pmo_nb.store_rows.ImportConflict`).
+Known limit: two processes creating a new PostgreSQL store at the very same
+moment may race on ``CREATE TABLE``; the loser's import fails cleanly.
+
+Read-only use (dashboards): an SQLite ``file:...?mode=ro&uri=true`` URL or a
+PostgreSQL URL with ``options=-c default_transaction_read_only=on`` (see
+:func:`read_only_url`); such a Store refuses every write with a StoreError, and
+so does the database itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import json
+import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -34,21 +51,38 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .config import resolve_db_url
-from .errors import PROBLEM_COLUMNS, StoreError, ValidationError
+from .errors import StoreError, ValidationError
 from .portfolio import Portfolio
-from .schema import TABLE_NAMES, TABLES, coerce_types
+from .schema import TABLE_NAMES, TABLES
+from .store_rows import (
+    COUNT_KINDS,
+    SEP,
+    ImportConflict,
+    ImportSummary,
+    canon,
+    check_unique_keys,
+    decode,
+    encode,
+    frame_from_json,
+    frame_to_json,
+    json_default,
+    key_text,
+    store_time,
+)
 
-#: Version of the SQL layout this code writes (kept in the ``meta`` table).
-SCHEMA_VERSION = 1
-#: What an import counts, per table.
-COUNT_KINDS = ("inserted", "changed", "unchanged", "retired")
+__all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
+
+#: ``meta.schema_version``: pmo_nb releases from before Alembic refuse to write above 1.
+SCHEMA_VERSION = 2
+#: Alembic revisions this code knows, oldest first; it writes the last one.
+REVISIONS = ("0001", "0002")
+HEAD = REVISIONS[-1]
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 _SQL_TYPES = {
     "id": sa.Text, "text": sa.Text, "enum": sa.Text, "month": sa.Text,
     "number": sa.Double, "date": sa.Date, "bool": sa.Boolean,
 }
-_NULL = "\x00"  # canonical text of a missing value (cannot occur in a cell)
-_SEP = "\x1f"
 
 METADATA = sa.MetaData()
 DATA_TABLES: dict[str, sa.Table] = {
@@ -63,6 +97,7 @@ DATA_TABLES: dict[str, sa.Table] = {
         sa.Column("_valid_to", sa.DateTime),
         sa.Column("_import_id", sa.Integer, nullable=False),
         sa.Index(f"ix_{name}_key", *spec.key, "_valid_to"),
+        sa.Index(f"ix_{name}_import_id", "_import_id"),
     )
     for name, spec in TABLES.items()
 }
@@ -80,6 +115,7 @@ IMPORT_LOG = sa.Table(
     sa.Column("file_checksums", sa.Text),
     sa.Column("row_counts", sa.Text),
     sa.Column("data_checksum", sa.String(64)),
+    sa.Column("based_on_import", sa.Integer),
 )
 RESULTS = sa.Table(
     "results", METADATA,
@@ -93,84 +129,58 @@ RESULTS = sa.Table(
     sa.Column("attrs", sa.Text),
     sa.Index("ix_results_kind_name", "kind", "name", "version"),
 )
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What one import did, table by table.
-
-    ``inserted`` counts new keys, ``changed`` rows whose content differed
-    (old version closed, new one inserted), ``unchanged`` rows left alone and
-    ``retired`` plan rows dropped from a project's set (closed, not deleted).
-    ``started`` is the time stamped on the versions it wrote (naive UTC).
-    """
-
-    import_id: int
-    started: dt.datetime
-    finished: dt.datetime
-    source: str
-    inserted: dict[str, int] = field(default_factory=dict)
-    changed: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
-    retired: dict[str, int] = field(default_factory=dict)
-    data_checksum: str = ""
-
-    def totals(self) -> dict[str, int]:
-        """Counts summed over the tables, by kind."""
-        return {k: sum(getattr(self, k).values()) for k in COUNT_KINDS}
-
-    def as_frame(self) -> pd.DataFrame:
-        """One row per table, one column per kind of count."""
-        return pd.DataFrame({k: getattr(self, k) for k in COUNT_KINDS}).reindex(TABLE_NAMES)
-
-    def __str__(self) -> str:
-        t = self.totals()
-        return (f"import {self.import_id} from {self.source}: " +
-                ", ".join(f"{t[k]} {k}" for k in COUNT_KINDS) +
-                f" (data checksum {self.data_checksum})")
+#: Alembic's own table, as Alembic creates it (kept out of METADATA).
+VERSION_TABLE = sa.Table(
+    "alembic_version", sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+_READ_ONLY_OPTION = re.compile(r"default_transaction_read_only\s*=\s*(on|true|1)\b", re.I)
+_REFUSED = ("permission denied", "read-only transaction", "readonly database")
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _store_time(as_of) -> dt.datetime:
-    """The naive-UTC instant ``as_of`` means.
+def _sqlite_path(url: sa.URL) -> Path | None:
+    """The file of an SQLite URL (plain path or ``file:`` URI), None in memory."""
+    database = url.database or ""
+    if str(url.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+        database = database[len("file:"):].split("?", 1)[0]
+        if database.startswith("//"):  # file://host/path: host must be empty or localhost
+            database = "/" + database[2:].split("/", 1)[1]
+    return None if database in ("", ":memory:") else Path(database)
 
-    A bare date (or a timestamp at exactly midnight) means the whole day: the
-    store as it stood at the end of that day, so a report dated today sees
-    today's import.
+
+def _is_read_only(url: sa.URL) -> bool:
+    if url.get_backend_name() == "sqlite":
+        return str(url.query.get("mode", "")) == "ro"
+    options = url.query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    return bool(_READ_ONLY_OPTION.search(options))
+
+
+def read_only_url(db=None) -> str:
+    """A URL for the same store that can only read it (what dashboards get).
+
+    SQLite: ``sqlite:///file:/abs/path.db?mode=ro&uri=true`` (the folder must
+    let the reader create the ``-shm`` file, or it must exist already).
+    PostgreSQL: the URL with ``options=-c default_transaction_read_only=on``
+    added; give dashboards a role with SELECT only as well (docs/deploy.md).
     """
-    ts = pd.Timestamp(as_of)
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    elif ts == ts.normalize():
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return ts.to_pydatetime()
-
-
-def _json_default(value):
-    if isinstance(value, (dt.date, pd.Timestamp)):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
-
-
-def _frame_to_json(frame: pd.DataFrame) -> str:
-    """pandas' JSON table format, plus the exact dtypes (it keeps no time resolution)."""
-    table = json.loads(frame.to_json(orient="table", date_format="iso"))
-    table["schema"]["pandas_dtypes"] = {str(c): str(t) for c, t in frame.dtypes.items()}
-    return json.dumps(table)
-
-
-def _frame_from_json(text: str) -> pd.DataFrame:
-    frame = pd.read_json(StringIO(text), orient="table")
-    dtypes = json.loads(text)["schema"].get("pandas_dtypes", {})
-    for c in frame.columns:
-        if str(frame[c].dtype) != dtypes.get(str(c), str(frame[c].dtype)):
-            frame[c] = frame[c].astype(dtypes[str(c)])
-    return frame
+    url = sa.make_url(resolve_db_url(db))
+    if _is_read_only(url):
+        return url.render_as_string(hide_password=False)
+    if url.get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
+        if path is None or any(c in str(path) for c in "?#%"):
+            raise ValueError(f"cannot open {url} read-only: give the store a file path "
+                             "without ?, # or %")
+        return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
+    options = url.query.get("options", "")
+    options = (options + " " if options else "") + "-c default_transaction_read_only=on"
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 # --- bulk statements ---------------------------------------------------------------------
@@ -224,80 +234,6 @@ def _fetch_columns(conn: sa.Connection, query, width: int) -> list[list]:
     return [table[:, i].tolist() for i in range(width)]
 
 
-# --- turning typed frames into SQL rows and canonical text -----------------------------
-
-def _py_values(kind: str, series: pd.Series) -> list:
-    """Python values ready for the driver (None for missing)."""
-    present = series.notna().to_numpy()
-    if kind == "number":
-        vals = series.to_numpy(dtype="float64", na_value=np.nan).tolist()
-    elif kind == "date":
-        vals = pd.to_datetime(series).dt.date.tolist()
-    elif kind == "bool":
-        vals = [bool(v) if p else None for v, p in zip(series.tolist(), present, strict=True)]
-    else:
-        vals = series.tolist()
-    return [v if p else None for v, p in zip(vals, present, strict=True)]
-
-
-def _canon(kind: str, values: list) -> list[str]:
-    """Text that is equal exactly when the stored values are equal."""
-    if kind == "number":
-        return [_NULL if v is None else repr(float(v)) for v in values]
-    if kind == "date":
-        return [_NULL if v is None else str(v)[:10] for v in values]  # date or its ISO text
-    if kind == "bool":
-        return [_NULL if v is None else ("1" if v else "0") for v in values]
-    return [_NULL if v is None else str(v) for v in values]
-
-
-def _encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], list[str]]:
-    """SQL column lists, row keys and row hashes for an incoming table."""
-    spec = TABLES[name]
-    frame = coerce_types(name, frame)
-    columns, canon = {}, {}
-    for c in spec.columns:
-        columns[c.name] = _py_values(c.kind, frame[c.name])
-        canon[c.name] = _canon(c.kind, columns[c.name])
-    extras = [c for c in frame.columns if c not in columns]
-    n = len(frame)
-    if extras:
-        recs = [{} for _ in range(n)]
-        for c in extras:
-            for rec, v in zip(recs, _py_values("text", frame[c]), strict=True):
-                rec[c] = v.item() if isinstance(v, np.generic) else v
-        columns["_extra"] = [json.dumps(r, default=_json_default) for r in recs]
-        # an all-empty extra column is not a change of content
-        hashed = [json.dumps({k: v for k, v in r.items() if v is not None}, sort_keys=True,
-                             default=_json_default) for r in recs]
-    else:
-        columns["_extra"] = [None] * n
-        hashed = ["{}"] * n
-    key_cols = [canon[k] for k in spec.key]
-    keys = [_SEP.join(parts) for parts in zip(*key_cols, strict=True)] if n else []
-    hashes = [hashlib.blake2b(_SEP.join(parts).encode(), digest_size=16).hexdigest()
-              for parts in zip(*canon.values(), hashed, strict=True)]
-    return columns, keys, hashes
-
-
-def _decode(name: str, data: list[list], columns: list[str]) -> pd.DataFrame:
-    """A typed frame (extras unpacked, ordered by key) from raw SQL columns."""
-    spec = TABLES[name]
-    frame = pd.DataFrame({c: pd.Series(v, dtype=object)
-                          for c, v in zip(columns, data, strict=True)})
-    extra = frame.pop("_extra")
-    present = extra.notna()
-    if present.any():
-        parsed = [json.loads(t) if p else {} for t, p in zip(extra, present, strict=True)]
-        extras = pd.DataFrame.from_records(parsed, index=frame.index)
-        for c in extras.columns:  # extras read from a workbook are text, even when empty
-            frame[c] = extras[c].astype("str") if extras[c].isna().all() else extras[c]
-    frame = coerce_types(name, frame)
-    if len(frame):
-        frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
-    return frame
-
-
 # --- the store ---------------------------------------------------------------------------
 
 class Store:
@@ -308,19 +244,22 @@ class Store:
     db : str or path, optional
         An SQLite file path or an SQLAlchemy URL; ``None`` means ``PMO_DB`` or
         ``./portfolio.db`` (see :func:`pmo_nb.config.resolve_db_url`). Nothing
-        is created until the first write.
+        is created until the first write. A read-only URL
+        (:func:`read_only_url`) gives a Store that refuses to write.
     """
 
     def __init__(self, db=None):
         self._url = resolve_db_url(db)
         url = sa.make_url(self._url)
         self._sqlite = url.get_backend_name() == "sqlite"
-        self._path = Path(url.database) if self._sqlite and url.database not in (
-            None, "", ":memory:") else None
+        self._path = _sqlite_path(url) if self._sqlite else None
+        #: True when the URL asks for a read-only connection
+        self.read_only = _is_read_only(url)
         kwargs = {"connect_args": {"timeout": 30}} if self._sqlite else {}
         self.engine = sa.create_engine(url, **kwargs)
         if self._sqlite:
-            sa.event.listen(self.engine, "connect", _sqlite_connect)
+            sa.event.listen(self.engine, "connect",
+                            functools.partial(_sqlite_connect, wal=not self.read_only))
             sa.event.listen(self.engine, "begin", _sqlite_begin)
 
     @property
@@ -359,8 +298,15 @@ class Store:
                 yield conn if sa.inspect(conn).has_table(META.name) else None
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[sa.Connection, dt.datetime]]:
-        """A serialised write transaction and its timestamp; creates the schema."""
+    def _write(self, prepare: bool = True) -> Iterator[tuple[sa.Connection, dt.datetime]]:
+        """A serialised write transaction and its timestamp.
+
+        Creates the schema in an empty store; otherwise takes the writers' lock
+        and checks that the store is at this code's revision (``prepare``).
+        """
+        if self.read_only:
+            raise StoreError(f"{self.url} is opened read-only (a dashboard's URL): it cannot "
+                             "import or save results. Use the analysts' URL to write.")
         if self._path is not None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         with self.engine.connect() as conn:
@@ -368,36 +314,62 @@ class Store:
             try:
                 transaction = conn.begin()
             except sa.exc.OperationalError as exc:
-                if "locked" not in str(exc):
-                    raise
-                raise StoreError(f"{self.url} is busy: another import held it for 30 s; "
-                                 "try again when it has finished.") from exc
+                if "locked" in str(exc):
+                    raise StoreError(f"{self.url} is busy: another import held it for 30 s; "
+                                     "try again when it has finished.") from exc
+                raise self._refused(exc) from exc
             with transaction:
-                if sa.inspect(conn).has_table(META.name):
-                    self._check_version(conn)
-                METADATA.create_all(conn)
-                found = conn.execute(sa.select(META.c.value).where(
-                    META.c.key == "schema_version").with_for_update()).scalar()
-                if found is None:
-                    conn.execute(META.insert().values(key="schema_version",
-                                                      value=str(SCHEMA_VERSION)))
-                # taken once the lock is held, and never before the last import's
-                last = conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.started_at))).scalar()
-                now = _utcnow()
-                if last is not None and now <= last:
-                    now = last + dt.timedelta(microseconds=1)
-                yield conn, now
+                try:
+                    if not prepare:  # upgrade: the caller checks and locks
+                        yield conn, None
+                        return
+                    self._prepare(conn)
+                    # taken once the lock is held, and never before the last import's
+                    last = conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.started_at))).scalar()
+                    now = _utcnow()
+                    if last is not None and now <= last:
+                        now = last + dt.timedelta(microseconds=1)
+                    yield conn, now
+                except sa.exc.DBAPIError as exc:
+                    raise self._refused(exc) from exc
 
-    def _check_version(self, conn: sa.Connection) -> None:
-        found = conn.execute(sa.select(META.c.value).where(
-            META.c.key == "schema_version")).scalar()
-        if found is not None and int(found) > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.url} has store schema version {found}, newer than this pmo_nb "
-                f"understands ({SCHEMA_VERSION}); upgrade pmo_nb before writing to it.")
+    def _refused(self, exc: sa.exc.DBAPIError) -> Exception:
+        """A clear StoreError when the database refused a write, else ``exc``."""
+        text = str(exc.orig if exc.orig is not None else exc)
+        if not any(r in text.lower() for r in _REFUSED):
+            return exc
+        return StoreError(f"{self.url} refused to write ({text.splitlines()[0].strip()}): this "
+                          "connection is read-only or its database role lacks the privilege "
+                          "(see docs/deploy.md, database roles). Nothing was written.")
+
+    def _prepare(self, conn: sa.Connection) -> None:
+        if not sa.inspect(conn).has_table(META.name):
+            _create(conn)
+            return
+        conn.execute(sa.select(META.c.value).where(  # the writers' lock on PostgreSQL
+            META.c.key == "schema_version").with_for_update()).scalar()
+        found = _revision(conn)
+        if found != HEAD:
+            raise self._version_error(found)
+
+    def _version_error(self, found: str) -> StoreError:
+        if found in REVISIONS:
+            return StoreError(
+                f"{self.url} has store schema revision {found}, older than this pmo_nb writes "
+                f"({HEAD}): run `pmo db upgrade --db {self.url}` first (it keeps every row).")
+        return StoreError(
+            f"{self.url} has store schema revision {found}, newer than this pmo_nb understands "
+            f"({HEAD}); upgrade pmo_nb before writing to it.")
+
+    # -- schema versions -----------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        """The store's schema revision (``"0001"`` before Alembic), None if never written."""
+        with self._read() as conn:
+            return None if conn is None else _revision(conn)
 
     def schema_version(self) -> int | None:
-        """The schema version recorded in the store (None if never written)."""
+        """``meta.schema_version`` (None if never written); see :meth:`revision`."""
         with self._read() as conn:
             if conn is None:
                 return None
@@ -405,10 +377,50 @@ class Store:
                 META.c.key == "schema_version")).scalar()
             return None if found is None else int(found)
 
+    def store_id(self) -> str | None:
+        """A random id made when the store was (or, from revision 0002, upgraded)."""
+        with self._read() as conn:
+            return None if conn is None else conn.execute(sa.select(META.c.value).where(
+                META.c.key == "store_id")).scalar()
+
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str]:
+        """Migrate the store to ``revision`` (default: this code's) in one transaction.
+
+        An empty store is created at the newest revision; a store from before
+        Alembic is taken as ``0001``. Moving to an older revision downgrades
+        (used by tests; data added by the newer revision is dropped).
+        Returns ``(before, after)``.
+
+        Raises
+        ------
+        pmo_nb.StoreError
+            When the store is newer than this code or the URL is read-only.
+        """
+        target = HEAD if revision == "head" else revision
+        if target not in REVISIONS:
+            raise StoreError(f"unknown store schema revision {revision!r}; known: "
+                             f"{', '.join(REVISIONS)}")
+        with self._write(prepare=False) as (conn, _):
+            before = _revision(conn)
+            if before is not None and before not in REVISIONS:
+                raise self._version_error(before)
+            if before is None and target == HEAD:
+                _create(conn)
+            elif before != target:
+                if before is not None:
+                    conn.execute(sa.select(META.c.value).where(
+                        META.c.key == "schema_version").with_for_update()).scalar()
+                    if not sa.inspect(conn).has_table(VERSION_TABLE.name):
+                        _stamp(conn, REVISIONS[0])  # made before Alembic
+                command = "upgrade" if before is None or (
+                    REVISIONS.index(target) > REVISIONS.index(before)) else "downgrade"
+                _alembic(conn, command, target)
+            return before, _revision(conn)
+
     # -- import --------------------------------------------------------------------------
 
-    def import_portfolio(self, portfolio: Portfolio, *, source: str,
-                         file_checksums: dict) -> ImportSummary:
+    def import_portfolio(self, portfolio: Portfolio, *, source: str, file_checksums: dict,
+                         based_on: int | None = None, force: bool = False) -> ImportSummary:
         """Merge a validated portfolio into the store, in one transaction.
 
         Entity tables are merged by key, event tables accumulate, plan tables
@@ -417,23 +429,45 @@ class Store:
         result is checked with :func:`pmo_nb.validation.check_references`
         before commit.
 
+        Parameters
+        ----------
+        based_on : int, optional
+            The import the workbook was exported from. Rows that later imports
+            changed are then kept as they are when the workbook holds them as
+            they were at ``based_on`` (it did not change them); if the
+            workbook changed them too, the import is refused.
+        force : bool
+            With ``based_on``: overwrite later changes instead of refusing.
+
         Raises
         ------
         pmo_nb.ValidationError
             When the incoming tables repeat a key or the merged portfolio has
             broken references; nothing is written.
+        pmo_nb.store_rows.ImportConflict
+            (a StoreError) When later imports changed rows this one changes;
+            it names them, and nothing is written.
         pmo_nb.StoreError
-            When the store's schema is newer than this code.
+            When the store's schema is not this code's, or the URL is read-only.
         """
-        encoded = {n: _encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
-        _check_unique_keys(encoded, source)
+        encoded = {n: encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
+        check_unique_keys(encoded, source)
         with self._write() as (conn, now):
+            later, imports = ({}, {}) if based_on is None or force else (
+                self._changed_since(conn, int(based_on)))
+            plans = {n: _plan(conn, n, *encoded[n], later=later.get(n, {})) for n in TABLE_NAMES}
+            conflicts = [(n, key_text(k), *imports[i]) for n in TABLE_NAMES
+                         for k, i in plans[n]["conflicts"]]
+            if conflicts:
+                raise ImportConflict(self.url, int(based_on), pd.DataFrame(
+                    conflicts, columns=["table", "key", "import_id", "started_at", "source"]))
             import_id = conn.execute(IMPORT_LOG.insert().values(
-                started_at=now, source=source,
+                started_at=now, source=source, based_on_import=based_on,
                 file_checksums=json.dumps(dict(file_checksums or {}), sort_keys=True),
             )).inserted_primary_key[0]
-            counts = {n: _merge(conn, n, *encoded[n], now=now, import_id=import_id)
-                      for n in TABLE_NAMES}
+            for n in TABLE_NAMES:
+                _apply(conn, n, encoded[n], plans[n], now=now, import_id=import_id)
+            counts = {n: plans[n]["counts"] for n in TABLE_NAMES}
             merged = self._load(conn, None)
             _check_references(merged, source)
             checksum = merged.checksum()
@@ -442,8 +476,46 @@ class Store:
                 finished_at=finished, row_counts=json.dumps(counts), data_checksum=checksum))
         return ImportSummary(
             import_id=import_id, started=now, finished=finished, source=source,
-            data_checksum=checksum,
+            data_checksum=checksum, based_on=based_on,
+            kept={n: plans[n]["kept"] for n in TABLE_NAMES},
             **{k: {n: counts[n][k] for n in TABLE_NAMES} for k in COUNT_KINDS})
+
+    def _changed_since(self, conn: sa.Connection, based_on: int) -> tuple[dict, dict]:
+        """Keys later imports changed, with who changed them and their version at ``based_on``.
+
+        Returns ``({table: {key: (import_id, hash at based_on or None)}},
+        {import_id: (started_at, source)})``.
+        """
+        base = conn.execute(sa.select(IMPORT_LOG.c.started_at).where(
+            IMPORT_LOG.c.import_id == based_on)).scalar()
+        if base is None:
+            raise StoreError(f"{self.url} has no import {based_on} to base this one on (see "
+                             "pmo history): import without --based-on, or name the right one.")
+        rows_ = conn.execute(sa.select(IMPORT_LOG.c.import_id, IMPORT_LOG.c.started_at,
+                                       IMPORT_LOG.c.source).where(
+            IMPORT_LOG.c.import_id > based_on)).all()
+        imports = {r.import_id: (r.started_at, r.source) for r in rows_}
+        closer = {r.started_at: r.import_id for r in rows_}
+        later = {}
+        for name in TABLE_NAMES if imports else ():
+            spec, t = TABLES[name], DATA_TABLES[name]
+            found = conn.execute(sa.select(
+                *(t.c[k] for k in spec.key), t.c._import_id, t.c._valid_from, t.c._valid_to,
+                t.c._row_hash).where(sa.or_(t.c._import_id > based_on, t.c._valid_to > base))
+            ).all()
+            width = len(spec.key)
+            keys = _keys(name, [[r[i] for r in found] for i in range(width)])
+            changed: dict[str, tuple[int, str | None]] = {}
+            for k, r in zip(keys, found, strict=True):
+                import_id, valid_from, valid_to, row_hash = r[width:]
+                who = import_id if import_id > based_on else closer.get(valid_to, 0)
+                if valid_to is not None and valid_to > base:
+                    who = max(who, closer.get(valid_to, 0))
+                was = row_hash if valid_from <= base < (valid_to or base) else None
+                prev = changed.get(k, (0, None))
+                changed[k] = (max(prev[0], who), prev[1] or was)
+            later[name] = changed
+        return later, imports
 
     # -- reading -------------------------------------------------------------------------
 
@@ -465,7 +537,7 @@ class Store:
             if conn is None:
                 raise StoreError(f"{self.url} holds no portfolio yet: import a workbook first "
                                  "(pmo import <folder or .xlsx>).")
-            return self._load(conn, None if as_of is None else _store_time(as_of))
+            return self._load(conn, None if as_of is None else store_time(as_of))
 
     def _load(self, conn: sa.Connection, at: dt.datetime | None) -> Portfolio:
         tables = {}
@@ -478,19 +550,70 @@ class Store:
             else:
                 query = query.where(table.c._valid_from <= at, sa.or_(
                     table.c._valid_to.is_(None), table.c._valid_to > at))
-            tables[name] = _decode(name, _fetch_columns(conn, query, len(cols)), cols)
+            tables[name] = decode(name, _fetch_columns(conn, query, len(cols)), cols)
         return Portfolio(**tables, source=self.url)
+
+    def snapshot(self, as_of=None) -> tuple[Portfolio, dict[str, pd.DataFrame], dict]:
+        """What an export writes, read in one snapshot.
+
+        Returns the portfolio at ``as_of`` (default now), the superseded
+        versions of each table (closed by then; columns of the table plus
+        ``valid_from``, ``valid_to``, ``import_id``, ordered by key and time)
+        and facts: ``store_id``, ``revision``, and the last import by then
+        (``import_id``, ``import_started_at``, ``import_source``; None if none).
+        """
+        at = None if as_of is None else store_time(as_of)
+        with self._read() as conn:
+            if conn is None:
+                raise StoreError(f"{self.url} holds no portfolio yet: nothing to export.")
+            portfolio = self._load(conn, at)
+            history = {}
+            for name in TABLE_NAMES:
+                t = DATA_TABLES[name]
+                cols = [*TABLES[name].column_names, "_extra", "_valid_from", "_valid_to",
+                        "_import_id"]
+                query = sa.select(*(t.c[c] for c in cols)).where(t.c._valid_to.is_not(None))
+                if at is not None:
+                    query = query.where(t.c._valid_to <= at)
+                query = query.order_by(*(t.c[k] for k in TABLES[name].key), t.c._valid_from)
+                found = conn.execute(query).all()  # typed by SQLAlchemy: few rows
+                frame = decode(name, [[r[i] for r in found] for i in range(len(cols))], cols)
+                book = frame.pop("_valid_from"), frame.pop("_valid_to"), frame.pop("_import_id")
+                frame["valid_from"] = pd.to_datetime(book[0]).astype("datetime64[us]")
+                frame["valid_to"] = pd.to_datetime(book[1]).astype("datetime64[us]")
+                frame["import_id"] = book[2].astype("int64")
+                history[name] = frame
+            last = sa.select(IMPORT_LOG.c.import_id, IMPORT_LOG.c.started_at,
+                             IMPORT_LOG.c.source).order_by(IMPORT_LOG.c.import_id.desc()).limit(1)
+            if at is not None:
+                last = last.where(IMPORT_LOG.c.started_at <= at)
+            row = conn.execute(last).first()
+            facts = {
+                "store_id": conn.execute(sa.select(META.c.value).where(
+                    META.c.key == "store_id")).scalar(),
+                "revision": _revision(conn),
+                "import_id": None if row is None else row.import_id,
+                "import_started_at": None if row is None else row.started_at,
+                "import_source": None if row is None else row.source,
+            }
+        return portfolio, history, facts
 
     def history(self) -> pd.DataFrame:
         """The import log, newest first, with counts summed over tables.
 
-        ``details`` spells out the non-zero counts per table.
+        ``details`` spells out the non-zero counts per table; ``based_on`` is
+        the import a workbook said it was exported from (None if it did not).
         """
         columns = ["import_id", "started_at", "finished_at", "source", *COUNT_KINDS,
-                   "details", "data_checksum", "file_checksums"]
+                   "details", "data_checksum", "file_checksums", "based_on"]
         with self._read() as conn:
-            rows_ = [] if conn is None else conn.execute(
-                sa.select(IMPORT_LOG).order_by(IMPORT_LOG.c.import_id.desc())).mappings().all()
+            if conn is None:
+                rows_ = []
+            else:
+                present = {c["name"] for c in sa.inspect(conn).get_columns(IMPORT_LOG.name)}
+                rows_ = conn.execute(sa.select(
+                    *(c for c in IMPORT_LOG.c if c.name in present)).order_by(
+                    IMPORT_LOG.c.import_id.desc())).mappings().all()
         out = []
         for r in rows_:
             counts = json.loads(r["row_counts"] or "{}")
@@ -503,12 +626,14 @@ class Store:
                 for n, c in counts.items() if any(c[k] for k in moved))
             rec["data_checksum"] = r["data_checksum"]
             rec["file_checksums"] = json.loads(r["file_checksums"] or "{}")
+            rec["based_on"] = r.get("based_on_import")
             out.append(rec)
         frame = pd.DataFrame(out, columns=columns)
         for k in COUNT_KINDS:
             frame[k] = frame[k].astype("int64")
         for k in ("started_at", "finished_at"):
             frame[k] = pd.to_datetime(frame[k])
+        frame["based_on"] = frame["based_on"].astype("Int64")
         return frame
 
     # -- results of analyses -------------------------------------------------------------
@@ -521,8 +646,8 @@ class Store:
         ``payload`` as bytes (e.g. a NetCDF InferenceData), ``attrs`` as JSON
         (how it was made). Returns the new version number; older versions stay.
         """
-        text = None if frame is None else _frame_to_json(frame)
-        attrs_text = json.dumps(attrs or {}, sort_keys=True, default=_json_default)
+        text = None if frame is None else frame_to_json(frame)
+        attrs_text = json.dumps(attrs or {}, sort_keys=True, default=json_default)
         with self._write() as (conn, now):
             last = conn.execute(sa.select(sa.func.max(RESULTS.c.version)).where(
                 RESULTS.c.kind == kind, RESULTS.c.name == name)).scalar() or 0
@@ -542,7 +667,7 @@ class Store:
             row = None if conn is None else conn.execute(query).first()
         if row is None:
             return None
-        frame = None if row.frame is None else _frame_from_json(row.frame)
+        frame = None if row.frame is None else frame_from_json(row.frame)
         return frame, None if row.payload is None else bytes(row.payload), json.loads(row.attrs)
 
     def list_results(self, kind: str | None = None) -> pd.DataFrame:
@@ -565,37 +690,57 @@ class Store:
                                  ).reset_index(drop=True)
 
 
+# --- schema versions ---------------------------------------------------------------------
+
+def _revision(conn: sa.Connection) -> str | None:
+    """The Alembic revision of the store; ``0001`` for a store made before Alembic."""
+    inspector = sa.inspect(conn)
+    if inspector.has_table(VERSION_TABLE.name):
+        return conn.execute(sa.select(VERSION_TABLE.c.version_num)).scalar()
+    return REVISIONS[0] if inspector.has_table(META.name) else None
+
+
+def _stamp(conn: sa.Connection, revision: str) -> None:
+    VERSION_TABLE.create(conn, checkfirst=True)
+    conn.execute(VERSION_TABLE.delete())
+    conn.execute(VERSION_TABLE.insert().values(version_num=revision))
+
+
+def _create(conn: sa.Connection) -> None:
+    """A new store at the newest revision: the tables of METADATA, stamped."""
+    METADATA.create_all(conn)
+    conn.execute(META.insert(), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                                 {"key": "store_id", "value": uuid.uuid4().hex}])
+    _stamp(conn, HEAD)
+
+
+def _alembic(conn: sa.Connection, command_name: str, revision: str) -> None:
+    """Run ``alembic upgrade|downgrade revision`` inside the caller's transaction."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    getattr(command, command_name)(config, revision)
+
+
 # --- helpers of import -----------------------------------------------------------------
 
-def _sqlite_connect(dbapi_connection, connection_record) -> None:
+def _sqlite_connect(dbapi_connection, connection_record, wal: bool = True) -> None:
     # SQLAlchemy's pysqlite recipe: let SQLAlchemy (our "begin" hook) emit BEGIN
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.execute("PRAGMA foreign_keys = OFF")  # history tables hold closed versions
-    cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the importer
+    if wal:  # a read-only connection reads the journal mode the writers set
+        cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the importer
     cursor.close()
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
     write = conn.get_execution_options().get("pmo_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _check_unique_keys(encoded: dict, source: str) -> None:
-    problems = []
-    for name, (_, keys, _) in encoded.items():
-        if len(set(keys)) == len(keys):
-            continue
-        seen = set()
-        for i, k in enumerate(keys):
-            if k in seen:
-                problems.append({"file": name, "table": name, "row": i + 2,
-                                 "column": ", ".join(TABLES[name].key),
-                                 "value": k.replace(_SEP, ", "), "rule": "duplicate key"})
-            seen.add(k)
-    if problems:
-        raise ValidationError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), source)
 
 
 def _check_references(merged: Portfolio, source: str) -> None:
@@ -606,48 +751,82 @@ def _check_references(merged: Portfolio, source: str) -> None:
         raise ValidationError(problems, source)
 
 
-def _merge(conn: sa.Connection, name: str, columns: dict[str, list], keys: list[str],
-           hashes: list[str], *, now: dt.datetime, import_id: int) -> dict[str, int]:
-    """Apply one incoming table to the current versions; return the counts."""
+def _keys(name: str, key_columns: list[list]) -> list[str]:
+    """Canonical key text of fetched rows (as :func:`~pmo_nb.store_rows.encode` makes it)."""
+    spec = TABLES[name]
+    parts = [canon(spec.column(k).kind, v) for k, v in zip(spec.key, key_columns, strict=True)]
+    return [SEP.join(p) for p in zip(*parts, strict=True)]
+
+
+def _plan(conn: sa.Connection, name: str, columns: dict[str, list], keys: list[str],
+          hashes: list[str], *, later: dict[str, tuple[int, str | None]]) -> dict:
+    """Decide what one incoming table does to the current versions (nothing written yet).
+
+    ``later`` maps keys that imports after the workbook's base changed to
+    ``(import_id, hash at the base or None)``: such a row is kept as it is
+    when the workbook holds it as it was at the base, and is a conflict when
+    the workbook changed it too.
+    """
     spec, table = TABLES[name], DATA_TABLES[name]
-    counts = dict.fromkeys(COUNT_KINDS, 0)
+    plan = {"counts": dict.fromkeys(COUNT_KINDS, 0), "kept": 0, "conflicts": [],
+            "insert": [], "close": []}
     if not keys:
-        return counts
+        return plan
+    counts = plan["counts"]
     query = sa.select(table.c._rowid, table.c._row_hash,
                       *(table.c[k] for k in spec.key)).where(table.c._valid_to.is_(None))
     current = _fetch_columns(conn, query, 2 + len(spec.key))
     rowids, cur_hashes = current[0], current[1]
-    cur_canon = [_canon(spec.column(k).kind, v) for k, v in zip(spec.key, current[2:], strict=True)]
-    cur_keys = [_SEP.join(parts) for parts in zip(*cur_canon, strict=True)]
+    cur_keys = _keys(name, current[2:])
     by_key = dict(zip(cur_keys, zip(rowids, cur_hashes, strict=True), strict=True))
-    to_insert, to_close = [], []
     for i, (k, h) in enumerate(zip(keys, hashes, strict=True)):
         found = by_key.get(k)
-        if found is None:
-            counts["inserted"] += 1
-            to_insert.append(i)
-        elif found[1] != h:
-            counts["changed"] += 1
-            to_close.append(found[0])
-            to_insert.append(i)
-        else:
+        if found is not None and found[1] == h:
             counts["unchanged"] += 1
+        elif k in later:
+            if later[k][1] == h:  # as at the base: the workbook did not change it
+                counts["unchanged"] += 1
+                plan["kept"] += 1
+            else:
+                plan["conflicts"].append((k, later[k][0]))
+        elif found is None:
+            counts["inserted"] += 1
+            plan["insert"].append(i)
+        else:
+            counts["changed"] += 1
+            plan["close"].append(found[0])
+            plan["insert"].append(i)
     if spec.history == "plan":
         owners = set(columns[spec.owner])
         incoming = set(keys)
         cur_owner = current[2 + spec.key.index(spec.owner)]
         for k, owner, rowid in zip(cur_keys, cur_owner, rowids, strict=True):
-            if owner in owners and k not in incoming:
-                counts["retired"] += 1
-                to_close.append(rowid)
-    if to_close:
+            if owner not in owners or k in incoming:
+                continue
+            if k in later:  # added after the base: not the workbook's to drop
+                if later[k][1] is None:
+                    plan["kept"] += 1
+                else:
+                    plan["conflicts"].append((k, later[k][0]))
+                continue
+            counts["retired"] += 1
+            plan["close"].append(rowid)
+    return plan
+
+
+def _apply(conn: sa.Connection, name: str, encoded: tuple, plan: dict, *, now: dt.datetime,
+           import_id: int) -> None:
+    """Write what :func:`_plan` decided: close versions, insert new ones."""
+    columns, keys, hashes = encoded
+    table = DATA_TABLES[name]
+    if plan["close"]:
         close = table.update().where(table.c._rowid == sa.bindparam("rid", type_=sa.Integer))
         close = close.values(_valid_to=sa.bindparam("closed", type_=sa.DateTime))
-        _executemany(conn, close, {"rid": to_close}, {"closed": now})
+        _executemany(conn, close, {"rid": plan["close"]}, {"closed": now})
+    to_insert = plan["insert"]
     if to_insert:
         every = len(to_insert) == len(keys)
         picked = {c: v if every else [v[i] for i in to_insert] for c, v in columns.items()}
         picked["_row_hash"] = hashes if every else [hashes[i] for i in to_insert]
         _executemany(conn, table.insert(), picked,
                      {"_valid_from": now, "_valid_to": None, "_import_id": import_id})
-    return counts

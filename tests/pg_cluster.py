@@ -9,6 +9,7 @@ returns the reason instead, and the tests skip with it.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -102,3 +103,16 @@ def start() -> Cluster | str:
         cluster.stop()
         return f"could not start PostgreSQL: {exc} {detail.decode(errors='replace')[:300]}"
     return cluster
+
+
+_shared: Cluster | str | None = None
+
+
+def shared() -> Cluster | str:
+    """One cluster for the whole test process (started on first use, stopped at exit)."""
+    global _shared
+    if _shared is None:
+        _shared = start()
+        if isinstance(_shared, Cluster):
+            atexit.register(_shared.stop)
+    return _shared

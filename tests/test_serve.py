@@ -31,7 +31,7 @@ def test_environment_names_the_store_and_isolates_jupyter_config(tmp_path, monke
     monkeypatch.setenv("PMO_RENDER", "static")
     monkeypatch.setenv("JUPYTER_PATH", "/elsewhere")
     env = voila_env(tmp_path / "p.db", config_dir=tmp_path / "cfg")
-    assert env["PMO_DB"] == f"sqlite:///{(tmp_path / 'p.db').resolve()}"
+    assert env["PMO_DB"] == f"sqlite:///file:{(tmp_path / 'p.db').resolve()}?mode=ro&uri=true"
     assert env["JUPYTER_CONFIG_DIR"] == str(tmp_path / "cfg")
     assert env["JUPYTER_PATH"].split(":") == [str(templates_dir()), "/elsewhere"]
     assert "PMO_RENDER" not in env

@@ -7,41 +7,21 @@ PostgreSQL cluster can be started (tests/pg_cluster.py), on PostgreSQL too.
 from __future__ import annotations
 
 import multiprocessing
-import uuid
 
 import numpy as np
 import pandas as pd
-import pg_cluster
 import pytest
 import sqlalchemy as sa
+import store_fixtures
 from pandas.testing import assert_frame_equal
 from store_worker import make_portfolio, read_loop, run, write_loop
 
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
-from pmo_nb.store import DATA_TABLES, IMPORT_LOG, META, Store
+from pmo_nb.store import DATA_TABLES, Store
 
-
-@pytest.fixture(scope="module")
-def pg():
-    cluster = pg_cluster.start()
-    yield cluster
-    if not isinstance(cluster, str):
-        cluster.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        s = Store(tmp_path / "portfolio.db")
-    else:
-        cluster = request.getfixturevalue("pg")
-        if isinstance(cluster, str):
-            pytest.skip(cluster)
-        s = Store(cluster.create_database(f"t{uuid.uuid4().hex[:12]}"))
-    yield s
-    s.close()
+pg, db, store = store_fixtures.pg, store_fixtures.db, store_fixtures.store  # fixtures
 
 
 def assert_portfolios_equal(got: Portfolio, want: Portfolio) -> None:
@@ -207,20 +187,6 @@ def test_duplicate_keys_are_refused(store):
     with pytest.raises(ValidationError, match="duplicate key"):
         store.import_portfolio(a, source="dup", file_checksums={})
     assert store.history().empty
-
-
-def test_store_with_newer_schema_version_is_not_written(store):
-    a = make_portfolio(3, 1)
-    store.import_portfolio(a, source="a", file_checksums={})
-    assert store.schema_version() == 1
-    with store.engine.begin() as conn:
-        conn.execute(META.update().where(META.c.key == "schema_version").values(value="2"))
-    with pytest.raises(StoreError, match="schema version 2, newer"):
-        store.import_portfolio(a, source="again", file_checksums={})
-    with pytest.raises(StoreError, match="newer"):
-        store.save_result("forecast", "x", attrs={})
-    with store.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(IMPORT_LOG)).scalar() == 1
 
 
 def test_results_keep_versions_and_round_trip(store):
