@@ -175,34 +175,57 @@ def report() -> None:
 
 @report.command("run")
 @click.argument("names", nargs=-1)
-@click.option("--all", "run_all", is_flag=True, help="Run every report notebook.")
+@click.option("--all", "run_all", is_flag=True,
+              help="Every report: each reports.yml entry and every other notebook in notebooks/.")
+@click.option("--due", is_flag=True,
+              help="Only scheduled reports due on --as-of not yet succeeded for their period.")
 @click.option("--as-of", default=None, help="Reporting date YYYY-MM-DD (default today).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--out", default="reports", show_default=True, help="Output folder.")
-@click.option("--timeout", default=600, show_default=True, help="Seconds allowed per cell.")
-def report_run(names, run_all, as_of, db, out, timeout) -> None:
-    """Execute report notebooks NAMES (or --all) and write OUT/<as_of>/<name>.html."""
-    from .config import notebooks_dir
-    from .errors import ReportError
-    from .reports import run_report
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Notebooks run at the same time (one process and kernel each).")
+@click.option("--timeout", default=600.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Wall-clock seconds one notebook may take; its kernel is killed after that.")
+@click.option("--schedule", "schedule_file", default=None, type=click.Path(dir_okay=False),
+              help="Report schedule (default: reports.yml at the project root).")
+@click.option("--notebooks", "notebooks", default=None, type=click.Path(file_okay=False),
+              help="Folder of report notebooks (default: notebooks/ of the project).")
+def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
+               notebooks) -> None:
+    """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
-    if run_all:
-        names = tuple(sorted(p.stem for p in notebooks_dir().glob("*.ipynb")))
-    if not names:
-        _fail("name a report (e.g. portfolio_overview) or pass --all", 2)
-    failed = 0
-    for name in names:
-        try:
-            record = run_report(name, as_of=as_of, db=db, out=out, timeout=timeout)
-        except ReportError as exc:
-            failed += 1
-            where = f" (executed copy: {exc.executed_path})" if exc.executed_path else ""
-            click.echo(f"FAILED {name}: {exc.reason}{where}", err=True)
-            continue
-        click.echo(f"ok     {name}: {record['html']} ({record['duration_s']:.1f} s)")
-    click.echo(f"{len(names) - failed} of {len(names)} reports succeeded; reports in {Path(out).resolve()}")
-    if failed:
-        sys.exit(1)
+    Exit status: 0 all succeeded (or nothing due), 1 a report failed or timed
+    out, 2 usage or schedule error, 3 another run is writing to OUT.
+    """
+    from .config import project_root
+    from .reports import _iso_day
+    from .schedule import ScheduleError, load_schedule
+    from .suite import SuiteBusy, run_suite, select_reports, summary_text
+
+    if run_all and (due or names):
+        _fail("--all runs every report: give no names and no --due with it", 2)
+    if not (names or run_all or due):
+        _fail("name a report (e.g. portfolio_overview) or pass --all or --due", 2)
+    try:
+        day = _iso_day(as_of)
+        path = Path(schedule_file) if schedule_file else project_root() / "reports.yml"
+        schedule = load_schedule(path) if schedule_file or path.exists() else []
+        mode = "all" if run_all else "due" if due else None
+        specs = select_reports(names, mode=mode, schedule=schedule, as_of=day, out=out,
+                               notebooks_dir=notebooks)
+    except (ScheduleError, ValueError) as exc:
+        _fail(str(exc), 2)
+    if not specs:
+        click.echo(f"nothing due on {day}" if due else "no reports to run")
+        return
+    try:
+        result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs, timeout=timeout,
+                           notebooks_dir=notebooks)
+    except SuiteBusy as exc:
+        _fail(str(exc), 3)
+    click.echo(summary_text(result))
+    sys.exit(result.exit_status)
 
 
 @main.command()
