@@ -396,7 +396,8 @@ def run_report(
     stem = _check_stem(output or name)
     leaf = stem.split("/")[-1]
     own_staging = staging_dir is None
-    staging = _new_staging(Path(out)) if own_staging else Path(staging_dir)
+    # absolute: papermill runs the notebook with the notebook's folder as working directory
+    staging = (_new_staging(Path(out)) if own_staging else Path(staging_dir)).resolve()
     staging.mkdir(parents=True, exist_ok=True)
     executed = staging / f"{leaf}.ipynb"
 
