@@ -169,9 +169,10 @@ def read_only_url(db=None) -> str:
     PostgreSQL: the URL with ``options=-c default_transaction_read_only=on``
     added; give dashboards a role with SELECT only as well (docs/deploy.md).
     """
-    url = sa.make_url(resolve_db_url(db))
+    given = resolve_db_url(db)
+    url = sa.make_url(given)
     if _is_read_only(url):
-        return url.render_as_string(hide_password=False)
+        return given
     if url.get_backend_name() == "sqlite":
         path = _sqlite_path(url)
         if path is None or any(c in str(path) for c in "?#%"):
@@ -450,16 +451,17 @@ class Store:
         pmo_nb.StoreError
             When the store's schema is not this code's, or the URL is read-only.
         """
+        based_on = None if based_on is None else int(based_on)  # numpy ints are blobs to SQLite
         encoded = {n: encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
         check_unique_keys(encoded, source)
         with self._write() as (conn, now):
             later, imports = ({}, {}) if based_on is None or force else (
-                self._changed_since(conn, int(based_on)))
+                self._changed_since(conn, based_on))
             plans = {n: _plan(conn, n, *encoded[n], later=later.get(n, {})) for n in TABLE_NAMES}
-            conflicts = [(n, key_text(k), *imports[i]) for n in TABLE_NAMES
+            conflicts = [(n, key_text(k), i, *imports[i]) for n in TABLE_NAMES
                          for k, i in plans[n]["conflicts"]]
             if conflicts:
-                raise ImportConflict(self.url, int(based_on), pd.DataFrame(
+                raise ImportConflict(self.url, based_on, pd.DataFrame(
                     conflicts, columns=["table", "key", "import_id", "started_at", "source"]))
             import_id = conn.execute(IMPORT_LOG.insert().values(
                 started_at=now, source=source, based_on_import=based_on,

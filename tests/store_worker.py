@@ -118,3 +118,19 @@ def run(queue, name: str, loop, *args) -> None:
     except BaseException:
         queue.put((name, ["error: " + traceback.format_exc()]))
         raise
+
+
+def import_once(db: str, portfolio: Portfolio, based_on: int, barrier, done) -> list[str]:
+    """One import based on ``based_on``: ``["ok <import id>"]`` or ``["conflict: <message>"]``."""
+    from pmo_nb.store import ImportConflict, Store
+
+    store = Store(db)
+    barrier.wait()
+    try:
+        summary = store.import_portfolio(portfolio, source=f"{portfolio.source}",
+                                         file_checksums={}, based_on=based_on)
+        return [f"ok {summary.import_id}"]
+    except ImportConflict as exc:
+        return [f"conflict: {exc}"]
+    finally:
+        done.set()

@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 import store_fixtures
 from pandas.testing import assert_frame_equal
-from store_worker import make_portfolio, read_loop, run, write_loop
+from store_worker import import_once, make_portfolio, read_loop, run, write_loop
 
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
-from pmo_nb.store import DATA_TABLES, Store
+from pmo_nb.store import DATA_TABLES, ImportConflict, Store
 
 pg, db, store = store_fixtures.pg, store_fixtures.db, store_fixtures.store  # fixtures
 
@@ -290,3 +290,90 @@ def test_concurrent_writers_take_turns(store):
     assert (log["started_at"].iloc[:-1].to_numpy() >= log["finished_at"].iloc[1:].to_numpy()).all()
     assert store.load().checksum() == log.loc[0, "data_checksum"]
     assert set(log["data_checksum"]) == {a.checksum(), b.checksum()}
+
+
+def run_processes(jobs: list[tuple]) -> dict[str, list[str]]:
+    """Run ``(name, loop, args)`` jobs in spawned processes started together."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, done, queue = ctx.Barrier(len(jobs)), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=run, args=(queue, name, loop, *args, barrier, done))
+             for name, loop, args in jobs]
+    for p in procs:
+        p.start()
+    try:
+        results = dict(queue.get(timeout=300) for _ in procs)
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+    assert [p.exitcode for p in procs] == [0] * len(jobs), results
+    return results
+
+
+def edited(base: Portfolio, project: str, budget: float, name: str) -> Portfolio:
+    """The whole workbook as exported, with one project's budget changed."""
+    out = Portfolio(**base.tables(), source=name)
+    out.projects = base.projects.copy()
+    out.projects.loc[out.projects["project_id"] == project, "budget"] = budget
+    return out
+
+
+def test_two_analysts_editing_one_export_at_once(store):
+    """Same row changed by both: one import wins, the other is refused and told by whom.
+    Different rows changed: both go through and neither change is lost."""
+    base = make_portfolio(20, 2)
+    start = store.import_portfolio(base, source="export", file_checksums={}).import_id
+    db = store.engine.url.render_as_string(hide_password=False)
+    results = run_processes([
+        (name, import_once, (db, edited(base, "P00001", budget, name), start))
+        for name, budget in (("anna", 1.0), ("ben", 2.0))])
+    winner = next(n for n, r in results.items() if r[0].startswith("ok"))
+    loser = next(n for n, r in results.items() if r[0].startswith("conflict"))
+    won_id = int(results[winner][0].split()[1])
+    message = results[loser][0]
+    assert f"based on import {start}" in message and f"import {won_id} (" in message
+    assert f"from {winner})" in message and "projects: P00001" in message
+    assert "--force" in message
+    assert len(store.history()) == 2  # the refused import left nothing, not even a log row
+    budget = store.load().projects.set_index("project_id")["budget"]
+    assert budget["P00001"] == (1.0 if winner == "anna" else 2.0)
+
+    now = store.history().loc[0, "import_id"]
+    run_processes([(name, import_once, (db, edited(store.load(), project, 5.0, name), now))
+                   for name, project in (("anna", "P00002"), ("ben", "P00003"))])
+    budget = store.load().projects.set_index("project_id")["budget"]
+    assert budget[["P00001", "P00002", "P00003"]].tolist() == [budget["P00001"], 5.0, 5.0]
+    log = store.history()
+    assert log["based_on"].tolist()[:2] == [now, now]
+    assert sorted(log["changed"].tolist()[:2]) == [1, 1]
+
+
+def test_merge_keeps_later_changes_refuses_clashes_and_force_overwrites(store):
+    base = make_portfolio(6, 1)
+    first = store.import_portfolio(base, source="base", file_checksums={}).import_id
+    later = edited(base, "P00001", 7.0, "colleague")
+    later.alignment = later.alignment[later.alignment["project_id"] != "P00002"]
+    later.alignment = pd.concat([later.alignment, coerce_types("alignment", pd.DataFrame(
+        {"project_id": ["P00002"], "objective_id": ["O3"], "score": [1.0]}))],
+        ignore_index=True)
+    store.import_portfolio(later, source="colleague", file_checksums={})
+    mine = edited(base, "P00004", 9.0, "mine")  # stale P00001 and P00002's old plan rows
+    summary = store.import_portfolio(mine, source="mine", file_checksums={}, based_on=first)
+    assert summary.changed["projects"] == 1 and summary.kept["projects"] == 1
+    assert summary.kept["alignment"] == 3  # 2 stale rows not revived, the new one not retired
+    got = store.load()
+    assert got.projects.set_index("project_id")["budget"][["P00001", "P00004"]].tolist() == [
+        7.0, 9.0]
+    assert got.alignment[got.alignment["project_id"] == "P00002"]["objective_id"].tolist() == [
+        "O3"]
+    clash = edited(base, "P00001", 8.0, "clash")
+    with pytest.raises(ImportConflict, match=r"colleague\) changed:\n    projects: P00001$"
+                       r"|colleague\) changed:\n    projects: P00001\n"):
+        store.import_portfolio(clash, source="clash", file_checksums={}, based_on=first)
+    with pytest.raises(StoreError, match="no import 99"):
+        store.import_portfolio(clash, source="clash", file_checksums={}, based_on=99)
+    forced = store.import_portfolio(clash, source="clash", file_checksums={}, based_on=first,
+                                    force=True)
+    assert forced.changed["projects"] == 2  # P00001 to 8, P00004 back to the base
+    assert store.load().projects.set_index("project_id").at["P00001", "budget"] == 8.0
