@@ -152,3 +152,63 @@ def ahp_weights(matrix, labels: Sequence[str] | None = None) -> tuple[pd.Series,
             stacklevel=2,
         )
     return weights, float(cr)
+
+
+def parse_weights(text: str, objective_ids: Sequence[str]) -> tuple[dict | None, dict | None]:
+    """Objective weights from a report parameter (JSON text).
+
+    Parameters
+    ----------
+    text : str
+        ``""`` for the stated weights; a JSON object ``{"OBJ-01": 3, ...}``
+        of relative weights; or ``{"ahp_matrix": [[1, 3], [0.3333, 1]],
+        "labels": ["OBJ-01", "OBJ-02"]}`` for weights from pairwise
+        comparisons (``labels`` default: ``objective_ids`` in order;
+        objectives not among the labels then weigh 0).
+    objective_ids : sequence of str
+        The portfolio's objectives.
+
+    Returns
+    -------
+    weights : dict or None
+        objective_id -> weight, or None for the stated weights.
+    worksheet : dict or None
+        For AHP: ``matrix`` (DataFrame), ``weights`` (Series), ``cr`` and
+        ``consistent``; None otherwise.
+
+    Raises
+    ------
+    ValueError
+        Text that is not JSON, not an object, or numbers that are not weights;
+        AHP matrices are checked by :func:`ahp_weights`.
+    """
+    import json
+
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"weights must be JSON (objective_id -> weight): {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("weights must be a JSON object: objective_id -> weight, "
+                         "or {\"ahp_matrix\": [[...]], \"labels\": [...]}")
+    if "ahp_matrix" in data:
+        labels = list(data.get("labels") or objective_ids)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InconsistentJudgementsWarning)
+            weights, cr = ahp_weights(data["ahp_matrix"], labels)
+        matrix = pd.DataFrame(np.asarray(data["ahp_matrix"], dtype=float),
+                              index=labels, columns=labels)
+        worksheet = {"matrix": matrix, "weights": weights, "cr": cr,
+                     "consistent": is_consistent(cr)}
+        # objectives left out of the comparisons get no weight (not their stated one,
+        # which is on another scale)
+        out = {str(o): 0.0 for o in objective_ids}
+        out.update({str(k): float(v) for k, v in weights.items()})
+        return out, worksheet
+    try:
+        return {str(k): float(v) for k, v in data.items()}, None
+    except (TypeError, ValueError):
+        raise ValueError("weights must map each objective_id to a number") from None

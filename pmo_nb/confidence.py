@@ -24,7 +24,7 @@ from .scoring import (
     rank_scores,
     score,
 )
-from .selection_model import build_model, check_feasible, constraint_matrix, solve
+from .selection_model import Solver, build_model, check_feasible
 
 #: Thresholds on P(selected) for the labels.
 SAFE_BET, NEVER_FUNDED = 0.9, 0.1
@@ -33,8 +33,11 @@ SAFE_BET, NEVER_FUNDED = 0.9, 0.1
 def _count_selected(job) -> np.ndarray:
     """How often each candidate is in the optimum over rows of objective values."""
     model, values, budget = job
-    matrix = constraint_matrix(model)
-    return np.sum([solve(model, row, budget, matrix)[0] for row in values], axis=0)
+    solver = Solver(model)
+    counts = np.zeros(len(model.ids))
+    for row in values:
+        counts += solver.solve(row, budget)[0]
+    return counts
 
 
 def confidence_label(p: float) -> str:
@@ -56,7 +59,7 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
 
     Each draw: objective weights ~ Dirichlet(concentration x stated normalised
     weights) (objectives weighted 0 stay 0; larger concentration = tighter
-    around the stated weights), every alignment score + Normal(0, score_noise)
+    around the stated weights), every stated alignment score + Normal(0, score_noise)
     clipped to 0..5; then re-score, re-rank and re-optimise exactly (same
     budget, capacity, dependency and forced rules as
     :func:`pmo_nb.select_portfolio`). The constraint matrix is built once;
@@ -102,21 +105,23 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
                         forced_in=forced_in, forced_out=forced_out)
     budget = float(budget)
     check_feasible(model, budget)
-    matrix = constraint_matrix(model)
     ids = model.ids
     base_values = table["score"].reindex(ids).to_numpy(dtype=float)
-    base, _ = solve(model, base_values, budget, matrix)
+    base, _ = Solver(model).solve(base_values, budget)
     k = int(base.sum()) if k is None else int(k)
 
     w = objective_weights(portfolio, weights)
     w = w[w > 0]
     align = alignment_matrix(portfolio, ids, list(w.index)).to_numpy()
+    stated = ~np.isnan(align)  # unstated pairs stay 0: no noise on what nobody judged
+    align = np.nan_to_num(align)
     per_money = (VFM_UNIT / model.cost) if method == "value_for_money" else np.ones(len(ids))
     rng = np.random.default_rng(seed)
     drawn_weights = rng.dirichlet(concentration * w.to_numpy(), size=draws)
     values = np.empty((draws, len(ids)))
     for d in range(draws):
-        noisy = np.clip(align + rng.normal(0.0, score_noise, size=align.shape), 0.0, MAX_ALIGNMENT)
+        noise = rng.normal(0.0, score_noise, size=align.shape) * stated
+        noisy = np.clip(align + noise, 0.0, MAX_ALIGNMENT)
         values[d] = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
     ranks = np.vstack([rank_scores(row, ids) for row in values])
     top_k = (ranks <= k).sum(axis=0)

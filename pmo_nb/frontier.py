@@ -14,7 +14,7 @@ import pandas as pd
 
 from .portfolio import Portfolio
 from .scoring import score
-from .selection_model import EPS, build_model, check_feasible, constraint_matrix, greedy, solve
+from .selection_model import EPS, Solver, build_model, check_feasible, greedy
 
 
 def frontier_budgets(portfolio: Portfolio, n: int = 20, *, method: str = "weighted",
@@ -24,6 +24,22 @@ def frontier_budgets(portfolio: Portfolio, n: int = 20, *, method: str = "weight
     low = float(table.loc[table["mandatory"], "budget"].sum())
     high = float(table["budget"].sum())
     return np.linspace(low, high, n)
+
+
+#: Default budget as a share of what all candidates ask for (reports and the explorer).
+DEFAULT_BUDGET_SHARE = 0.5
+
+
+def default_budget(portfolio: Portfolio, *, method: str = "weighted",
+                   weights: Mapping[str, float] | None = None) -> float:
+    """Half of what the candidates ask for, never less than the mandatory projects' cost.
+
+    A report run without a budget answers "what if we could fund about half
+    of the requests?", the usual shape of an annual funding round.
+    """
+    table = score(portfolio, method=method, weights=weights)
+    need = float(table.loc[table["mandatory"], "budget"].sum())
+    return max(need, DEFAULT_BUDGET_SHARE * float(table["budget"].sum()))
 
 
 def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
@@ -64,7 +80,7 @@ def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
                         forced_in=forced_in, forced_out=forced_out)
     check_feasible(model, np.inf)
     values = table["score"].reindex(model.ids).to_numpy(dtype=float)
-    matrix = constraint_matrix(model)
+    solver = Solver(model)  # loaded once; each budget re-solves it
     need = float(model.cost[model.required].sum())
     rows = []
     for budget in budgets:
@@ -73,7 +89,7 @@ def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
                          "selected": [], "greedy_value": np.nan, "feasible": False,
                          "gap": np.nan})
             continue
-        chosen, gap = solve(model, values, budget, matrix, time_limit)
+        chosen, gap = solver.solve(values, budget, time_limit)
         cut = greedy(model, values, budget)
         ids = [model.ids[i] for i in np.flatnonzero(chosen)]
         rows.append({"budget": budget, "value": float(values[chosen].sum()),

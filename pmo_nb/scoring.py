@@ -66,7 +66,7 @@ def objective_weights(portfolio: Portfolio,
 
 def alignment_matrix(portfolio: Portfolio, project_ids: list[str],
                      objective_ids: list[str]) -> pd.DataFrame:
-    """Alignment scores as a project x objective frame (NaN where a pair is missing)."""
+    """Alignment scores as a project x objective frame (NaN where a pair is not stated)."""
     table = portfolio.alignment.pivot_table(
         index="project_id", columns="objective_id", values="score", aggfunc="first"
     )
@@ -99,8 +99,12 @@ def _weighted(portfolio: Portfolio, cands: pd.DataFrame, weights) -> pd.DataFram
     used = [o for o in w.index if w[o] > 0]
     align = alignment_matrix(portfolio, list(cands.index), list(w.index))
     frame = align.add_prefix("align_")
-    _missing(frame, [f"align_{o}" for o in used], "weighted (alignment)")
-    values = align[used].to_numpy() @ w[used].to_numpy()
+    # A candidate assessed on some objectives contributes nothing to the others
+    # (registers record the pairs that matter); one never assessed is an error.
+    assessed = set(portfolio.alignment["project_id"])
+    _missing(frame.loc[[p for p in frame.index if p not in assessed]],
+             [f"align_{o}" for o in used], "weighted (alignment)")
+    values = align[used].fillna(0.0).to_numpy() @ w[used].to_numpy()
     frame["score"] = 100.0 * values / MAX_ALIGNMENT
     frame.attrs["weights"] = w.to_dict()
     return frame
@@ -116,7 +120,9 @@ def score(portfolio: Portfolio, method: str = "weighted",
     portfolio : Portfolio
     method : {"weighted", "wsjf", "rice", "value_for_money"}
         - ``weighted``: sum over objectives of normalised weight x alignment
-          score, scaled to 0-100 (100 = a 5 on every objective).
+          score, scaled to 0-100 (100 = a 5 on every objective). A pair
+          absent from the alignment table counts as 0 (no contribution); a
+          candidate with no alignment row at all is an error.
         - ``wsjf``: (business_value + time_criticality + risk_reduction) / job_size.
         - ``rice``: reach x impact x confidence / effort.
         - ``value_for_money``: the weighted score per 1,000,000 of budget

@@ -1,7 +1,7 @@
 """Which projects to fund: the exact optimum within budget and capacity, beside the cut-line.
 
 :func:`select_portfolio` solves the selection as a 0/1 mixed-integer
-programme (scipy's ``milp``, HiGHS) rather than sorting and cutting, and
+programme (HiGHS, through ``highspy``) rather than sorting and cutting, and
 reports the greedy cut-line at the same budget so the gain is visible. Every
 candidate gets a reason: why it is in, or what kept it out.
 """
@@ -72,6 +72,33 @@ class Selection:
     def gain(self) -> float:
         """Value the optimum adds over the cut-line (>= 0)."""
         return self.value - self.greedy_value
+
+    def sentences(self) -> list[str]:
+        """The selection and its gain over the cut-line, in plain words."""
+        out = [
+            f"With a budget of {self.budget:,.0f}, the optimal selection funds "
+            f"{len(self.selected)} of {len(self.table)} candidates for {self.cost:,.0f}, "
+            f"a total score of {self.value:,.1f}.",
+        ]
+        if self.gain > 1e-9:
+            pct = f" ({self.gain / self.greedy_value:.0%} more)" if self.greedy_value > 0 else ""
+            only = [p for p in self.selected if p not in set(self.greedy_selected)]
+            dropped = [p for p in self.greedy_selected if p not in set(self.selected)]
+            out.append(
+                f"Funding down the ranking until the money runs out (the cut-line) would fund "
+                f"{len(self.greedy_selected)} projects for a score of {self.greedy_value:,.1f}; "
+                f"the optimum adds {self.gain:,.1f}{pct} by funding "
+                f"{', '.join(only) or 'nothing else'} instead of {', '.join(dropped) or 'nothing'}."
+            )
+        else:
+            out.append(f"Here the cut-line (funding down the ranking) is already optimal: it "
+                       f"reaches the same score of {self.greedy_value:,.1f}.")
+        out_of = self.table.loc[~self.table["selected"], "reason"].str.split(":").str[0]
+        if len(out_of):
+            counts = out_of.value_counts()
+            out.append("Not funded: " + ", ".join(f"{n} for {why}" for why, n in counts.items())
+                       + ".")
+        return out
 
 
 def _reasons(model: SelectionModel, chosen: np.ndarray, budget: float) -> list[str]:

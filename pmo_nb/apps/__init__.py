@@ -1,0 +1,1 @@
+"""Interactive dashboard apps (ipywidgets), one module per app, used by ``dashboards/``."""
