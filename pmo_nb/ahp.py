@@ -196,6 +196,10 @@ def parse_weights(text: str, objective_ids: Sequence[str]) -> tuple[dict | None,
                          "or {\"ahp_matrix\": [[...]], \"labels\": [...]}")
     if "ahp_matrix" in data:
         labels = list(data.get("labels") or objective_ids)
+        size = len(data["ahp_matrix"]) if isinstance(data["ahp_matrix"], list) else None
+        if not data.get("labels") and size != len(labels):
+            raise ValueError(f"the ahp_matrix compares {size} objectives but the portfolio has "
+                             f"{len(labels)}: give labels (the objective_ids, in matrix order)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", InconsistentJudgementsWarning)
             weights, cr = ahp_weights(data["ahp_matrix"], labels)

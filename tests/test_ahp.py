@@ -111,3 +111,27 @@ def test_labels_name_the_bad_cell_and_rounded_reciprocals_pass():
 def test_more_than_fifteen_items_is_an_error():
     with pytest.raises(ValueError, match="random index"):
         ahp_weights(np.ones((16, 16)))
+
+
+def test_parse_weights_parameter():
+    from pmo_nb.ahp import parse_weights
+
+    assert parse_weights("", ["a", "b"]) == (None, None)
+    assert parse_weights('{"a": 3}', ["a", "b"]) == ({"a": 3.0}, None)
+    weights, sheet = parse_weights(
+        '{"ahp_matrix": [[1, 3], [0.333333, 1]], "labels": ["a", "b"]}', ["a", "b", "c"])
+    assert weights == pytest.approx({"a": 0.75, "b": 0.25, "c": 0.0}, abs=1e-4)
+    assert sheet["cr"] == 0.0 and sheet["consistent"]
+    assert list(sheet["matrix"].index) == ["a", "b"]
+    # inconsistent judgements come back flagged, not as a warning in the report
+    text = '{"ahp_matrix": [[1, 9, 0.111111], [0.111111, 1, 9], [9, 0.111111, 1]]}'
+    weights, sheet = parse_weights(text, ["a", "b", "c"])
+    assert not sheet["consistent"] and sheet["cr"] > 0.1
+    with pytest.raises(ValueError, match="give labels"):
+        parse_weights('{"ahp_matrix": [[1, 3], [0.333333, 1]]}', ["a", "b", "c"])
+    with pytest.raises(ValueError, match="must be JSON"):
+        parse_weights("{a: 1}", ["a"])
+    with pytest.raises(ValueError, match="JSON object"):
+        parse_weights("[1, 2]", ["a"])
+    with pytest.raises(ValueError, match="to a number"):
+        parse_weights('{"a": "lots"}', ["a"])

@@ -104,3 +104,15 @@ def test_bad_arguments():
         score(pf, weights={"g": 0})
     with pytest.raises(ValueError, match="budget > 0.*P1"):
         score(pf, method="value_for_money")
+
+
+def test_unstated_alignment_pairs_count_as_zero():
+    pf = make_portfolio(
+        [project("P1", 10), project("P2", 10)],
+        objectives={"g": 3, "c": 1},
+        alignment={"P1": {"g": 5}, "P2": {"c": 5}},  # each assessed on one objective only
+    )
+    table = score(pf)
+    assert table.at["P1", "score"] == pytest.approx(100 * 0.75)
+    assert table.at["P2", "score"] == pytest.approx(100 * 0.25)
+    assert list(table.index) == ["P1", "P2"]

@@ -25,12 +25,12 @@ TOP = 30
 
 
 def _labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """project_id as a column and a ``label`` "P-001 Name" for axes."""
+    """project_id as a column and ``project`` ("P-001 Name") for axes."""
     out = frame.reset_index()
     if "project_id" not in out.columns:
         raise ValueError("expected the frame to be indexed by project_id")
     names = out["name"].astype(str) if "name" in out.columns else ""
-    out["label"] = out["project_id"].astype(str) + (" " + names if "name" in out.columns else "")
+    out["project"] = out["project_id"].astype(str) + (" " + names if "name" in out.columns else "")
     return out
 
 
@@ -64,7 +64,7 @@ def ranking_chart(table: pd.DataFrame, *, top: int | None = TOP, title: str | No
         alt.Chart(data, title=title or f"Ranking by score ({shown} candidates)")
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=alt.SortField("rank"), title=None),
+            y=alt.Y("project:N", sort=alt.SortField("rank"), title=None),
             x=alt.X("score:Q", title="Score"),
             color=colour,
             tooltip=["project_id:N", "rank:Q", alt.Tooltip("score:Q", format=".1f"), "status:N"],
@@ -165,7 +165,7 @@ def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
     ordered = confidence.sort_values(["p_selected", "rank"], ascending=[False, True])
     data = _labels(ordered.head(top) if top else ordered)
     data["order"] = range(len(data))
-    y = alt.Y("label:N", sort=alt.SortField("order"), title=None)
+    y = alt.Y("project:N", sort=alt.SortField("order"), title=None)
     band = alt.Chart(pd.DataFrame({"lo": [0.1], "hi": [0.9]})).mark_rect(
         color="#fff8e1").encode(x="lo:Q", x2="hi:Q")
     rules = alt.Chart(pd.DataFrame({"p": [0.1, 0.9]})).mark_rule(
