@@ -4,10 +4,13 @@ Target: 10,000 projects + 300,000 status updates read, validated and imported
 in well under 20 s, and ``Store.load()`` of that store in under 3 s. Prints
 figures (wall and CPU seconds per step), not asserts.
 
+Runs on SQLite (a fresh temporary file) and PostgreSQL in the same run and
+prints both: ``--db`` names an empty PostgreSQL database; without it a
+throwaway cluster is started with ``tests/pg_cluster.py`` when the server
+binaries are installed (otherwise PostgreSQL is skipped, saying why).
+
 Run: ``.venv/bin/python bench/bench_import.py [--projects 10000]
 [--min-updates 300000] [--db postgresql+psycopg://user@host/empty_db]``
-(without ``--db`` a fresh SQLite file in a temporary folder is used; a
-``--db`` URL should name an empty database).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -65,11 +69,42 @@ def timed(figures: list, step: str, rows: int | None = None):
                     "cpu_s": time.process_time() - cpu, "rows": rows})
 
 
+def bench_store(db: str, validated: Portfolio, folder: Path, workbook) -> tuple[list, bool]:
+    """Import into the empty store ``db``, re-import, load; figures and the round-trip check."""
+    figures: list[dict] = []
+    total = sum(len(f) for f in validated.tables().values())
+    store = Store(db)
+    with timed(figures, "import into empty store", total):
+        store.import_portfolio(validated, source=str(folder),
+                               file_checksums=workbook.file_checksums)
+    with timed(figures, "re-import unchanged", total):
+        again = store.import_portfolio(validated, source=str(folder),
+                                       file_checksums=workbook.file_checksums)
+    with timed(figures, "Store.load()", total):
+        loaded = store.load()
+    store.close()
+    return figures, again.totals()["changed"] == 0 and loaded.checksum() == validated.checksum()
+
+
+def postgres_url(given: str | None):
+    """An empty PostgreSQL database: ``--db``, or a throwaway cluster (URL, cluster, why)."""
+    if given:
+        return given, None, ""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import pg_cluster
+
+    cluster = pg_cluster.start()
+    if isinstance(cluster, str):
+        return None, None, cluster
+    return cluster.create_database("bench"), cluster, ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--min-updates", type=int, default=300_000)
-    parser.add_argument("--db", default=None, help="store URL (default: fresh SQLite file)")
+    parser.add_argument("--db", default=None,
+                        help="empty PostgreSQL database URL (default: a throwaway cluster)")
     args = parser.parse_args()
 
     figures: list[dict] = []
@@ -83,32 +118,36 @@ def main() -> None:
         with timed(figures, "read_workbook + validate", total):
             workbook = read_workbook(folder)
             validated = validate(workbook)
-        store = Store(args.db or Path(tmp) / "portfolio.db")
-        with timed(figures, "import into empty store", total):
-            store.import_portfolio(validated, source=str(folder),
-                                   file_checksums=workbook.file_checksums)
-        with timed(figures, "re-import unchanged", total):
-            again = store.import_portfolio(validated, source=str(folder),
-                                           file_checksums=workbook.file_checksums)
-        with timed(figures, "Store.load()", total):
-            loaded = store.load()
-        store.close()
-    same = again.totals()["changed"] == 0 and loaded.checksum() == validated.checksum()
+        runs = {"SQLite": bench_store(str(Path(tmp) / "portfolio.db"), validated, folder,
+                                      workbook)}
+        pg_db, cluster, why = postgres_url(args.db)
+        try:
+            if pg_db:
+                runs["PostgreSQL"] = bench_store(pg_db, validated, folder, workbook)
+        finally:
+            if cluster is not None:
+                cluster.stop()
 
     print(f"pmo_nb import benchmark: {args.projects:,} projects, "
           f"{len(portfolio.status_updates):,} status updates, {total:,} rows in all")
-    print(f"store: {'SQLite (temporary file)' if args.db is None else store.url}")
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
           f"{platform.python_version()}, load average {load[0]:.2f}")
-    table = pd.DataFrame(figures).set_index("step")
-    print(table.to_string(float_format=lambda x: f"{x:,.2f}"))
-    read_import = table.loc[["read_workbook + validate", "import into empty store"],
-                            "wall_s"].sum()
-    print(f"read + validate + import: {read_import:.1f} s (target < 20 s); "
-          f"load: {table.loc['Store.load()', 'wall_s']:.1f} s (target < 3 s)")
-    print("loaded portfolio equals the validated workbook, re-import changed nothing: "
-          + ("yes" if same else "NO"))
+    print(pd.DataFrame(figures).set_index("step").to_string(
+        float_format=lambda x: f"{x:,.2f}"))
+    read = pd.DataFrame(figures).set_index("step").loc["read_workbook + validate", "wall_s"]
+    for backend, (store_figures, same) in runs.items():
+        table = pd.DataFrame(store_figures).set_index("step")
+        print(f"\n{backend}:")
+        print(table.to_string(float_format=lambda x: f"{x:,.2f}"))
+        imported = read + table.loc["import into empty store", "wall_s"]
+        loading = table.loc["Store.load()", "wall_s"]
+        print(f"read + validate + import: {imported:.1f} s (target < 20 s); "
+              f"load: {loading:.1f} s (target < 3 s)")
+        print("loaded portfolio equals the validated workbook, re-import changed nothing: "
+              + ("yes" if same else "NO"))
+    if "PostgreSQL" not in runs:
+        print(f"\nPostgreSQL: skipped ({why})")
 
 
 if __name__ == "__main__":

@@ -12,21 +12,13 @@ import sqlalchemy as sa
 import store_fixtures
 from store_worker import make_portfolio
 
+from pmo_nb.config import project_root
 from pmo_nb.errors import StoreError
+from pmo_nb.portfolio import Portfolio
 from pmo_nb.serve import voila_env
 from pmo_nb.store import DATA_TABLES, Store, read_only_url
 
 pg = store_fixtures.pg  # fixture
-
-#: The SQL docs/deploy.md gives for the dashboards' role (database name filled in).
-DASHBOARD_ROLE_SQL = """
-CREATE ROLE pmo_dashboard LOGIN;
-GRANT CONNECT ON DATABASE {database} TO pmo_dashboard;
-GRANT USAGE ON SCHEMA public TO pmo_dashboard;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO pmo_dashboard;
-ALTER ROLE pmo_dashboard SET default_transaction_read_only = on;
-"""
-
 
 def assert_cannot_write(reader: Store, writer: Store, match: str) -> None:
     """Import and save_result refuse clearly; a raw INSERT fails; nothing changed."""
@@ -68,7 +60,7 @@ def test_sqlite_dashboard_session_reads_but_cannot_write(tmp_path, monkeypatch):
     assert Store(tmp_path / "none.db").read_only is False
 
 
-def test_postgresql_read_only_url_and_select_only_role(pg):
+def test_postgresql_read_only_url(pg):
     url = pg.create_database("ro_test")
     writer = Store(url)
     writer.import_portfolio(make_portfolio(5, 2), source="a", file_checksums={})
@@ -76,10 +68,45 @@ def test_postgresql_read_only_url_and_select_only_role(pg):
     assert "default_transaction_read_only" in ro and Store(ro).read_only
     assert_cannot_write(Store(ro), writer, "opened read-only")
 
-    with writer.engine.begin() as conn:
-        for statement in DASHBOARD_ROLE_SQL.format(database="ro_test").strip().split(";\n"):
-            conn.execute(sa.text(statement.rstrip(";")))
-    role = Store(url.replace("pmo@", "pmo_dashboard@"))
-    assert not role.read_only  # the URL says nothing: the role alone must hold
-    assert role.load().checksum() == writer.load().checksum()
-    assert_cannot_write(role, writer, "refused to write .*read-only")
+
+
+def documented_role_sql() -> list[str]:
+    """The role statements of docs/deploy.md, comments and passwords removed."""
+    doc = (project_root() / "docs" / "deploy.md").read_text()
+    block = doc.split("Then the roles")[1].split("```sql")[1].split("```")[0]
+    block = "\n".join(line.split("--")[0] for line in block.splitlines())
+    return [s.strip().replace(" PASSWORD 'change-me'", "") for s in block.split(";")
+            if s.strip()]
+
+
+def test_the_documented_roles_allow_what_deploy_md_says(pg):
+    url = pg.create_database("roles_test")
+    owner = Store(url)
+    a = make_portfolio(5, 1)
+    owner.import_portfolio(a, source="a", file_checksums={})
+    with owner.engine.begin() as conn:
+        for statement in documented_role_sql():
+            conn.execute(sa.text(statement.replace("DATABASE pmo ", "DATABASE roles_test ")))
+    as_role = lambda role: Store(url.replace("pmo@", f"{role}@"))  # noqa: E731
+    proposal = make_portfolio(6, 1)
+    new = Portfolio(projects=proposal.projects.iloc[5:],
+                    alignment=proposal.alignment[proposal.alignment["project_id"] == "P00005"])
+    intake = as_role("pmo_intake")
+    assert intake.import_portfolio(new, source="intake", file_checksums={}).totals()[
+        "inserted"] == 3
+    assert intake.save_result("scenario", "cut", attrs={}) == 1
+    budget_change = a.projects.copy()
+    budget_change.loc[0, "budget"] = 1.0
+    with pytest.raises(StoreError, match="permission denied for table projects"):
+        intake.import_portfolio(Portfolio(projects=budget_change), source="x", file_checksums={})
+    reports = as_role("pmo_reports")
+    assert reports.save_result("forecast_model", "m", payload=b"x") == 1
+    with pytest.raises(StoreError, match="refused to write"):
+        reports.import_portfolio(new, source="r", file_checksums={})
+    analyst = as_role("pmo_analyst")
+    assert analyst.import_portfolio(Portfolio(projects=budget_change), source="analyst",
+                                    file_checksums={}).totals()["changed"] == 1
+    dashboard = as_role("pmo_dashboard")
+    assert not dashboard.read_only  # the URL says nothing: the role alone must hold
+    assert dashboard.load().checksum() == owner.load().checksum()
+    assert_cannot_write(dashboard, owner, "refused to write")
