@@ -24,6 +24,8 @@ _EXPORTS = {
     "write_workbook": "writing",
     "earned_value": "evm",
     "run_report": "reports",
+    "run_suite": "suite",
+    "load_schedule": "schedule",
     "forecast": "forecasting",
     "fit_reference_class": "forecasting",
     "drivers": "forecasting",
