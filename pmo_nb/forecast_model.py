@@ -44,9 +44,9 @@ from .progress import SIGNALS
 
 TARGETS = ("cost", "duration")
 #: Defaults merged with the user's settings (``default | user``).
-DEFAULT_SAMPLER_CONFIG = {"draws": 1000, "tune": 1000, "chains": 2, "cores": 2,
+DEFAULT_SAMPLER_CONFIG = {"draws": 1000, "tune": 500, "chains": 2, "cores": 2,
                           "target_accept": 0.9, "progressbar": False, "nuts_sampler": "pymc"}
-DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 4, "fraction_clip": [0.02, 1.5]}
+DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 3, "fraction_clip": [0.02, 1.5]}
 #: Parameters whose convergence is reported, per stage.
 MAIN_PARAMETERS = {
     "reference": ["mu_alpha", "sigma_alpha", "alpha", "beta", "log_scale_mu", "tau_scale",
@@ -275,6 +275,26 @@ class ForecastModel:
         """Posterior draws of one variable, samples first (chains x draws flattened)."""
         values = self.idata.posterior[name].values
         return values.reshape((-1,) + values.shape[2:])
+
+    def prior_predictive(self, outcome: pd.DataFrame, samples: int = 500,
+                         seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Reference-class draws of the log ratios under the priors alone (prior check).
+
+        Returns (log cost ratio, log duration ratio) arrays, rows x samples,
+        for the rows of ``outcome``; compare with the observed ratios.
+        """
+        import arviz as az
+        import pymc as pm
+
+        y = np.zeros((len(outcome), 2))
+        design = self.design or Design.from_outcomes(outcome, [])
+        prior_model = ForecastModel(self.sampler_config, self.model_config)
+        prior_model.design = design
+        with prior_model._reference_model(y, design.category_index(outcome),
+                                          design.matrix(outcome)):
+            prior = pm.sample_prior_predictive(draws=samples, random_seed=seed)
+        prior_model.idata = az.InferenceData(posterior=prior.prior)
+        return prior_model.predict(outcome, seed=seed)
 
     # -- prediction --------------------------------------------------------
     def predict(self, frame: pd.DataFrame, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

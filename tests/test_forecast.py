@@ -80,6 +80,16 @@ def test_reference_class_recovers_known_parameters():
     assert (report.table["r_hat"] < 1.02).all()
 
 
+def test_prior_predictive_is_wider_than_the_data():
+    outcome = progress.outcomes(simulate_outcomes(120, seed=3))
+    y_c, y_d = ForecastModel().prior_predictive(outcome, samples=200, seed=0)
+    assert y_c.shape == y_d.shape == (120, 200)
+    assert np.all(np.isfinite(y_c))
+    observed = np.quantile(outcome["log_cost_ratio"], [0.1, 0.9])
+    prior = np.quantile(y_c, [0.1, 0.9])
+    assert prior[0] < observed[0] and prior[1] > observed[1]
+
+
 def test_truncated_bivariate_t_matches_exact_marginals():
     rng = np.random.default_rng(0)
     n = 200_000
