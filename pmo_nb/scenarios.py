@@ -178,7 +178,9 @@ class Comparison:
 def _label(a: Scenario, b: Scenario) -> tuple[str, str]:
     if a.name != b.name:
         return a.name, b.name
-    return f"{a.name} (v{a.version})", f"{b.name} (v{b.version})"
+    if a.version is not None and b.version is not None and a.version != b.version:
+        return f"{a.name} (v{a.version})", f"{b.name} (v{b.version})"
+    return f"{a.name} (1)", f"{b.name} (2)"
 
 
 def compare(a: Scenario, b: Scenario) -> Comparison:

@@ -117,7 +117,8 @@ class ScenarioExplorer:
                                    description=str(oid), continuous_update=False,
                                    readout_format=".0f",
                                    tooltip=str(objectives.at[oid, "name"]),
-                                   style={"description_width": "70px"})
+                                   style={"description_width": "70px"},
+                                   layout=w.Layout(width="330px"))
             slider.add_class("pmo-weight")
             slider.add_class(f"pmo-weight-{oid}")
             self.weight_sliders[oid] = slider
@@ -239,6 +240,8 @@ class ScenarioExplorer:
                     f"({html.escape(reason)}). Ask the PMO to set a writable store "
                     "(PMO_SCENARIO_DB) for scenarios.</span>")
         self._refresh_saved()
+        self.first.value = scenario.name  # ready to compare with the sliders' next move
+        self.second.value = CURRENT
         return (f"Saved scenario <b>{html.escape(scenario.name)}</b> (version {version}): "
                 f"{len(scenario.selected)} projects, value {scenario.value:,.1f}.")
 
@@ -270,8 +273,12 @@ class ScenarioExplorer:
             result = compare(self._scenario(first), self._scenario(second))
         except (KeyError, ValueError) as exc:
             return f"<span style='color:#c62828'>{html.escape(str(exc))}</span>"
-        summary = result.summary.copy()
-        table = summary.to_html(float_format=lambda v: f"{v:,.1f}", escape=True)
+        summary = result.summary.astype(object)
+        for measure, fmt in (("value", "{:,.1f}"), ("projects", "{:,.0f}")):
+            summary.loc[measure] = [fmt.format(v) for v in result.summary.loc[measure]]
+        for measure in ("budget", "cost", "unspent"):
+            summary.loc[measure] = [_money(v) for v in result.summary.loc[measure]]
+        table = summary.to_html(escape=True)
         diff = result.differences.copy()
         diff["budget"] = diff["budget"].map(_money)
         diff_html = (diff.to_html(escape=True) if len(diff)

@@ -112,7 +112,7 @@ def frontier_chart(frontier: pd.DataFrame, plan=None, *, width: int = _WIDTH,
     x = alt.X("budget:Q", title="Budget", axis=alt.Axis(format="~s"))
     lines = (
         alt.Chart(long)
-        .mark_line(point=True)
+        .mark_line(point=True, interpolate="step-after")  # the value holds until a step up
         .encode(
             x=x,
             y=alt.Y("value:Q", title="Total score"),
