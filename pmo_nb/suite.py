@@ -4,7 +4,8 @@
 :mod:`pmo_nb.schedule`) into jobs, one per report or, for
 ``per: active_project``, one per active project, and runs each job in its
 own worker process (``python -m pmo_nb.suite JOB``) that calls
-:func:`pmo_nb.reports.run_report`. At most ``jobs`` workers run at once. A
+:func:`pmo_nb.reports.run_report`. At most ``jobs`` workers run at once,
+longest first as the latest earlier runs took. A
 job that runs longer than ``timeout`` seconds (the whole notebook, not one
 cell) has its kernel and worker killed and is recorded as ``timeout``, with
 the cells it finished kept in its executed notebook. One failing job never
@@ -450,7 +451,9 @@ def run_suite(
         clean_staging(out)
         start = _now()
         plan_jobs, broken = plan(specs, db_url)
-        pending = list(plan_jobs)
+        # longest first (as the last runs took), so a long report does not start last
+        last = _last_durations(out, plan_jobs)
+        pending = sorted(plan_jobs, key=lambda j: -last.get(j.output, 0.0))
         running: list[_Worker] = []
         outcomes: dict[int, Outcome] = {}
         order = {id(j): i for i, j in enumerate(plan_jobs)}
@@ -496,6 +499,18 @@ def run_suite(
         except OSError:
             pass
     return SuiteResult(day, out / day, result)
+
+
+def _last_durations(out: Path, jobs: list[Job], folders: int = 5) -> dict[str, float]:
+    """Each job's duration in the latest of the last few run folders that ran it."""
+    found: dict[str, float] = {}
+    for day in reversed(run_dates(out)[-folders:]):
+        for job in jobs:
+            if job.output not in found:
+                record = read_record(out / day / f"{job.output}.json")
+                if record and isinstance(record.get("duration_s"), int | float):
+                    found[job.output] = float(record["duration_s"])
+    return found
 
 
 def _maybe_close_fan_out(spec, plan_jobs, outcomes, order, *, out, as_of, start) -> None:

@@ -1,0 +1,70 @@
+"""Benchmark: the whole report suite on the demo portfolio, one and two at a time.
+
+Runs what ``pmo report run --all`` runs (every ``reports.yml`` entry, fan-outs
+expanded, and every other notebook in ``notebooks/``) into a fresh folder,
+first with ``--jobs 1`` then with ``--jobs 2``, and prints the wall time of
+each, the speed-up and each notebook's own duration. Prints figures, never
+asserts (the machine may be shared, so timings are noisy).
+
+Run: ``.venv/bin/python bench/bench_reports.py [--projects 600] [--as-of 2026-06-30]
+[--timeout 900] [--jobs 1 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from pmo_nb.config import project_root
+from pmo_nb.demo import demo_portfolio
+from pmo_nb.schedule import load_schedule
+from pmo_nb.store import Store
+from pmo_nb.suite import run_suite, select_reports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--as-of", default="2026-06-30")
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "portfolio.db"
+        clock = time.perf_counter()
+        Store(db).import_portfolio(
+            demo_portfolio(n_projects=args.projects, seed=args.seed, as_of=args.as_of),
+            source="demo", file_checksums={})
+        print(f"demo store ({args.projects} projects): {time.perf_counter() - clock:.1f} s")
+        specs = select_reports(mode="all", schedule=load_schedule(project_root() / "reports.yml"))
+        names = [s.name + (" (per active project)" if s.per else "") for s in specs]
+        print(f"reports: {', '.join(names)}")
+        walls = {}
+        for jobs in args.jobs:
+            out = Path(tmp) / f"reports-jobs{jobs}"
+            clock = time.perf_counter()
+            result = run_suite(specs, as_of=args.as_of, db=db, out=out, jobs=jobs,
+                               timeout=args.timeout, progress=False)
+            walls[jobs] = time.perf_counter() - clock
+            ok = sum(o.status == "succeeded" for o in result.outcomes)
+            print(f"\n--jobs {jobs}: {walls[jobs]:.1f} s wall for {len(result.outcomes)} "
+                  f"notebook runs ({ok} succeeded)")
+            for o in result.outcomes:
+                why = f"  {o.reason}" if o.reason else ""
+                print(f"  {o.output:<40} {o.status:<9} {o.duration_s:7.1f} s{why}")
+        if 1 in walls and len(walls) > 1:
+            for jobs, wall in walls.items():
+                if jobs != 1:
+                    print(f"\nspeed-up --jobs {jobs} vs --jobs 1: {walls[1] / wall:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
