@@ -25,12 +25,12 @@ install: $(VENV)/.installed ## Create .venv with every dependency (only when mis
 
 demo: install ## Build the demo store, run the report suite into reports/, serve the dashboard
 	$(PMO) demo --db $(DB)
-	$(PMO) report run --all --db $(DB) --out $(REPORTS)
+	$(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS)
 	@echo "Reports are in $(abspath $(REPORTS))/; index of dashboards: http://127.0.0.1:$(PORT)/"
 	$(PMO) serve --db $(DB) --port $(PORT)
 
 reports: install ## Run the recurring report suite with papermill into reports/ (no server)
-	$(PMO) report run --all --db $(DB) --out $(REPORTS)
+	$(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS)
 
 serve: install ## Serve the executive dashboards with Voila on 127.0.0.1:$(PORT)
 	$(PMO) serve --db $(DB) --port $(PORT)
