@@ -1,0 +1,279 @@
+"""The executive dashboard: health KPIs, RAG and its trend, overrun chances, benefits,
+capacity and top risks, with filters and a per-project page.
+
+Everything is read from the store once (:func:`load`): the portfolio and the
+forecast the forecasting report persisted; nothing is sampled. A filter
+change masks the precomputed frames (:mod:`pmo_nb.executive`) and swaps the
+charts' specs, so it answers well under half a second. Choosing a project in
+the drop-down, or clicking its point on the overrun chart, opens its page
+below the charts. DOM classes ``pmo-...`` name every part for tests.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import charts, executive
+from ..charts import benefits as bcharts
+from ..charts import capacity as ccharts
+from ..charts import executive as echarts
+from ..overview import money
+from ..store import Store
+
+STYLE = """<style>
+.pmo-kpi { border: 1px solid #cfd8dc; border-radius: 6px; padding: 6px 14px; margin: 4px;
+           min-width: 130px; background: #fafafa; }
+.pmo-kpi-label { font-size: 12px; color: #546e7a; }
+.pmo-kpi-value { font-size: 24px; font-weight: bold; color: #263238; }
+.pmo-kpi-red .pmo-kpi-value { color: #c62828; }
+.pmo-note { color: #546e7a; font-style: italic; margin: 8px; }
+.pmo-project-panel { border-top: 2px solid #1565c0; margin-top: 12px; padding-top: 6px; }
+.pmo-project table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
+.pmo-project td, .pmo-project th { padding: 2px 8px; border-bottom: 1px solid #eceff1;
+                                   text-align: left; }
+</style>"""
+TILES = {"projects": "Projects", "live": "Live projects", "budget": "Budget",
+         "red": "Red (latest RAG)", "likely-overruns": "Likely to overrun (>70%)",
+         "benefits": "Benefits realised", "over": "Team-months over capacity"}
+CHARTS = ("rag", "rag-trend", "overrun", "benefits", "capacity", "risks")
+FILTERS = ("category", "sponsor", "objective", "stage")
+NONE = ""
+
+
+def load(db=None, as_of=None) -> executive.ExecutiveData:
+    """Read the portfolio and the persisted forecast from the store, and prepare the frames."""
+    store = Store(db)
+    as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
+    portfolio = store.load()
+    forecast, note = executive.persisted_forecast(store, as_of)
+    return executive.prepare(portfolio, as_of, forecast, note)
+
+
+def _tile(key: str) -> w.HTML:
+    widget = w.HTML()
+    widget.add_class("pmo-kpi")
+    widget.add_class(f"pmo-kpi-{key}")
+    return widget
+
+
+def _note(text: str) -> w.HTML:
+    widget = w.HTML(f'<div class="pmo-note">{html.escape(text)}</div>')
+    widget.add_class("pmo-chart-note")
+    return widget
+
+
+def _table(frame: pd.DataFrame, formats: dict | None = None) -> str:
+    """A small HTML table; ``formats`` maps column -> format function."""
+    formats = formats or {}
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td>{html.escape(formats.get(c, _cell)(v))}</td>" for c, v in row.items()
+        ) + "</tr>" for _, row in frame.iterrows())
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _pct(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+class ExecutiveDashboard:
+    """The dashboard's widgets and their behaviour; ``.widget`` is what a notebook displays."""
+
+    def __init__(self, data: executive.ExecutiveData):
+        self.data = data
+        choices = data.choices()
+        self.filters = {}
+        for name in FILTERS:
+            widget = w.Dropdown(options=[("All", NONE), *choices[name]], value=NONE,
+                                description=name.capitalize())
+            widget.add_class("pmo-filter")
+            widget.add_class(f"pmo-filter-{name}")
+            self.filters[name] = widget
+        self.tiles = {key: _tile(key) for key in TILES}
+        self.views: dict = {}  # key -> offline JupyterChart
+        self.boxes = {}
+        for key in CHARTS:
+            box = w.Box(layout=w.Layout(min_height="120px"))
+            box.add_class(f"pmo-chart-{key}")
+            self.boxes[key] = box
+        self.project = w.Dropdown(description="Project", layout=w.Layout(width="480px"))
+        self.project.add_class("pmo-project")
+        self.panel = w.VBox()
+        self.panel.add_class("pmo-project-panel")
+        self.history = None
+        self.apply_filters()
+        for widget in self.filters.values():
+            widget.observe(self.apply_filters, names="value")
+        self.project.observe(lambda change: self.show_project(change["new"]), names="value")
+        header = (f"{STYLE}<p>Reporting date <b>{data.as_of:%Y-%m-%d}</b> &middot; "
+                  f"data checksum <code>{data.portfolio.checksum()}</code> &middot; "
+                  f'<span class="pmo-forecast-note">{html.escape(data.forecast_note)}</span></p>')
+        grid = w.GridBox([self.boxes[k] for k in CHARTS],
+                         layout=w.Layout(grid_template_columns="repeat(2, 600px)"))
+        self.widget = w.VBox([
+            w.HTML(header), w.HBox(list(self.filters.values())[:2]),
+            w.HBox(list(self.filters.values())[2:]),
+            w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
+            grid, self.project, self.panel,
+        ])
+
+    # -- filters -----------------------------------------------------------------------
+    def chosen(self) -> dict[str, str | None]:
+        return {name: widget.value or None for name, widget in self.filters.items()}
+
+    def apply_filters(self, _change=None) -> None:
+        """Recompute the view for the chosen filters and update tiles, charts, project list."""
+        ids = executive.select(self.data, **self.chosen())
+        view = executive.view(self.data, ids)
+        self._show_tiles(view["kpis"])
+        self._show_charts(view)
+        names = view["projects"]["name"]
+        options = [("(choose a project)", NONE)] + [
+            (f"{pid} {name}", pid) for pid, name in names.sort_index().items()]
+        keep = self.project.value if self.project.value in names.index else NONE
+        self.project.options = options
+        self.project.value = keep
+
+    def _show_tiles(self, kpi: dict) -> None:
+        overruns = kpi["likely_overruns"]
+        realised = kpi["benefits_realised"]
+        values = {
+            "projects": str(kpi["projects"]), "live": str(kpi["live"]),
+            "budget": money(kpi["budget"]), "red": str(kpi["red"]),
+            "likely-overruns": executive.NO_FORECAST if overruns is None else str(overruns),
+            "benefits": "no benefits" if realised is None or pd.isna(realised)
+            else f"{realised:.0%}",
+            "over": str(kpi["over_team_months"]),
+        }
+        for key, label in TILES.items():
+            self.tiles[key].value = (f'<div class="pmo-kpi-label">{label}</div>'
+                                     f'<div class="pmo-kpi-value">{values[key]}</div>')
+
+    def _figures(self, view: dict) -> dict:
+        """Per chart ``(builder, args, kwargs)``, or the sentence shown instead of it."""
+        out = {"rag": (charts.rag_chart, (view["rag"],), {"width": 420, "height": 200}),
+               "rag-trend": (echarts.rag_trend_chart, (view["rag_trend"],),
+                             {"width": 420, "height": 200})}
+        forecast = view["forecast"]
+        if forecast is None:
+            out["overrun"] = (f"Forecast overrun probabilities: {executive.NO_FORECAST} "
+                              "(run the forecast report to persist one).")
+        elif forecast.empty:
+            out["overrun"] = "No project in this selection has a forecast (active projects only)."
+        else:
+            out["overrun"] = (echarts.overrun_chart, (forecast,), {
+                "threshold": executive.LIKELY_OVERRUN, "width": 420, "height": 220})
+        rollup = view["benefits"]
+        out["benefits"] = ("No benefits registered for these projects." if rollup is None
+                           else (bcharts.rollup_chart, (rollup,), {
+                               "width": 360, "title": "Benefits realisation by objective"}))
+        cap = view["capacity"]
+        out["capacity"] = ("No team demand from these projects around the reporting date."
+                           if cap is None or cap.empty or not (cap["demand"] > 0).any()
+                           else (ccharts.capacity_heatmap, (cap,), {"cell": 16}))
+        risks = view["risks"]
+        out["risks"] = ("No open risks on these projects." if risks is None or risks.empty
+                        else (echarts.top_risks_chart, (risks,), {"width": 300}))
+        return out
+
+    def _show_charts(self, view: dict) -> None:
+        """Put each figure in its box: a new widget the first time, then only a new spec."""
+        for key, figure in self._figures(view).items():
+            box = self.boxes[key]
+            if isinstance(figure, str):
+                box.children = (_note(figure),)
+                continue
+            build, args, kwargs = figure
+            chart_view = self.views.get(key)
+            if chart_view is None:  # built and validated once
+                chart_view = self.views[key] = charts.jupyter_chart(build(*args, **kwargs))
+                if key == "overrun":
+                    chart_view.observe(self._on_pick, names="_vl_selections")
+            else:  # same builder and parameters, new rows: skip re-validation
+                chart_view.spec = echarts.quick_spec(build, *args, **kwargs)
+            if box.children != (chart_view,):
+                box.children = (chart_view,)
+
+    def _on_pick(self, change) -> None:
+        """A click on the overrun chart opens that project's page."""
+        value = (change["new"].get(echarts.PICK) or {}).get("value") or {}
+        points = value.get("vlPoint", {}).get("or", []) if isinstance(value, dict) else []
+        if points and points[0].get("project_id") in dict(self.project.options).values():
+            self.project.value = points[0]["project_id"]
+
+    # -- one project ---------------------------------------------------------------------
+    def show_project(self, project_id: str | None) -> None:
+        """Fill the project panel (empty when ``project_id`` is empty)."""
+        if not project_id:
+            self.panel.children = ()
+            return
+        d = executive.project_detail(self.data, project_id)
+        facts = d["facts"]
+        head = (f'<div class="pmo-project"><h3 class="pmo-project-name">'
+                f'{html.escape(str(facts["name"]))}</h3><p>{html.escape(project_id)} &middot; '
+                f'{html.escape(str(facts["category"]))} &middot; stage {facts["stage"]} &middot; '
+                f'sponsor {html.escape(str(facts["sponsor"]))} &middot; budget '
+                f'{money(float(facts["budget"]))} &middot; latest RAG '
+                f'<b class="pmo-project-rag">{d["rag"] if isinstance(d["rag"], str) else "none"}'
+                f'</b></p>')
+        parts = [head]
+        evm = d["evm"]
+        if evm is not None:
+            cols = ["data_date", "percent_complete", "bac", "pv", "ev", "ac", "cpi", "spi", "eac"]
+            parts.append("<h4>Earned value</h4>" + _table(evm[cols].to_frame().T))
+        band = d["forecast"]
+        if band is None:
+            note = html.escape(d["forecast_note"])
+            parts.append(f'<p class="pmo-project-forecast">Forecast: {note}</p>')
+        else:
+            parts.append(
+                f'<p class="pmo-project-forecast">Forecast final cost {money(band["cost_p10"])} to '
+                f'{money(band["cost_p90"])} (p10-p90, median {money(band["cost_p50"])}); finish '
+                f'{band["finish_p10"]:%Y-%m-%d} to {band["finish_p90"]:%Y-%m-%d}; chance of '
+                f'overrunning budget {_pct(band["p_over_budget"])}, of finishing late '
+                f'{_pct(band["p_late"])} ({html.escape(d["forecast_note"])}).</p>')
+        risks = d["risks"]
+        parts.append("<h4>Open risks</h4>" + (
+            "<p>None open.</p>" if risks is None or risks.empty else _table(
+                risks[["risk_id", "title", "p", "expected_cost", "expected_delay"]],
+                {"p": _pct, "expected_cost": lambda v: f"{v:,.0f}",
+                 "expected_delay": lambda v: f"{v:.0f} days"})))
+        ben = d["benefits"]
+        parts.append("<h4>Benefits</h4>" + (
+            "<p>None registered.</p>" if ben is None or ben.empty else _table(
+                ben[["benefit_id", "name", "baseline", "target", "target_date",
+                     "measured_value", "realised_share", "status"]],
+                {"realised_share": _pct})))
+        text = w.HTML("".join(parts) + "</div>")
+        children = [text]
+        if len(d["history"]):
+            chart = echarts.project_history_chart(
+                d["history"], float(facts["budget"]),
+                None if band is None else band.to_dict(), width=520, height=200)
+            if self.history is None:
+                self.history = charts.jupyter_chart(chart)
+                self.history_box = w.Box([self.history])
+                self.history_box.add_class("pmo-chart-history")
+            else:
+                self.history.chart = chart
+            children.append(self.history_box)
+        self.panel.children = tuple(children)
+
+
+def app(db=None, as_of=None) -> ExecutiveDashboard:
+    """Build the dashboard for the store ``db`` at ``as_of`` (default today)."""
+    return ExecutiveDashboard(load(db or None, as_of or None))

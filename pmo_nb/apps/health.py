@@ -1,0 +1,115 @@
+"""The portfolio health dashboard: KPI tiles, four overview charts and the sentences behind them.
+
+Filters for category, sponsor and stage recompute the overview
+(:mod:`pmo_nb.overview`) on the filtered portfolio and swap the charts. DOM
+classes ``pmo-kpi-<key>``, ``pmo-chart-<key>`` and ``pmo-filter-<name>`` name
+the parts for tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import ipywidgets as w
+
+from .. import charts, overview
+from ..portfolio import Portfolio, load_portfolio
+
+STYLE = """<style>
+.pmo-kpi { border: 1px solid #cfd8dc; border-radius: 6px; padding: 6px 14px; margin: 4px;
+           min-width: 130px; background: #fafafa; }
+.pmo-kpi-label { font-size: 12px; color: #546e7a; }
+.pmo-kpi-value { font-size: 24px; font-weight: bold; color: #263238; }
+.pmo-kpi-red .pmo-kpi-value { color: #c62828; }
+</style>"""
+TILES = {"projects": "Projects", "live": "Live projects", "budget": "Budget",
+         "red": "Red (latest RAG)", "worst-cpi": "Worst CPI (live)",
+         "worst-spi": "Worst SPI (live)"}
+
+
+def _dropdown(name: str, values: list[str]) -> w.Dropdown:
+    """A filter: "All" or one value; its DOM class names it for tests."""
+    widget = w.Dropdown(options=[("All", "")] + [(v, v) for v in values], value="",
+                        description=name.capitalize())
+    widget.add_class("pmo-filter")
+    widget.add_class(f"pmo-filter-{name}")
+    return widget
+
+
+def _tile(key: str) -> w.HTML:
+    widget = w.HTML()
+    widget.add_class("pmo-kpi")
+    widget.add_class(f"pmo-kpi-{key}")
+    return widget
+
+
+def _ratio(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+class HealthDashboard:
+    """Widgets and behaviour of the health dashboard; ``.widget`` is what a notebook shows."""
+
+    def __init__(self, portfolio: Portfolio, as_of: str):
+        self.portfolio, self.as_of = portfolio, as_of
+        self.evm_all = overview.evm_table(portfolio, as_of)
+        options = overview.choices(portfolio)
+        self.filters = {name: _dropdown(name, options[name])
+                        for name in ("category", "sponsor", "stage")}
+        self.tiles = {key: _tile(key) for key in TILES}
+        figures, values, sentences = self.build(portfolio)
+        self.views = {key: charts.jupyter_chart(chart) for key, chart in figures.items()}
+        boxes = []
+        for key, view in self.views.items():
+            box = w.Box([view])
+            box.add_class(f"pmo-chart-{key}")
+            boxes.append(box)
+        self.story = w.HTML()
+        self.story.add_class("pmo-narrative")
+        self.show_values(values, sentences)
+        for widget in self.filters.values():
+            widget.observe(self.on_filter, names="value")
+        self.widget = w.VBox([
+            w.HTML(STYLE + f"<p>Reporting date <b>{html.escape(as_of)}</b> &middot; data "
+                   f"checksum <code>{portfolio.checksum()}</code></p>"),
+            w.HBox(list(self.filters.values())),
+            w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
+            w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(2, 560px)")),
+            self.story,
+        ])
+
+    def build(self, part: Portfolio):
+        """Charts, KPI texts and sentences for a (filtered) portfolio."""
+        evm = self.evm_all[self.evm_all["project_id"].isin(part.projects["project_id"])]
+        figures = {
+            "stage": charts.stage_chart(overview.stage_counts(part), width=380, height=200),
+            "budget": charts.budget_chart(overview.budget_by_category(part), width=380,
+                                          height=200),
+            "rag": charts.rag_chart(overview.rag_counts(part, self.as_of), width=380, height=200),
+            "cpi-spi": charts.cpi_spi_chart(evm, width=380, height=240),
+        }
+        kpi = overview.kpis(part, self.as_of, evm)
+        values = {"projects": str(kpi["projects"]), "live": str(kpi["live"]),
+                  "budget": overview.money(kpi["budget"]), "red": str(kpi["red"]),
+                  "worst-cpi": _ratio(kpi["worst_cpi"]), "worst-spi": _ratio(kpi["worst_spi"])}
+        return figures, values, overview.narrative(part, self.as_of, evm)
+
+    def show_values(self, values: dict, sentences: list[str]) -> None:
+        for key, label in TILES.items():
+            self.tiles[key].value = (f'<div class="pmo-kpi-label">{label}</div>'
+                                     f'<div class="pmo-kpi-value">{values[key]}</div>')
+        self.story.value = "<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
+
+    def on_filter(self, _change=None) -> None:
+        chosen = {name: widget.value or None for name, widget in self.filters.items()}
+        figures, values, sentences = self.build(overview.filter(self.portfolio, **chosen))
+        for key, chart in figures.items():
+            self.views[key].chart = chart
+        self.show_values(values, sentences)
+
+
+def app(db: str = "", as_of: str = "") -> HealthDashboard:
+    """The health dashboard on store ``db`` (default PMO_DB) at ``as_of`` (default today)."""
+    as_of = as_of or dt.date.today().isoformat()
+    return HealthDashboard(load_portfolio(db or None), as_of)
