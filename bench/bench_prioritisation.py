@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def timed(label: str, func):
 
 def main() -> None:
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
-          f"pandas {pd.__version__}")
+          f"pandas {pd.__version__}, highspy {version('highspy')}")
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs")
 
