@@ -22,6 +22,7 @@ _EXPORTS = {
     "validate": "validation",
     "check_references": "validation",
     "write_workbook": "writing",
+    "export_portfolio": "export",
     "earned_value": "evm",
     "run_report": "reports",
     "run_suite": "suite",
