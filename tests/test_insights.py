@@ -162,3 +162,13 @@ def test_markdown_lists_ranked_insights_with_links(case):
     assert "[capacity.html](capacity.html#Over-allocations-and-the-projects-causing-them)" in text
     empty = ins.Insights(found.table.iloc[0:0])
     assert ins.to_markdown(empty) == "No insight crosses its threshold on this date."
+
+
+def test_importance_chart(case):
+    from pmo_nb.charts import status as charts
+
+    t = ins.portfolio_insights(case, AS_OF).table
+    spec = charts.importance_chart(t).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    with pytest.raises(ValueError, match="no insight"):
+        charts.importance_chart(t.iloc[0:0])

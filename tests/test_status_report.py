@@ -231,3 +231,15 @@ def test_stored_forecast_is_the_latest_on_or_before_as_of(tmp_path):
     assert found.table["finish_p50"].dtype == np.dtype("datetime64[ns]")
     assert stored_forecast(store, "2026-06-29").name == "2026-05-31"
     assert not stored_forecast(store, "2026-01-01").available
+
+
+def test_cost_band_chart(small):
+    from pmo_nb.charts import status as charts
+
+    facts = sr.status_facts(small, "A", AS_OF, forecast=_forecast(), forecast_name="2026-06-30")
+    spec = charts.cost_band_chart(sr.cost_band_data(facts)).to_dict()
+    assert len(spec["layer"]) == 2
+    with pytest.raises(ValueError, match="missing column"):
+        charts.cost_band_chart(pd.DataFrame({"estimate": ["x"]}))
+    with pytest.raises(ValueError, match="no estimate"):
+        charts.cost_band_chart(pd.DataFrame(columns=["estimate", "low", "value", "high"]))
