@@ -12,6 +12,7 @@ here (:mod:`pmo_nb.suite` does that). The file lists reports::
         notebook: project_status
         cadence: monthly
         per: active_project               # once per active project, with project_id set
+        after: [risk_forecast]            # start once these reports of the same run finished
 
 Cadences and the period each defines (a report is *due* on a day when that
 day is on or after the cadence's first day in its period and the report has
@@ -43,7 +44,7 @@ FAN_OUTS = ("active_project",)
 #: Parameters the runner sets itself (a schedule may not set them).
 RUNNER_PARAMETERS = ("db", "as_of")
 #: Keys of one report entry.
-ENTRY_KEYS = ("name", "notebook", "cadence", "parameters", "per")
+ENTRY_KEYS = ("name", "notebook", "cadence", "parameters", "per", "after")
 #: Columns of :attr:`ScheduleError.problems`.
 PROBLEM_COLUMNS = ["file", "report", "key", "value", "rule"]
 NAME_PATTERN = r"[A-Za-z0-9_\-]+"
@@ -151,6 +152,9 @@ class ReportSpec:
     cadence: Cadence | None = None
     parameters: dict = field(default_factory=dict)
     per: str | None = None
+    #: Reports of the same run that must finish (succeeded or not) before this one
+    #: starts, e.g. a summary that reads the forecast another report persists.
+    after: tuple[str, ...] = ()
 
     def period(self, day: dt.date) -> str:
         """The period a run on ``day`` counts for (the day itself without a cadence)."""
@@ -239,11 +243,38 @@ def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
             elif not isinstance(value, str | int | float | bool | list) and value is not None:
                 _problem(problems, source, label, where, value,
                          "values must be text, numbers, booleans or lists")
+        after = entry.get("after") or []
+        if isinstance(after, str):
+            after = [after]
+        if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
+            _problem(problems, source, label, "after", after, "a report name or a list of them")
+            after = []
         if len(problems) == before:
-            specs.append(ReportSpec(name, notebook, cadence, dict(parameters), per))
+            specs.append(ReportSpec(name, notebook, cadence, dict(parameters), per, tuple(after)))
+    _check_after(specs, problems, source)
     if problems:
         raise ScheduleError(problems, source)
     return specs
+
+
+def _check_after(specs: list[ReportSpec], problems: list[dict], source: str) -> None:
+    """Every ``after`` names another report of the file, and the order has no cycle."""
+    import graphlib
+
+    names = {s.name for s in specs}
+    graph = {}
+    for spec in specs:
+        for other in spec.after:
+            if other == spec.name or other not in names:
+                _problem(problems, source, spec.name, "after", other,
+                         "must name another report in this file")
+        graph[spec.name] = [a for a in spec.after if a in names and a != spec.name]
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        _problem(problems, source, exc.args[1][0], "after", cycle,
+                 "reports wait on each other in a cycle")
 
 
 def load_schedule(path: str | os.PathLike) -> list[ReportSpec]:

@@ -461,8 +461,9 @@ def run_suite(
                    disable=None if progress is None else not progress)
         try:
             while pending or running:
-                while pending and len(running) < jobs:
-                    running.append(_Worker(pending.pop(0), as_of=day, db=db_url, out=out,
+                while len(running) < jobs and (job := _next_ready(pending, running)):
+                    pending.remove(job)
+                    running.append(_Worker(job, as_of=day, db=db_url, out=out,
                                            timeout=timeout, notebooks_dir=notebooks_dir))
                 time.sleep(POLL_S)
                 for worker in list(running):
@@ -499,6 +500,15 @@ def run_suite(
         except OSError:
             pass
     return SuiteResult(day, out / day, result)
+
+
+def _next_ready(pending: list[Job], running: list) -> Job | None:
+    """The first pending job none of whose ``after`` reports is still pending or running."""
+    waiting = {j.spec.name for j in pending} | {w.job.spec.name for w in running}
+    for job in pending:
+        if not waiting.intersection(job.spec.after):
+            return job
+    return None
 
 
 def _last_durations(out: Path, jobs: list[Job], folders: int = 5) -> dict[str, float]:

@@ -181,3 +181,25 @@ def test_project_schedule_is_valid():
 
     specs = load_schedule(project_root() / "reports.yml")
     assert "portfolio_overview" in [s.name for s in specs]
+
+
+def test_after_names_other_reports_without_a_cycle():
+    specs = parse_schedule({"reports": [
+        {"name": "forecast", "cadence": "weekly"},
+        {"name": "summary", "cadence": "weekly", "after": "forecast"},
+        {"name": "status", "cadence": "weekly", "after": ["forecast", "summary"]},
+    ]})
+    assert [s.after for s in specs] == [(), ("forecast",), ("forecast", "summary")]
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule({"reports": [
+            {"name": "a", "cadence": "weekly", "after": "b"},
+            {"name": "b", "cadence": "weekly", "after": ["a"]},
+            {"name": "c", "cadence": "weekly", "after": ["nowhere"]},
+            {"name": "d", "cadence": "weekly", "after": 3},
+        ]})
+    got = [tuple(r) for r in caught.value.problems[["report", "key", "value", "rule"]]
+           .itertuples(index=False)]
+    assert ("d", "after", "3", "a report name or a list of them") in got
+    assert ("c", "after", "nowhere", "must name another report in this file") in got
+    assert any(r[1] == "after" and r[3] == "reports wait on each other in a cycle"
+               and r[2] in ("a -> b -> a", "b -> a -> b") for r in got)

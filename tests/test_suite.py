@@ -107,6 +107,20 @@ def test_parallel_runs_overlap_and_both_complete(mixed_run):
     assert left["period"] == "2026-W27" and left["cadence"] == "weekly"
 
 
+def test_after_waits_for_the_named_reports_even_with_free_workers(demo_db, tmp_path):
+    books = tmp_path / "notebooks"
+    for name in ("first", "second", "free"):
+        _notebook(books, name, "x = 1")
+    specs = [ReportSpec("second", "second", after=("first",)),
+             ReportSpec("first", "first"), ReportSpec("free", "free")]
+    result = run_suite(specs, as_of=AS_OF, db=demo_db, out=tmp_path / "out", jobs=3,
+                       notebooks_dir=books, progress=False)
+    assert {o.status for o in result.outcomes} == {"succeeded"}
+    first, second = (json.loads((tmp_path / "out" / AS_OF / f"{n}.json").read_text())
+                     for n in ("first", "second"))
+    assert second["start"] >= first["finish"]
+
+
 def test_one_failure_does_not_stop_the_others(mixed_run):
     result, out, _ = mixed_run
     folder = out / AS_OF
