@@ -8,6 +8,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from pmo_nb.apps.intake import INTAKE_DB_ENV
 from pmo_nb.config import project_root
 from pmo_nb.serve import voila_command, voila_env
 
@@ -35,13 +36,17 @@ class VoilaServer:
     blocks on the line Voila prints once it listens, not on a guessed delay.
     """
 
-    def __init__(self, db: str, config_dir: Path, port: int | None = None):
+    def __init__(self, db: str, config_dir: Path, port: int | None = None,
+                 intake_db: str | None = None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log: list[str] = []
         self._ready = threading.Event()
+        env = voila_env(db, config_dir)
+        if intake_db:  # what ``pmo serve --intake-db`` gives the intake form
+            env[INTAKE_DB_ENV] = str(intake_db)
         self.process = subprocess.Popen(
-            voila_command(port=self.port), env=voila_env(db, config_dir),
+            voila_command(port=self.port), env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
