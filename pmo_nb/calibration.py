@@ -17,15 +17,22 @@ never optimistic.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
 from . import progress
 from .forecast_model import DEFAULT_MODEL_CONFIG, DEFAULT_SAMPLER_CONFIG, ForecastModel
+from .forecast_model import data_checksum as _checksum
 from .portfolio import Portfolio
 
 METHODS = ("bayes", "bac_cpi", "uplift")
+#: Kind under which :func:`persisted_backtest` keeps scorecards (name: the as-of date).
+BACKTEST_KIND = "backtest"
 _Q = (0.1, 0.5, 0.9)
+_SCORE_COLUMNS = ["at", "method", "n", "coverage_cost", "coverage_duration", "p50_error_cost",
+                  "p50_error_duration", "brier_over_budget", "brier_late"]
 
 
 def coverage(actual, low, high) -> float:
@@ -61,7 +68,7 @@ def _epochs(dates: pd.Series, epoch: str) -> pd.Series:
 
 def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500,
                          seed: int = 0, epoch: str = "YS", min_train: int = 30,
-                         sampler_config: dict | None = None) -> pd.DataFrame:
+                         sampler_config: dict | None = None, as_of=None) -> pd.DataFrame:
     """Every snapshot's forecast by every method, next to the true outcome.
 
     Parameters
@@ -76,6 +83,8 @@ def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: i
     min_train : int
         Snapshots of an epoch with fewer completed projects before it are
         skipped (there is no reference class yet).
+    as_of : date-like, optional
+        Only projects finished, and readings taken, by then (default: all).
 
     Returns
     -------
@@ -86,8 +95,8 @@ def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: i
         ratios; NaN where a method gives no interval), ``p_over_budget,
         p_late``.
     """
-    outcome = progress.outcomes(portfolio)
-    reading = progress.readings(portfolio)
+    outcome = progress.outcomes(portfolio, as_of)
+    reading = progress.readings(portfolio, as_of)
     extras = progress.covariate_columns(portfolio.projects)
     snaps = pd.concat([progress.snapshots_at(outcome, reading, f).assign(at=float(f))
                        for f in at])
@@ -169,9 +178,10 @@ def score(predictions: pd.DataFrame) -> pd.DataFrame:
             "brier_over_budget": brier(g["p_over_budget"], g["actual_cost"] > 0),
             "brier_late": brier(g["p_late"], g["actual_duration"] > 0),
         })
-    card = pd.DataFrame(rows)
+    card = pd.DataFrame(rows, columns=_SCORE_COLUMNS)
     if card.empty:
-        return card
+        return card.assign(cost_error_vs_bac_cpi=pd.Series(dtype="float64")).set_index(
+            ["at", "method"])
     ref = card[card["method"] == "bac_cpi"].set_index("at")["p50_error_cost"]
     card["cost_error_vs_bac_cpi"] = card["p50_error_cost"] / card["at"].map(ref)
     order = {m: i for i, m in enumerate(METHODS)}
@@ -182,7 +192,7 @@ def score(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def backtest(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, seed: int = 0,
              epoch: str = "YS", min_train: int = 30,
-             sampler_config: dict | None = None) -> pd.DataFrame:
+             sampler_config: dict | None = None, as_of=None) -> pd.DataFrame:
     """Re-forecast every completed project from its past and score the forecasts.
 
     See :func:`backtest_predictions` for the parameters and :func:`score` for
@@ -190,8 +200,60 @@ def backtest(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, se
     and p50 cost error at least 30 % below BAC/CPI's.
     """
     preds = backtest_predictions(portfolio, at, draws=draws, seed=seed, epoch=epoch,
-                                 min_train=min_train, sampler_config=sampler_config)
+                                 min_train=min_train, sampler_config=sampler_config, as_of=as_of)
     card = score(preds)
     card.attrs = {"epochs": int(preds["epoch"].nunique()) if len(preds) else 0,
                   "snapshots": int(len(preds) // len(METHODS)), "epoch": epoch}
+    return card
+
+
+def backtest_key(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, seed: int = 0,
+                 epoch: str = "YS", min_train: int = 30, sampler_config: dict | None = None,
+                 as_of=None) -> dict:
+    """What a backtest depends on: the data checksum and the configuration (JSON-able)."""
+    outcome = progress.outcomes(portfolio, as_of)
+    reading = progress.readings(portfolio, as_of)
+    reading = reading[reading["project_id"].isin(outcome.index)]
+    config = {"at": [float(a) for a in at], "draws": int(draws), "seed": int(seed),
+              "epoch": epoch, "min_train": int(min_train),
+              "sampler": DEFAULT_SAMPLER_CONFIG | (sampler_config or {}),
+              "model": DEFAULT_MODEL_CONFIG}
+    return {"data_checksum": _checksum(outcome, reading),
+            "config": json.dumps(config, sort_keys=True)}
+
+
+def persisted_backtest(portfolio: Portfolio, store, name: str, at=(0.25, 0.5, 0.75), *,
+                       draws: int = 500, seed: int = 0, refit: bool = False, epoch: str = "YS",
+                       min_train: int = 30, sampler_config: dict | None = None,
+                       as_of=None) -> pd.DataFrame:
+    """:func:`backtest`, reusing a stored scorecard of the same data and configuration.
+
+    Looks through the scorecards kept under kind :data:`BACKTEST_KIND` for one
+    whose data checksum and configuration match (whatever its name); runs the
+    backtest only when none does or ``refit``. The result is saved as
+    ``name`` (typically the as-of date) unless it is already stored there, so a
+    report that never samples (the quarterly review) can show it.
+    ``attrs["reused"]`` says whether it came from the store.
+    """
+    key = backtest_key(portfolio, at, draws=draws, seed=seed, epoch=epoch, min_train=min_train,
+                       sampler_config=sampler_config, as_of=as_of)
+    if not refit:
+        found = store.list_results(BACKTEST_KIND)
+        for row in found.itertuples(index=False) if len(found) else ():
+            attrs = row.attrs or {}
+            if all(attrs.get(k) == v for k, v in key.items()):
+                frame = store.load_result(BACKTEST_KIND, row.name)[0]
+                if frame is None:
+                    continue
+                card = (frame.set_index(["at", "method"])
+                        if {"at", "method"} <= set(frame.columns) else frame)
+                card.attrs = dict(attrs) | {"reused": True, "stored_as": row.name}
+                if row.name != name:
+                    store.save_result(BACKTEST_KIND, name, frame=frame, attrs=attrs)
+                return card
+    card = backtest(portfolio, at, draws=draws, seed=seed, epoch=epoch, min_train=min_train,
+                    sampler_config=sampler_config, as_of=as_of)
+    attrs = key | dict(card.attrs)
+    store.save_result(BACKTEST_KIND, name, frame=card.reset_index(), attrs=attrs)
+    card.attrs = attrs | {"reused": False, "stored_as": name}
     return card

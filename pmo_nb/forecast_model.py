@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -291,7 +292,9 @@ class ForecastModel:
         prior_model = ForecastModel(self.sampler_config, self.model_config)
         prior_model.design = design
         with prior_model._reference_model(y, design.category_index(outcome),
-                                          design.matrix(outcome)):
+                                          design.matrix(outcome)), warnings.catch_warnings():
+            # the Potential is the likelihood: ignoring it is what a prior check means
+            warnings.filterwarnings("ignore", message="The effect of Potentials")
             prior = pm.sample_prior_predictive(draws=samples, random_seed=seed)
         prior_model.idata = az.InferenceData(posterior=prior.prior)
         return prior_model.predict(outcome, seed=seed)

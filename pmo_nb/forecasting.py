@@ -120,7 +120,8 @@ def forecast(portfolio: Portfolio, as_of=None, *, draws: int = 1000, seed: int =
         Indexed by ``project_id``: ``category, budget, finish_date, elapsed,
         percent_complete, basis``, ``cost_p10/p50/p90``, ``finish_p10/p50/p90``
         (Timestamps), ``p_over_budget, p_late, p_on_budget_and_time`` (the
-        joint confidence level), ``cost_ratio_p*`` and ``duration_ratio_p*``.
+        joint confidence level), ``cost_ratio_p*``, ``duration_ratio_p*`` and
+        ``cost_to_date`` (actual cost of the latest reading, 0 without one).
         ``.attrs`` say how it was made (``data_checksum``, ``fitted_at``,
         ``model_reused``, ``table_reused``, ``warnings``).
     """
@@ -181,6 +182,7 @@ def _predict(portfolio: Portfolio, model: ForecastModel, as_of, seed: int) -> pd
     out["finish_date"] = live["finish_date"]
     out["elapsed"] = live["elapsed"]
     out["percent_complete"] = live["percent_complete"]
+    out["cost_to_date"] = live["ac"]
     out["basis"] = np.where(live["r_cost"].notna() & model.has_inflight,
                             "reference class + progress", "reference class")
     qc = np.quantile(y_c, _QUANTILES, axis=1)
@@ -201,6 +203,62 @@ def _predict(portfolio: Portfolio, model: ForecastModel, as_of, seed: int) -> pd
         out[f"duration_ratio_p{round(q * 100)}"] = np.exp(d)
     out.index.name = "project_id"
     return out
+
+
+def most_at_risk(table: pd.DataFrame, n: int = 9) -> pd.DataFrame:
+    """The ``n`` projects least likely to finish on budget and on time.
+
+    Sorted by ``p_on_budget_and_time`` (lowest first), then by the chance of
+    overrunning the budget; ties keep the table's order.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    return table.sort_values(["p_on_budget_and_time", "p_over_budget"],
+                             ascending=[True, False], kind="stable").head(n)
+
+
+def portfolio_cost_curve(portfolio: Portfolio, model: ForecastModel, as_of, *, seed: int = 0,
+                         points: int = 101) -> pd.DataFrame:
+    """The S-curve of the active portfolio's total cost at completion.
+
+    Each predictive draw of :meth:`ForecastModel.predict` shares one posterior
+    draw across projects, so summing the projects' costs draw by draw keeps
+    what they have in common (the organisation's overrun tendency) rather
+    than treating them as independent. Returns ``probability, value`` with
+    ``attrs["budget"]`` (the total budget of the projects summed).
+    """
+    live = inflight_frame(portfolio, pd.Timestamp(as_of))
+    live = live[live["budget"] > 0]
+    probs = np.linspace(0.0, 1.0, points)
+    if live.empty:
+        out = pd.DataFrame({"probability": probs, "value": 0.0})
+    else:
+        y_c, _ = model.predict(live, seed=seed)
+        total = (live["budget"].to_numpy("float64")[:, None] * np.exp(y_c)).sum(axis=0)
+        out = pd.DataFrame({"probability": probs, "value": np.quantile(total, probs)})
+    out.attrs["budget"] = float(live["budget"].sum())
+    return out
+
+
+def predictive_checks(portfolio: Portfolio, model: ForecastModel, as_of=None, *,
+                      samples: int = 200, seed: int = 0) -> dict:
+    """Observed log ratios of the training projects and their prior / posterior predictions.
+
+    Returns ``{"observed": {...}, "prior": {...}, "posterior": {...}}``, each
+    mapping "cost" and "duration" to arrays of log ratios (predictions:
+    projects x draws, ``samples`` draws). The prior check shows whether the
+    priors allow the data; the posterior check whether the fitted reference
+    class reproduces it.
+    """
+    outcome = progress.outcomes(portfolio, as_of)
+    observed = {"cost": outcome["log_cost_ratio"].to_numpy(),
+                "duration": outcome["log_duration_ratio"].to_numpy()}
+    prior = model.prior_predictive(outcome, samples=samples, seed=seed)
+    post = model.predict(outcome, seed=seed)
+    keep = np.random.default_rng(seed).permutation(post[0].shape[1])[:samples]
+    return {"observed": observed,
+            "prior": {"cost": prior[0], "duration": prior[1]},
+            "posterior": {"cost": post[0][:, keep], "duration": post[1][:, keep]}}
 
 
 def drivers(portfolio: Portfolio | None = None, as_of=None, *, model: ForecastModel | None = None,
