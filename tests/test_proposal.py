@@ -223,3 +223,18 @@ def test_project_detail_names_the_project(data, demo_small):
     assert (detail["history"]["as_of"] <= pd.Timestamp(AS_OF)).all()
     with pytest.raises(KeyError):
         executive.project_detail(data, "NOPE")
+
+
+def test_the_offline_template_asks_for_every_field():
+    from dataclasses import fields
+
+    from pmo_nb.config import templates_dir
+
+    text = (templates_dir() / "proposal.md").read_text(encoding="utf-8")
+    cells = {c.strip() for line in text.splitlines() if line.startswith("|")
+             for c in line.split("|")}
+    scalar = [f.name for f in fields(pr.Proposal)
+              if f.name not in ("alignment", "demand", "benefits")]
+    for name in [*scalar, *(f.name for f in fields(pr.DemandLine)),
+                 *(f.name for f in fields(pr.BenefitLine)), "objective_id", "score"]:
+        assert name in cells, f"templates/proposal.md does not ask for {name}"
