@@ -212,13 +212,16 @@ def check_feasible(model: SelectionModel, budget: float) -> None:
 #: HiGHS settings for the selection MIP, measured on the benchmark's 200-candidate
 #: instance (bench/bench_prioritisation.py): no restarts, no RINS/RENS sub-MIPs and
 #: branching on pseudo-costs at once (no strong-branching warm-up) about halve the
-#: time per solve. They change the search only, never the answer: the gap stays 0.
+#: time per solve. One thread: HiGHS's idle workers spin, so two per process would
+#: fight the decision confidence's worker processes for the cores (measured: 3x
+#: slower on 2 cores). They change the search only, never the answer: the gap stays 0.
 HIGHS_OPTIONS = {
     "mip_rel_gap": 0.0,
     "mip_allow_restart": False,
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_pscost_minreliable": 0,
+    "threads": 1,
 }
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
