@@ -107,9 +107,10 @@ def test_dashboard_filter_updates_charts_and_tiles(server, page, demo_small):
         rag = overview.rag_counts(part, today).set_index("rag")["projects"]
         page.select_option(".pmo-filter-category select", category)
 
+        # each tile is its own widget message, so wait for each one asserted
         _wait_kpi(page, "projects", str(len(part.projects)))
-        assert _kpi(page, "live") == str(len(overview.live_projects(part)))
-        assert _kpi(page, "red") == str(int(rag["red"]))
+        _wait_kpi(page, "live", str(len(overview.live_projects(part))))
+        _wait_kpi(page, "red", str(int(rag["red"])))
         _stage_bars_match(page, part)
         assert page.inner_html(".pmo-chart-stage svg.marks") != before
         bars = page.locator('.pmo-chart-budget path[aria-label*="Category: "]')

@@ -93,9 +93,13 @@ def test_executive_dashboard_filters_and_drills_down(server, page, demo_small):
         ids = executive.select(data, category=category)
         kpis = executive.view(data, ids)["kpis"]
         page.select_option(".pmo-filter-category select", category)
-        _wait_text(page, ".pmo-kpi-projects .pmo-kpi-value", str(len(ids)))
-        assert _kpi(page, "live") == str(kpis["live"])
-        assert _kpi(page, "red") == str(kpis["red"])
+        # each tile is its own widget message: wait until all three show the filtered numbers
+        want = {"projects": len(ids), "live": kpis["live"], "red": kpis["red"]}
+        page.wait_for_function(
+            "want => Object.entries(want).every(([k, v]) => document.querySelector("
+            "`.pmo-kpi-${k} .pmo-kpi-value`)?.textContent.trim() === String(v))",
+            arg=want, timeout=WAIT_MS)
+        assert {k: _kpi(page, k) for k in want} == {k: str(v) for k, v in want.items()}
         page.wait_for_function(
             "([sel, old]) => document.querySelector(sel)?.innerHTML !== old",
             arg=[".pmo-chart-rag-trend svg.marks", before], timeout=WAIT_MS)
