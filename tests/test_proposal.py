@@ -238,3 +238,27 @@ def test_the_offline_template_asks_for_every_field():
     for name in [*scalar, *(f.name for f in fields(pr.DemandLine)),
                  *(f.name for f in fields(pr.BenefitLine)), "objective_id", "score"]:
         assert name in cells, f"templates/proposal.md does not ask for {name}"
+
+
+def test_dashboard_draws_a_persisted_forecast_and_opens_a_clicked_project(demo_small):
+    from pmo_nb.apps.executive import ExecutiveDashboard
+
+    active = list(demo_small.projects.loc[demo_small.projects["stage"] == "active",
+                                          "project_id"][:4])
+    table = pd.DataFrame({
+        "category": "IT", "budget": 1e6, "p_over_budget": [0.9, 0.8, 0.2, 0.1],
+        "p_late": 0.5, "cost_p10": 0.9e6, "cost_p50": 1.1e6, "cost_p90": 1.6e6,
+        "finish_p10": pd.Timestamp("2026-12-01"), "finish_p90": pd.Timestamp("2027-06-01")},
+        index=pd.Index(active, name="project_id"))
+    app = ExecutiveDashboard(executive.prepare(demo_small, AS_OF, table, "forecast as of X"))
+    assert "2" in app.tiles["likely-overruns"].value
+    chart = app.views["overrun"]
+    assert "4 forecast projects (2 above 70%)" in str(chart.spec["title"])
+    # what the browser sends when a point is clicked
+    chart._vl_selections = {"pick": {"value": {"vlPoint": {"or": [{"project_id": active[1]}]}},
+                                     "store": []}}
+    assert app.project.value == active[1]
+    panel = app.panel.children[0].value
+    name = demo_small.projects.set_index("project_id").at[active[1], "name"]
+    assert f'class="pmo-project-name">{name}<' in panel
+    assert "Forecast final cost 900.0 k to 1.6 m" in panel
