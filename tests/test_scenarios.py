@@ -142,7 +142,9 @@ def test_explorer_says_when_saving_is_not_permitted(app, demo_db):
     app.writer = f"sqlite:///file:{demo_db}?mode=ro&uri=true"
     message = app.save("blocked")
     assert "Saving is not permitted here" in message
-    assert "readonly" in message and "Traceback" not in message
+    # the store's own reason is passed on, escaped, and no traceback reaches the viewer
+    assert "opened read-only" in message and "analysts&#x27; URL" in message
+    assert "Traceback" not in message
     assert app.save("") .endswith("needs a name.</span>")
 
 
