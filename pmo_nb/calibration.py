@@ -68,7 +68,8 @@ def _epochs(dates: pd.Series, epoch: str) -> pd.Series:
 
 def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500,
                          seed: int = 0, epoch: str = "YS", min_train: int = 30,
-                         sampler_config: dict | None = None, as_of=None) -> pd.DataFrame:
+                         sampler_config: dict | None = None, as_of=None,
+                         model_config: dict | None = None) -> pd.DataFrame:
     """Every snapshot's forecast by every method, next to the true outcome.
 
     Parameters
@@ -104,6 +105,7 @@ def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: i
         return _empty()
     snaps["epoch"] = _epochs(snaps["snapshot_date"], epoch)
     sampler = DEFAULT_SAMPLER_CONFIG | (sampler_config or {}) | {"draws": int(draws)}
+    model_cfg = DEFAULT_MODEL_CONFIG | (model_config or {})
     frames = []
     for k, (cut, group) in enumerate(snaps.groupby("epoch")):
         train = outcome[outcome["actual_finish_date"] < cut]
@@ -111,8 +113,9 @@ def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: i
             continue
         train_snaps = progress.training_snapshots(
             train, reading[reading["as_of"] < cut],
-            DEFAULT_MODEL_CONFIG["max_snapshots_per_project"])
-        model = ForecastModel(sampler).fit(train, train_snaps, extras=extras, seed=seed + k)
+            model_cfg["max_snapshots_per_project"])
+        model = ForecastModel(sampler, model_cfg).fit(train, train_snaps, extras=extras,
+                                                      seed=seed + k)
         rows = group.join(outcome.drop(columns=["actual_cost"]))
         frames.append(_score_rows(rows, model, train, seed + k))
     return pd.concat(frames, ignore_index=True) if frames else _empty()
@@ -192,7 +195,8 @@ def score(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def backtest(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, seed: int = 0,
              epoch: str = "YS", min_train: int = 30,
-             sampler_config: dict | None = None, as_of=None) -> pd.DataFrame:
+             sampler_config: dict | None = None, as_of=None,
+             model_config: dict | None = None) -> pd.DataFrame:
     """Re-forecast every completed project from its past and score the forecasts.
 
     See :func:`backtest_predictions` for the parameters and :func:`score` for
@@ -200,7 +204,8 @@ def backtest(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, se
     and p50 cost error at least 30 % below BAC/CPI's.
     """
     preds = backtest_predictions(portfolio, at, draws=draws, seed=seed, epoch=epoch,
-                                 min_train=min_train, sampler_config=sampler_config, as_of=as_of)
+                                 min_train=min_train, sampler_config=sampler_config, as_of=as_of,
+                                 model_config=model_config)
     card = score(preds)
     card.attrs = {"epochs": int(preds["epoch"].nunique()) if len(preds) else 0,
                   "snapshots": int(len(preds) // len(METHODS)), "epoch": epoch}

@@ -47,14 +47,17 @@ TARGETS = ("cost", "duration")
 #: Defaults merged with the user's settings (``default | user``).
 DEFAULT_SAMPLER_CONFIG = {"draws": 1000, "tune": 500, "chains": 2, "cores": 2,
                           "target_accept": 0.9, "progressbar": False, "nuts_sampler": "pymc"}
-DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 3, "fraction_clip": [0.02, 1.5]}
+DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 3, "fraction_clip": [0.02, 1.5],
+                        "scale_log_fraction": False}
 #: Parameters whose convergence is reported, per stage.
 MAIN_PARAMETERS = {
     "reference": ["mu_alpha", "sigma_alpha", "alpha", "beta", "log_scale_mu", "tau_scale",
                   "log_scale", "rho", "nu"],
-    "inflight": ["inflight_coef", "inflight_scale", "inflight_scale_fraction", "inflight_rho",
-                 "inflight_nu"],
+    "inflight": ["inflight_coef", "inflight_scale", "inflight_scale_fraction",
+                 "inflight_scale_log_fraction", "inflight_rho", "inflight_nu"],
 }
+#: log f is centred here (log 0.5) in the optional log-f spread term.
+_MID_LOG_F = float(np.log(0.5))
 #: Terms of the in-flight correction (``f``: elapsed share of the planned duration).
 INFLIGHT_TERMS = ("intercept", "f", "log_f", *SIGNALS, *(f"{s}_x_f" for s in SIGNALS))
 
@@ -226,10 +229,15 @@ class ForecastModel:
                              dims=("term", "target"))
             l0 = pm.Normal("inflight_scale", 0.0, 0.5, dims="target")
             l1 = pm.Normal("inflight_scale_fraction", 0.0, 1.0, dims="target")
+            spread = l0 + l1 * (f[:, None] - 0.5)
+            if self.model_config.get("scale_log_fraction"):
+                # the spread may fall faster late on than a straight line in f allows
+                l2 = pm.Normal("inflight_scale_log_fraction", 0.0, 0.5, dims="target")
+                spread = spread + l2 * (np.log(f)[:, None] - _MID_LOG_F)
             rho = pm.Deterministic("inflight_rho", 2.0 * pm.Beta("inflight_rho_raw", 2, 2) - 1)
             nu = pm.Gamma("inflight_nu", alpha=2.0, beta=0.1)
             loc = loc_ref + pt.dot(q, theta)
-            scale = scale_ref * pt.exp(l0 + l1 * (f[:, None] - 0.5))
+            scale = scale_ref * pt.exp(spread)
             pm.Potential("snapshots", (w * _bvt_logp(y, loc, scale, rho, nu)).sum())
         return model
 
@@ -335,9 +343,12 @@ class ForecastModel:
             f = self._fraction(frame)[has]
             terms = _inflight_terms(f, frame[list(SIGNALS)].to_numpy("float64")[has])
             loc[has] += np.einsum("nt,stk->nsk", terms, self.draws("inflight_coef"))
-            scale[has] *= np.exp(self.draws("inflight_scale")
-                                 + (f[:, None, None] - 0.5)
-                                 * self.draws("inflight_scale_fraction"))
+            spread = (self.draws("inflight_scale")
+                      + (f[:, None, None] - 0.5) * self.draws("inflight_scale_fraction"))
+            if "inflight_scale_log_fraction" in self.idata.posterior:
+                spread = spread + ((np.log(f) - _MID_LOG_F)[:, None, None]
+                                   * self.draws("inflight_scale_log_fraction"))
+            scale[has] *= np.exp(spread)
             rho[has] = self.draws("inflight_rho")
             nu[has] = self.draws("inflight_nu")
         low_d = np.full(n, -np.inf)
