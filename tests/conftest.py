@@ -28,9 +28,32 @@ def demo_small():
 
 @pytest.fixture(scope="session")
 def demo_db(demo_small, tmp_path_factory) -> str:
-    """Path of an SQLite store file holding :func:`demo_small` (read-only use)."""
+    """Path of an SQLite store file holding :func:`demo_small` (read-only use).
+
+    Shared by many tests, so nothing may write to it (a persisted forecast
+    would change what later tests see): use :func:`demo_db_copy` to write.
+    """
     from pmo_nb.store import Store
 
     path = tmp_path_factory.mktemp("store") / "portfolio.db"
     Store(path).import_portfolio(demo_small, source="demo", file_checksums={})
+    yield str(path)
+    store = Store(path)
+    assert len(store.history()) == 1 and store.list_results().empty, (
+        "a test wrote to the shared demo_db; give it demo_db_copy instead")
+
+
+@pytest.fixture()
+def demo_db_copy(demo_db, tmp_path) -> str:
+    """A private copy of :func:`demo_db` that a test may write to.
+
+    Copied with SQLite's backup API, which includes what is still in the WAL.
+    """
+    import sqlite3
+
+    path = tmp_path / "portfolio.db"
+    with sqlite3.connect(demo_db) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    source.close()
+    target.close()
     return str(path)

@@ -43,7 +43,7 @@ def test_one_typed_parameters_cell(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_runs_on_the_demo_store(path, demo_db, tmp_path):
+def test_runs_on_the_demo_store(path, demo_db_copy, tmp_path):
     """Smoke run with the small demo store; any cell error fails the test.
 
     A notebook that samples or optimises names its small test parameters (few
@@ -53,7 +53,7 @@ def test_runs_on_the_demo_store(path, demo_db, tmp_path):
     declared = papermill.inspect_notebook(str(path))
     smoke = nbformat.read(path, as_version=4).metadata.get("pmo", {}).get("smoke_parameters", {})
     assert set(smoke) <= set(declared), "smoke_parameters names an undeclared parameter"
-    given = {**smoke, "db": demo_db, "as_of": "2026-06-30"}
+    given = {**smoke, "db": demo_db_copy, "as_of": "2026-06-30"}
     out = tmp_path / path.name
     papermill.execute_notebook(
         str(path), str(out), parameters={k: v for k, v in given.items() if k in declared},
