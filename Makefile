@@ -27,13 +27,13 @@ demo: install ## Build the demo store, run the report suite into reports/, serve
 	$(PMO) demo --db $(DB)
 	$(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS)
 	@echo "Reports are in $(abspath $(REPORTS))/; index of dashboards: http://127.0.0.1:$(PORT)/"
-	$(PMO) serve --db $(DB) --port $(PORT)
+	$(PMO) serve --db $(DB) --intake-db $(DB) --port $(PORT)
 
 reports: install ## Run the recurring report suite with papermill into reports/ (no server)
 	$(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS)
 
 serve: install ## Serve the executive dashboards with Voila on 127.0.0.1:$(PORT)
-	$(PMO) serve --db $(DB) --port $(PORT)
+	$(PMO) serve --db $(DB) --intake-db $(DB) --port $(PORT)
 
 lab: install ## Open JupyterLab on the notebooks
 	PMO_DB=$(abspath $(DB)) $(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
