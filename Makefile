@@ -26,7 +26,7 @@ install: $(VENV)/.installed ## Create .venv with every dependency (only when mis
 demo: install ## Build the demo store, run the report suite into reports/, serve the dashboard
 	$(PMO) demo --db $(DB)
 	$(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS)
-	@echo "Reports are in $(abspath $(REPORTS))/; index of dashboards: http://127.0.0.1:$(PORT)/"
+	@echo "Reports are in $(abspath $(REPORTS))/; executive dashboard: http://127.0.0.1:$(PORT)/voila/render/executive.ipynb"
 	$(PMO) serve --db $(DB) --intake-db $(DB) --port $(PORT)
 
 reports: install ## Run the recurring report suite with papermill into reports/ (no server)

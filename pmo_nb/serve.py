@@ -92,7 +92,7 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None,
     return env
 
 
-def dashboard_url(port: int = 8866, host: str = "127.0.0.1", name: str = "portfolio_health",
+def dashboard_url(port: int = 8866, host: str = "127.0.0.1", name: str = "executive",
                   token: str | None = None) -> str:
     """Where a dashboard is found once the server runs."""
     url = f"http://{host}:{port}/voila/render/{name}.ipynb"
@@ -107,7 +107,11 @@ def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None 
         env = voila_env(db, config_dir, intake_db=intake_db)
         shown = sa.make_url(env[DB_ENV]).render_as_string(hide_password=True)
         print(f"Serving {dashboards_dir()} from store {shown} (read-only)")
-        print(f"Dashboard: {dashboard_url(port, host, token=token)}", flush=True)
+        print(f"Executive dashboard: {dashboard_url(port, host, token=token)}")
+        others = sorted(p.stem for p in dashboards_dir().glob("*.ipynb") if p.stem != "executive")
+        for name in others:
+            print(f"  also: {dashboard_url(port, host, name=name, token=token)}")
+        sys.stdout.flush()
         process = subprocess.Popen(argv, env=env)
         try:
             return process.wait()

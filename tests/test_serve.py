@@ -50,5 +50,6 @@ def test_voila_template_drops_every_cdn_link():
 
 
 def test_dashboard_url():
-    assert dashboard_url(8866) == "http://127.0.0.1:8866/voila/render/portfolio_health.ipynb"
+    assert dashboard_url(8866) == "http://127.0.0.1:8866/voila/render/executive.ipynb"
+    assert dashboard_url(8866, name="intake").endswith("/voila/render/intake.ipynb")
     assert dashboard_url(1, token="t").endswith("?token=t")
