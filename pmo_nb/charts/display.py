@@ -1,13 +1,159 @@
-"""Showing a chart where it is looked at: inline SVG in reports, offline widgets elsewhere."""
+"""Showing a chart where it is looked at: inline SVG in reports, offline widgets elsewhere.
+
+Dashboard kernels start cold, so two start-up costs are kept out of them:
+jsonschema's optional IRI checker (:func:`_defer_rfc3987_syntax`) and the
+offline Vega bundle, which is built once per Altair / vl-convert version and
+then read from a cache file (:func:`enable_offline`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import importlib.util
 import os
+import sys
+import types
+from pathlib import Path
 
-import altair as alt
+
+def _defer_rfc3987_syntax() -> None:
+    """Import jsonschema with its ``rfc3987_syntax`` IRI checker loaded on first use.
+
+    jsonschema imports the optional ``rfc3987_syntax`` package when jsonschema
+    itself is imported, and that package compiles a lark grammar (about 1.5-2.3 s),
+    although only the ``iri`` / ``iri-reference`` formats call it and the
+    Vega-Lite schema Altair validates against uses neither (only ``uri``,
+    ``uri-reference`` and ``color-hex``). So, only while jsonschema is first
+    imported, ``sys.modules`` holds a stand-in whose ``is_valid_syntax`` imports
+    the real package on its first call and delegates to it: IRI format checks
+    behave exactly as before, they just pay the grammar on first use. The
+    stand-in is removed right after, so any later ``import rfc3987_syntax`` gets
+    the real module. Nothing is done when jsonschema is already imported or the
+    package is not installed.
+    """
+    name = "rfc3987_syntax"
+    if "jsonschema" in sys.modules or name in sys.modules:
+        return
+    try:
+        if importlib.util.find_spec(name) is None:
+            return
+    except (ImportError, ValueError):
+        return
+
+    def is_valid_syntax(*args, **kwargs):
+        if sys.modules.get(name) is stub:
+            del sys.modules[name]
+        return importlib.import_module(name).is_valid_syntax(*args, **kwargs)
+
+    stub = types.ModuleType(name, "Stand-in that imports rfc3987_syntax on first use.")
+    stub.is_valid_syntax = is_valid_syntax
+    sys.modules[name] = stub
+    try:
+        import jsonschema  # noqa: F401  (its _format module binds the stand-in)
+    finally:
+        if sys.modules.get(name) is stub:
+            del sys.modules[name]
+
+
+_defer_rfc3987_syntax()
+
+import altair as alt  # noqa: E402  (after the deferral above)
 
 #: Environment variable that selects the renderer; ``"static"`` means inline SVG.
 RENDER_ENV = "PMO_RENDER"
+#: Environment variable naming the cache folder (default: the user cache dir).
+CACHE_ENV = "PMO_CACHE_DIR"
+_CHECK = "// sha256:"
+
+
+def cache_dir() -> Path:
+    """Where derived files (the offline Vega bundle) are cached.
+
+    ``$PMO_CACHE_DIR`` if set, else the user cache folder for ``pmo_nb``
+    (``$XDG_CACHE_HOME/pmo_nb`` or ``~/.cache/pmo_nb`` on Linux).
+    """
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    try:
+        import platformdirs
+    except ImportError:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "pmo_nb"
+    return Path(platformdirs.user_cache_dir("pmo_nb", appauthor=False))
+
+
+def _bundle_path() -> Path:
+    """The cache file for the offline bundle of the installed Altair and vl-convert."""
+    from importlib.metadata import version
+
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    key = "-".join((f"altair{alt.__version__}", f"vlc{version('vl-convert-python')}",
+                    vl_version_for_vl_convert()))
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in key)
+    return cache_dir() / f"vega-bundle-{safe}.js"
+
+
+def _read_bundle(path: Path) -> str | None:
+    """The cached bundle, or None when missing or not intact (checksum header)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    head, sep, body = text.partition("\n")
+    if not sep or head != _CHECK + hashlib.sha256(body.encode("utf-8")).hexdigest():
+        return None
+    return body
+
+
+def _write_bundle(path: Path, bundle: str) -> None:
+    """Write the bundle atomically (temporary file + rename); errors are ignored."""
+    text = _CHECK + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def enable_offline() -> None:
+    """Make :class:`altair.JupyterChart` serve Vega from vl-convert, not a CDN.
+
+    ``alt.JupyterChart.enable_offline()`` builds the JavaScript bundle with
+    ``vl_convert.javascript_bundle`` in every new kernel (about 2 s); here it is
+    built once and kept in :func:`cache_dir`, keyed by the Altair, vl-convert
+    and Vega-Lite versions. A missing or damaged cache file is rebuilt; when
+    Altair's private ``_esm`` / ``_is_offline`` attributes are not what this
+    relies on, or the cache cannot be read or written, Altair's own
+    ``enable_offline()`` is used as is.
+    """
+    cls = alt.JupyterChart
+    offline = getattr(cls, "_is_offline", None)
+    if offline is True:
+        return
+    if not isinstance(offline, bool) or not isinstance(getattr(cls, "_esm", None), str):
+        cls.enable_offline()
+        return
+    try:
+        path = _bundle_path()
+    except Exception:  # noqa: BLE001  (any trouble naming the cache: no cache)
+        cls.enable_offline()
+        return
+    bundle = _read_bundle(path)
+    if bundle is not None:
+        # What enable_offline() itself sets, with the bundle it would build.
+        cls._esm = bundle
+        cls._is_offline = True
+        return
+    cls.enable_offline()
+    if cls._is_offline is True and isinstance(cls._esm, str):
+        _write_bundle(path, cls._esm)
 
 
 def static_mode() -> bool:
@@ -63,5 +209,5 @@ def jupyter_chart(chart: alt.TopLevelMixin) -> alt.JupyterChart:
     Rendered as SVG (readable and testable in the page) without the export
     menu, whose links would lead off the machine.
     """
-    alt.JupyterChart.enable_offline()
+    enable_offline()
     return alt.JupyterChart(chart, embed_options={"renderer": "svg", "actions": False})
