@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
@@ -134,7 +135,7 @@ def _parse_csv(data: bytes) -> tuple[pd.DataFrame, bool]:
     counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
     sep = max(counts, key=counts.get) if any(counts.values()) else ","
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    return _frame(rows, month_cols=()), sep == ";"
+    return _text_frame(rows), sep == ";"
 
 
 def _read_excel(path: Path) -> Workbook:
@@ -221,4 +222,50 @@ def _frame(rows: list[list], month_cols: tuple[str, ...]) -> pd.DataFrame:
         index=pd.Index(index, dtype="int64"),
         dtype=object,
     )
+    return frame
+
+
+def strip_cells(values: np.ndarray) -> np.ndarray:
+    """Text cells stripped of surrounding whitespace, empty ones None (object array).
+
+    Cells that are not ``str`` (None, NaN) become None. Each distinct text is
+    stripped once (:func:`pandas.factorize`), so a column of repeated ids or
+    dates costs a hash per cell rather than a Python call. Only for arrays of
+    ``str`` and missing values: factorize would merge ``True`` with ``1``.
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)  # the last slot serves code -1
+    table[:-1] = [v.strip() or None if isinstance(v, str) else None for v in uniques]
+    table[-1] = None
+    return table[codes]
+
+
+def _text_frame(rows: list[list[str]]) -> pd.DataFrame:
+    """:func:`_frame` for rows of text (CSV), column by column instead of cell by cell.
+
+    Same result as ``_frame(rows, ())``: every cell is a ``str``, so its text
+    is the stripped string or None when blank.
+    """
+    start = next((i for i, r in enumerate(rows) if any(v.strip() for v in r)), None)
+    if start is None:
+        return pd.DataFrame()
+    header = [v.strip().lower() for v in rows[start]]
+    body = rows[start + 1:]
+    width = max([len(header)] + [len(r) for r in body])
+    header += [""] * (width - len(header))
+    if any(len(r) != width for r in body):
+        body = [r + [None] * (width - len(r)) for r in body]
+    numbers = np.arange(start + 2, start + 2 + len(body), dtype="int64")
+    cells = np.array(body, dtype=object).reshape(len(body), width)
+    columns = [strip_cells(cells[:, j]) for j in range(width)]
+    filled = np.zeros(len(body), dtype=bool)
+    for col in columns:
+        filled |= col != None  # noqa: E711  (elementwise on an object array)
+    keep = [j for j, h in enumerate(header) if h or (columns[j][filled] != None).any()]  # noqa: E711
+    frame = pd.DataFrame(
+        {i: columns[j][filled] for i, j in enumerate(keep)},
+        index=pd.Index(numbers[filled], dtype="int64"),
+        dtype=object,
+    )
+    frame.columns = [header[j] for j in keep]
     return frame

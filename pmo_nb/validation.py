@@ -20,13 +20,14 @@ import graphlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .errors import PROBLEM_COLUMNS, ValidationError
 from .portfolio import Portfolio
-from .reading import EXCEL_SUFFIXES, RawTable, Workbook
+from .reading import EXCEL_SUFFIXES, RawTable, Workbook, strip_cells
 from .schema import TABLE_NAMES, TABLES, Column, coerce_types
 
 #: How each key reads in "one row per ..." (tables with a composite key).
@@ -50,6 +51,57 @@ _SPACES = r"[\s\u00a0\u202f']"  # thousands separators some locales use
 _PLAIN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 
 
+def _on_distinct(parse, cells: pd.Series) -> pd.Series:
+    """``parse(cells)`` computed once per distinct text, then spread back.
+
+    Columns repeat their values (ids, dates, RAG, stages), so parsing the
+    distinct texts (:func:`pandas.factorize`, a hash per cell) and taking the
+    results by code is exact and much cheaper than parsing every cell.
+    Missing cells stay missing (the parser's own NA for its dtype).
+    """
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniques) == 0:
+        return parse(cells)
+    parsed = parse(pd.Series(uniques, dtype=cells.dtype))
+    spread = parsed.take(np.maximum(codes, 0)).set_axis(cells.index).rename(cells.name)
+    missing = codes < 0
+    if not missing.any():
+        return spread
+    # what the parser gives an empty cell of this dtype (None, NaN, NaT or NA)
+    empty = parse(pd.Series([None], dtype=cells.dtype)).iloc[0]
+    return spread.where(~missing, empty)
+
+
+def _simple_decimals(values: np.ndarray, dot: bool) -> np.ndarray:
+    """Which texts are plain decimals ``-?\\d+(\\.\\d*)?`` (``-?\\d+`` without ``dot``).
+
+    Vectorised over the characters' code points; such a text is a number under
+    every rule of :func:`parse_numbers` and reads as itself, so only the
+    others go through the regular expressions. Texts over 32 characters are
+    left to those (they would make the code-point matrix large).
+    """
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    result = np.zeros(len(values), dtype=bool)
+    short = np.flatnonzero((lengths > 0) & (lengths <= 32))
+    if len(short) == 0:
+        return result
+    text = values[short].astype("U")
+    n, w = len(short), text.dtype.itemsize // 4
+    cp = text.view(np.uint32).reshape(n, w)
+    inside = np.arange(w) < lengths[short, None]  # a trailing NUL is dropped by "U": reject
+    digit = (cp >= 48) & (cp <= 57)
+    allowed = digit | ((np.arange(w) == 0) & (cp == 45))
+    if dot:
+        allowed |= cp == 46
+    ok = np.where(inside, allowed, cp == 0).all(axis=1)
+    minus = (cp[:, 0] == 45).astype(np.int64)
+    ok &= digit[np.arange(n), np.minimum(minus, w - 1)] & (lengths[short] > minus)
+    if dot:
+        ok &= ((cp == 46) & inside).sum(axis=1) <= 1
+    result[short] = ok
+    return result
+
+
 def parse_numbers(cells: pd.Series, decimal_comma: bool = False) -> pd.Series:
     """Text -> float; NaN where the text is not a number.
 
@@ -57,6 +109,23 @@ def parse_numbers(cells: pd.Series, decimal_comma: bool = False) -> pd.Series:
     ``;``-separated file) also ``1234,5``, ``1.234,5`` and ``1 234,5``, and
     ``1.234`` reads as one thousand two hundred and thirty-four.
     """
+    return _on_distinct(lambda s: _parse_number_texts(s, decimal_comma), cells)
+
+
+def _parse_number_texts(cells: pd.Series, decimal_comma: bool) -> pd.Series:
+    values = cells.to_numpy(dtype=object)
+    present = pd.notna(values)
+    fast = np.zeros(len(values), dtype=bool)
+    fast[present] = _simple_decimals(values[present], dot=not decimal_comma)
+    normal = np.where(fast, values, np.nan).astype(object)
+    if not fast.all():
+        normal[~fast] = _normalise_numbers(cells[~fast], decimal_comma).to_numpy(dtype=object)
+    numbers = pd.to_numeric(pd.Series(normal, index=cells.index, dtype=object), errors="coerce")
+    return numbers.astype("float64").rename(cells.name)
+
+
+def _normalise_numbers(cells: pd.Series, decimal_comma: bool) -> pd.Series:
+    """The text of each number in plain ``1234.5`` form; NaN where it is not a number."""
     text = cells.astype("str").str.replace(_SPACES, "", regex=True)
     plain = text.str.fullmatch(_PLAIN).fillna(False)
     if decimal_comma:
@@ -69,11 +138,15 @@ def parse_numbers(cells: pd.Series, decimal_comma: bool = False) -> pd.Series:
         grouped = text.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").fillna(False)
         normal = text.str.replace(",", "", regex=False)
         ok = grouped | plain
-    return pd.to_numeric(normal.where(ok), errors="coerce").astype("float64")
+    return normal.where(ok)
 
 
 def parse_dates(cells: pd.Series) -> pd.Series:
     """``YYYY-MM-DD`` text -> datetime; NaT otherwise (also for 2026-02-30)."""
+    return _on_distinct(_parse_date_texts, cells)
+
+
+def _parse_date_texts(cells: pd.Series) -> pd.Series:
     text = cells.astype("str")
     ok = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
     return pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce")
@@ -81,6 +154,10 @@ def parse_dates(cells: pd.Series) -> pd.Series:
 
 def parse_months(cells: pd.Series) -> pd.Series:
     """``YYYY-MM`` text kept as it is; None otherwise."""
+    return _on_distinct(_parse_month_texts, cells)
+
+
+def _parse_month_texts(cells: pd.Series) -> pd.Series:
     ok = cells.astype("str").str.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])").fillna(False)
     return cells.where(ok, None).astype(object)
 
@@ -90,11 +167,16 @@ _BOOLS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0"
 
 def parse_bools(cells: pd.Series) -> pd.Series:
     """true/false, yes/no, 1/0 (any case) -> boolean; NA otherwise."""
-    return cells.astype("str").str.lower().map(_BOOLS).astype("boolean")
+    return _on_distinct(
+        lambda s: s.astype("str").str.lower().map(_BOOLS).astype("boolean"), cells)
 
 
 def parse_enum(cells: pd.Series, choices: tuple[str, ...]) -> pd.Series:
     """Lower-cased choice; None when the text is not one of ``choices``."""
+    return _on_distinct(lambda s: _parse_enum_texts(s, choices), cells)
+
+
+def _parse_enum_texts(cells: pd.Series, choices: tuple[str, ...]) -> pd.Series:
     text = cells.astype("str").str.lower()
     return text.where(text.isin(choices)).astype(object).where(lambda s: s.notna(), None)
 
@@ -210,6 +292,10 @@ def _clean_header(raw: RawTable, problems: list[dict]) -> pd.DataFrame:
             keep.append(pos)
     frame = frame.iloc[:, keep].astype(object)
     for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            frame[name] = pd.Series(strip_cells(values), index=frame.index, dtype=object)
+            continue
         text = frame[name].map(lambda v: v.strip() if isinstance(v, str) else v)
         frame[name] = text.where(text.notna() & (text != ""), None).astype(object)
     return frame
@@ -221,10 +307,15 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
     problems: list[dict] = []
     text = _clean_header(raw, problems)
     parsers = {c.name: _parser(c, raw.decimal_comma) for c in spec.columns}
+    # Each column is parsed once: the text pass checks these results and the
+    # typed frame is built from them.
+    values_of = {c.name: parsers[c.name](text[c.name]) for c in spec.columns if c.name in text}
 
     rules = _Rules()
     text_schema = pa.DataFrameSchema(
-        {c.name: _text_column(c, parsers[c.name], rules) for c in spec.columns},
+        {c.name: _text_column(c, _parsed_or_empty(values_of.get(c.name), text.get(c.name)),
+                              rules)
+         for c in spec.columns},
         strict=False,
     )
     bad_cells = _run(text_schema, text, rules, raw, problems)
@@ -232,7 +323,7 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
     parsed = pd.DataFrame(index=text.index)
     for c in spec.columns:
         if c.name in text:
-            values = parsers[c.name](text[c.name])
+            values = values_of[c.name]
             if c.default is not None:
                 values = values.where(text[c.name].notna(), c.default)
             parsed[c.name] = values
@@ -263,14 +354,25 @@ def _parser(column: Column, decimal_comma: bool):
     )
 
 
-def _text_column(column: Column, parse, rules: _Rules) -> pa.Column:
+def _parsed_or_empty(values: pd.Series | None, text: pd.Series | None) -> pd.Series | None:
+    """Per cell: it parsed or it is empty (None when the column is absent)."""
+    return None if values is None else values.notna() | text.isna()
+
+
+def _text_column(column: Column, parsed_ok: pd.Series | None, rules: _Rules) -> pa.Column:
+    """The text pass for one column: required cells present, cells parse as the kind.
+
+    ``parsed_ok`` is the precomputed per-cell result (parsed, or empty); the
+    check returns it whole, so pandera reports the cells where it is False.
+    """
     checks = []
     if column.required:
         checks.append(rules.check(lambda s: s.notna(), "required: must not be empty",
                                   column.name, ignore_na=False))
-    if column.kind in _KIND_RULES or column.kind == "enum":
+    if (column.kind in _KIND_RULES or column.kind == "enum") and parsed_ok is not None:
         text = _KIND_RULES.get(column.kind) or f"must be one of: {', '.join(column.choices)}"
-        checks.append(rules.check(lambda s: parse(s).notna(), text, column.name))
+        checks.append(rules.check(lambda s, ok=parsed_ok: ok, text, column.name,
+                                  ignore_na=False))
     return pa.Column(checks=checks, nullable=True, required=column.required)
 
 

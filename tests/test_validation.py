@@ -357,3 +357,24 @@ def test_header_only_table_is_empty():
 def test_parse_numbers(text, decimal_comma, want):
     got = parse_numbers(pd.Series([text], dtype=object), decimal_comma).iloc[0]
     assert (pd.isna(got) and want is None) or got == want
+
+
+def test_number_fast_path_agrees_with_the_regular_expressions():
+    """Plain decimals skip the regexes; every text must still read as the regexes read it."""
+    import random
+
+    from pmo_nb.validation import _normalise_numbers
+
+    rng = random.Random(5)
+    alphabet = list("0123456789") * 3 + list("-+.,eE ;x\u00a0'") + ["\x00", "\u0661"]
+    texts = [None if rng.random() < 0.1 else
+             "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+             for _ in range(5000)]
+    texts += ["1.", "-1", "-", "-.5", "007", "1.2.3", "12\x00", "1" * 40, "1.234", "1,5"]
+    cells = pd.Series(texts * 2, dtype=object)  # repeated texts: parsed once, spread back
+    for decimal_comma in (False, True):
+        reference = pd.to_numeric(_normalise_numbers(cells, decimal_comma), errors="coerce")
+        got = parse_numbers(cells, decimal_comma)
+        pd.testing.assert_series_equal(got, reference.astype("float64"))
+    assert parse_numbers(pd.Series(["1.234"]), True).tolist() == [1234.0]
+    assert parse_numbers(pd.Series(["1.234"]), False).tolist() == [1.234]
