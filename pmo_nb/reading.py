@@ -44,12 +44,16 @@ class RawTable:
     decimal_comma : bool
         The file is ``;``-separated, so numbers may use a decimal comma
         (``1.234,5``) as European Excel writes them.
+    stripped : bool
+        Every cell is already stripped text or None (true for tables
+        :func:`read_workbook` made), so validation need not strip them again.
     """
 
     name: str
     location: str
     frame: pd.DataFrame
     decimal_comma: bool = False
+    stripped: bool = False
 
 
 @dataclass
@@ -116,7 +120,7 @@ def _read_folder(folder: Path) -> Workbook:
         data = path.read_bytes()
         book.file_checksums[path.name] = hashlib.sha256(data).hexdigest()
         frame, decimal_comma = _parse_csv(data)
-        book.tables[table] = RawTable(table, path.name, frame, decimal_comma)
+        book.tables[table] = RawTable(table, path.name, frame, decimal_comma, stripped=True)
     return book
 
 
@@ -155,7 +159,8 @@ def _read_excel(path: Path) -> Workbook:
                 raise _duplicate(table, book.tables[table].location, location, book.source)
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
             month_cols = tuple(c.name for c in TABLES[table].columns if c.kind == "month")
-            book.tables[table] = RawTable(table, location, _frame(rows, month_cols))
+            book.tables[table] = RawTable(table, location, _frame(rows, month_cols),
+                                             stripped=True)
     finally:
         wb.close()
     return book

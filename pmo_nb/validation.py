@@ -291,6 +291,8 @@ def _clean_header(raw: RawTable, problems: list[dict]) -> pd.DataFrame:
             seen.add(name)
             keep.append(pos)
     frame = frame.iloc[:, keep].astype(object)
+    if raw.stripped:  # read_workbook already stripped every cell and blanked empty ones
+        return frame
     for name in frame.columns:
         values = frame[name].to_numpy(dtype=object)
         if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
