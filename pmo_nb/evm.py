@@ -113,7 +113,9 @@ def earned_value(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         baseline), ``ev`` (reported earned value, else percent complete x
         BAC), ``ac``, ``cv`` = EV - AC, ``sv`` = EV - PV, ``cpi`` = EV / AC,
         ``spi`` = EV / PV, ``eac`` = BAC / CPI, ``etc`` = EAC - AC,
-        ``vac`` = BAC - EAC, ``tcpi`` = (BAC - EV) / (BAC - AC), and the
+        ``vac`` = BAC - EAC, ``tcpi`` = (BAC - EV) / (BAC - AC) (NaN once
+        AC has reached BAC: the budget can no longer be met at any efficiency,
+        and the formula's negative or infinite value would read as a target), and the
         earned schedule ``es`` (days from start at which the planned value
         curve reached EV), ``at`` (days from start to the data date),
         ``spi_t`` = ES / AT and ``sv_t`` = ES - AT (days).
@@ -166,7 +168,8 @@ def earned_value(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         "eac": eac,
         "etc": eac - ac,
         "vac": bac - eac,
-        "tcpi": _div(bac - ev, bac - ac),
+        "tcpi": np.where(np.asarray(bac - ac, dtype="float64") > 0,
+                         _div(bac - ev, bac - ac), np.nan),
         "es": es,
         "at": at,
         "spi_t": _div(es, at),

@@ -254,3 +254,14 @@ def test_demo_completed_projects_close_at_their_true_outcome(demo_small):
     assert np.allclose(rows["es"], planned)
     assert np.allclose(rows["spi_t"], planned / actual)
     assert set(table.index) == set(demo_small.status_updates["project_id"])
+
+
+def test_tcpi_is_undefined_once_actual_cost_reaches_the_budget():
+    # BAC 1,000, EV 800, AC 1,100: (BAC - EV) / (BAC - AC) = 200 / -100 = -2 would
+    # read as a target; no efficiency can bring the cost back within budget.
+    port = _one(1_000, START + pd.Timedelta(days=100), [{
+        "as_of": START + pd.Timedelta(days=60), "percent_complete": 80.0,
+        "actual_cost": 1_100, "earned_value": 800,
+    }])
+    row = earned_value(port).loc["P1"]
+    assert np.isnan(row["tcpi"]) and row["cpi"] == pytest.approx(800 / 1_100)
