@@ -8,12 +8,31 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from conftest import chromium_path
+
 from pmo_nb.apps.intake import INTAKE_DB_ENV
 from pmo_nb.config import project_root
 from pmo_nb.serve import voila_command, voila_env
 
 #: Where failing browser tests leave a screenshot.
 ARTIFACTS = project_root() / "test-artifacts"
+
+#: Marks of every browser test module: it drives Chromium, and skips with the
+#: reason when Debian's chromium is not installed (.ci/run installs it).
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        chromium_path() is None,
+        reason="Chromium not found at /usr/bin/chromium (Debian: apt-get install chromium)",
+    ),
+]
+
+#: Kernel start + store load + first render, on a busy 2-core CI box.
+LOAD_TIMEOUT_MS = 120_000
+#: A widget interaction's visible effect.
+WAIT_MS = 30_000
 
 #: Chromium flags: no sandbox (root in CI), and none of its own calls home.
 CHROMIUM_ARGS = [
@@ -99,3 +118,35 @@ FILE_ORIGINS = ("file:", "data:")
 def outside(urls: list[str], allowed: tuple[str, ...]) -> list[str]:
     """The requested URLs that do not start with one of ``allowed``."""
     return [u for u in urls if not u.startswith(allowed)]
+
+
+@contextmanager
+def serving(db: str, config_dir: Path, intake_db: str | None = None):
+    """A ready Voila server as ``pmo serve`` runs it, stopped afterwards."""
+    voila = VoilaServer(db, config_dir, intake_db=intake_db)
+    try:
+        voila.wait_ready()
+        yield voila
+    finally:
+        voila.stop()
+
+
+@contextmanager
+def recording_page(browser, width: int = 1200, height: int = 1400):
+    """A fresh page whose every requested URL is kept in ``page.requested``."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def wait_text(page, selector: str, want: str, timeout: int = WAIT_MS) -> None:
+    """Wait until the element at ``selector`` shows exactly ``want``."""
+    page.wait_for_function(
+        "([sel, want]) => document.querySelector(sel)?.textContent.trim() === want",
+        arg=[selector, want], timeout=timeout,
+    )

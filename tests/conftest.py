@@ -57,3 +57,17 @@ def demo_db_copy(demo_db, tmp_path) -> str:
     source.close()
     target.close()
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's), launched once for every browser test."""
+    from browser_util import CHROMIUM_ARGS
+
+    if chromium_path() is None:
+        pytest.skip("Chromium not found at /usr/bin/chromium (Debian: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -15,58 +15,35 @@ from pathlib import Path
 
 import pytest
 from browser_util import (
-    CHROMIUM_ARGS,
+    BROWSER_MARKS,
     FILE_ORIGINS,
+    LOAD_TIMEOUT_MS,
     SERVER_ORIGINS,
-    VoilaServer,
     outside,
+    recording_page,
     screenshot_on_failure,
+    serving,
+    wait_text,
 )
-from conftest import chromium_path
 
 from pmo_nb import overview
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        chromium_path() is None,
-        reason="Chromium not found at /usr/bin/chromium (Debian: apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 AS_OF = "2026-06-30"
-LOAD_TIMEOUT_MS = 120_000  # kernel start + store load + first render, on a busy 2-core CI box
 DASHBOARD = "/voila/render/portfolio_health.ipynb"
 
 
 @pytest.fixture(scope="module")
 def server(demo_db, tmp_path_factory):
-    voila = VoilaServer(demo_db, tmp_path_factory.mktemp("jupyter-config"))
-    try:
-        voila.wait_ready()
+    with serving(demo_db, tmp_path_factory.mktemp("jupyter-config")) as voila:
         yield voila
-    finally:
-        voila.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 1400})
-    page = context.new_page()
-    page.requested = []
-    page.on("request", lambda request: page.requested.append(request.url))
-    yield page
-    context.close()
+    with recording_page(browser, 1200, 1400) as page:
+        yield page
 
 
 def _kpi(page, key: str) -> str:
@@ -74,10 +51,7 @@ def _kpi(page, key: str) -> str:
 
 
 def _wait_kpi(page, key: str, want: str) -> None:
-    page.wait_for_function(
-        "([sel, want]) => document.querySelector(sel)?.textContent.trim() === want",
-        arg=[f".pmo-kpi-{key} .pmo-kpi-value", want], timeout=30_000,
-    )
+    wait_text(page, f".pmo-kpi-{key} .pmo-kpi-value", want)
 
 
 def _stage_bars_match(page, portfolio) -> None:

@@ -8,23 +8,23 @@ is recorded: anything leaving 127.0.0.1 fails the test.
 from __future__ import annotations
 
 import pytest
-from browser_util import CHROMIUM_ARGS, SERVER_ORIGINS, VoilaServer, outside, screenshot_on_failure
-from conftest import chromium_path
+from browser_util import (
+    BROWSER_MARKS,
+    LOAD_TIMEOUT_MS,
+    SERVER_ORIGINS,
+    WAIT_MS,
+    outside,
+    recording_page,
+    screenshot_on_failure,
+    serving,
+    wait_text,
+)
 
 from pmo_nb import executive
 from pmo_nb.store import Store
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        chromium_path() is None,
-        reason="Chromium not found at /usr/bin/chromium (Debian: apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
-LOAD_TIMEOUT_MS = 120_000  # kernel start + store load + first render on a busy 2-core box
-WAIT_MS = 30_000
 EXECUTIVE = "/voila/render/executive.ipynb"
 INTAKE = "/voila/render/intake.ipynb"
 
@@ -38,42 +38,19 @@ def store_path(demo_small, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def server(store_path, tmp_path_factory):
-    voila = VoilaServer(store_path, tmp_path_factory.mktemp("jupyter-config"),
-                        intake_db=store_path)
-    try:
-        voila.wait_ready()
+    with serving(store_path, tmp_path_factory.mktemp("jupyter-config"),
+                 intake_db=store_path) as voila:
         yield voila
-    finally:
-        voila.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1400})
-    page = context.new_page()
-    page.requested = []
-    page.on("request", lambda request: page.requested.append(request.url))
-    yield page
-    context.close()
+    with recording_page(browser, 1500, 1400) as page:
+        yield page
 
 
 def _kpi(page, key: str) -> str:
     return page.inner_text(f".pmo-kpi-{key} .pmo-kpi-value").strip()
-
-
-def _wait_text(page, selector: str, want: str) -> None:
-    page.wait_for_function(
-        "([sel, want]) => document.querySelector(sel)?.textContent.trim() === want",
-        arg=[selector, want], timeout=WAIT_MS)
 
 
 def test_executive_dashboard_filters_and_drills_down(server, page, demo_small):
@@ -108,7 +85,7 @@ def test_executive_dashboard_filters_and_drills_down(server, page, demo_small):
         name = demo_small.projects.set_index("project_id").at[chosen, "name"]
         # options: "(choose a project)", then the filtered projects by id
         page.select_option(".pmo-project select", index=1)
-        _wait_text(page, ".pmo-project-name", name)
+        wait_text(page, ".pmo-project-name", name)
         assert executive.NO_FORECAST in page.inner_text(".pmo-project-forecast")
         page.wait_for_selector(".pmo-chart-history svg.marks", state="visible", timeout=WAIT_MS)
     assert outside(page.requested, SERVER_ORIGINS) == []
