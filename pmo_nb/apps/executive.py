@@ -22,13 +22,9 @@ from ..charts import capacity as ccharts
 from ..charts import executive as echarts
 from ..overview import money
 from ..store import Store
+from .widgets import KPI_STYLE, filter_dropdown, kpi_tile
 
-STYLE = """<style>
-.pmo-kpi { border: 1px solid #cfd8dc; border-radius: 6px; padding: 6px 14px; margin: 4px;
-           min-width: 130px; background: #fafafa; }
-.pmo-kpi-label { font-size: 12px; color: #546e7a; }
-.pmo-kpi-value { font-size: 24px; font-weight: bold; color: #263238; }
-.pmo-kpi-red .pmo-kpi-value { color: #c62828; }
+STYLE = KPI_STYLE + """<style>
 .pmo-note { color: #546e7a; font-style: italic; margin: 8px; }
 .pmo-project-panel { border-top: 2px solid #1565c0; margin-top: 12px; padding-top: 6px; }
 .pmo-project table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
@@ -50,13 +46,6 @@ def load(db=None, as_of=None) -> executive.ExecutiveData:
     portfolio = store.load()
     forecast, note = executive.persisted_forecast(store, as_of)
     return executive.prepare(portfolio, as_of, forecast, note)
-
-
-def _tile(key: str) -> w.HTML:
-    widget = w.HTML()
-    widget.add_class("pmo-kpi")
-    widget.add_class(f"pmo-kpi-{key}")
-    return widget
 
 
 def _note(text: str) -> w.HTML:
@@ -98,12 +87,8 @@ class ExecutiveDashboard:
         choices = data.choices()
         self.filters = {}
         for name in FILTERS:
-            widget = w.Dropdown(options=[("All", NONE), *choices[name]], value=NONE,
-                                description=name.capitalize())
-            widget.add_class("pmo-filter")
-            widget.add_class(f"pmo-filter-{name}")
-            self.filters[name] = widget
-        self.tiles = {key: _tile(key) for key in TILES}
+            self.filters[name] = filter_dropdown(name, choices[name], NONE)
+        self.tiles = {key: kpi_tile(key) for key in TILES}
         self.views: dict = {}  # key -> offline JupyterChart
         self.boxes = {}
         for key in CHARTS:

@@ -15,33 +15,11 @@ import ipywidgets as w
 
 from .. import charts, overview
 from ..portfolio import Portfolio, load_portfolio
+from .widgets import KPI_STYLE, filter_dropdown, kpi_tile
 
-STYLE = """<style>
-.pmo-kpi { border: 1px solid #cfd8dc; border-radius: 6px; padding: 6px 14px; margin: 4px;
-           min-width: 130px; background: #fafafa; }
-.pmo-kpi-label { font-size: 12px; color: #546e7a; }
-.pmo-kpi-value { font-size: 24px; font-weight: bold; color: #263238; }
-.pmo-kpi-red .pmo-kpi-value { color: #c62828; }
-</style>"""
 TILES = {"projects": "Projects", "live": "Live projects", "budget": "Budget",
          "red": "Red (latest RAG)", "worst-cpi": "Worst CPI (live)",
          "worst-spi": "Worst SPI (live)"}
-
-
-def _dropdown(name: str, values: list[str]) -> w.Dropdown:
-    """A filter: "All" or one value; its DOM class names it for tests."""
-    widget = w.Dropdown(options=[("All", "")] + [(v, v) for v in values], value="",
-                        description=name.capitalize())
-    widget.add_class("pmo-filter")
-    widget.add_class(f"pmo-filter-{name}")
-    return widget
-
-
-def _tile(key: str) -> w.HTML:
-    widget = w.HTML()
-    widget.add_class("pmo-kpi")
-    widget.add_class(f"pmo-kpi-{key}")
-    return widget
 
 
 def _ratio(value) -> str:
@@ -55,9 +33,9 @@ class HealthDashboard:
         self.portfolio, self.as_of = portfolio, as_of
         self.evm_all = overview.evm_table(portfolio, as_of)
         options = overview.choices(portfolio)
-        self.filters = {name: _dropdown(name, options[name])
+        self.filters = {name: filter_dropdown(name, options[name])
                         for name in ("category", "sponsor", "stage")}
-        self.tiles = {key: _tile(key) for key in TILES}
+        self.tiles = {key: kpi_tile(key) for key in TILES}
         figures, values, sentences = self.build(portfolio)
         self.views = {key: charts.jupyter_chart(chart) for key, chart in figures.items()}
         boxes = []
@@ -71,7 +49,7 @@ class HealthDashboard:
         for widget in self.filters.values():
             widget.observe(self.on_filter, names="value")
         self.widget = w.VBox([
-            w.HTML(STYLE + f"<p>Reporting date <b>{html.escape(as_of)}</b> &middot; data "
+            w.HTML(KPI_STYLE + f"<p>Reporting date <b>{html.escape(as_of)}</b> &middot; data "
                    f"checksum <code>{portfolio.checksum()}</code></p>"),
             w.HBox(list(self.filters.values())),
             w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
