@@ -5,11 +5,18 @@ Stage 1, the reference class, is fitted to completed projects::
     y_i = (log cost ratio, log duration ratio)_i ~ bivariate Student-t(nu, loc_i, scale_c, rho)
     loc_i   = alpha[c_i] + x_i @ beta          (x: standardised log budget, log planned
                                                days, mandatory, numeric extras)
-    alpha[c] = mu_alpha + sigma_alpha * z[c]    (categories partially pooled)
-    log scale[c] = log_scale_mu + tau_scale * z'[c]  (IT may have fatter tails)
+    alpha[c] ~ Normal(mu_alpha, sigma_alpha)         (categories partially pooled)
+    log scale[c] ~ Normal(log_scale_mu, tau_scale)   (IT may have fatter tails)
+    sigma_alpha, tau_scale ~ Gamma(2, .)             (zero-avoiding, weakly informative)
 
 The Student-t keeps heavy tails heavy; the correlation ``rho`` matters for
-the joint chance of being on budget *and* on time.
+the joint chance of being on budget *and* on time. How each category effect
+is parametrised is chosen by how much data it has (``model_config
+["centred_from"]``): a category's mean is well pinned by a few dozen
+projects (centred), its spread needs a few hundred (non-centred below that).
+A half-normal spread prior with everything centred made a funnel on the
+600-project demo (42 divergences, ``tau_scale`` ESS 142); all non-centred
+made the 2,000-project fit 6x slower (an inverse funnel).
 
 Stage 2, the in-flight stage, learns from completed projects' own status
 histories how a reading at elapsed fraction ``f`` of the planned duration
@@ -17,12 +24,16 @@ histories how a reading at elapsed fraction ``f`` of the planned duration
 outcome, as a correction to the reference class::
 
     y ~ bivariate t(nu2, loc_ref + a + d f + e log f + r @ (b + c f),
-                    scale_ref * exp(l0 + l1 (f - 0.5)), rho2)
+                    scale_ref * exp(l0 + l1 (f - 0.5) + l2 (log f - log 0.5)), rho2)
 
-with each project's readings weighted 1/n. Early on the signals carry little
-and the reference class dominates; late, the signals (with learned, not
-assumed, weights) do. The stage uses the stage-1 posterior mean as a fixed
-offset (two-stage plug-in), so the final outcome is not counted twice.
+fitted on one reading per completed project, at stratified points of its
+life (:func:`progress.training_snapshots`). The log-f spread term lets the
+interval narrow faster late on than a straight line in f allows; without it
+late (75 %) intervals covered 91-92 % in the backtest instead of 80 %.
+Early on the signals carry little and the reference class dominates; late,
+the signals (with learned, not assumed, weights) do. The stage uses the
+stage-1 posterior mean as a fixed offset (two-stage plug-in), so the final
+outcome is not counted twice.
 
 Both stages are sampled with PyMC (imported lazily, only when fitting) and
 kept in one InferenceData whose attrs say how it was made.
@@ -47,8 +58,9 @@ TARGETS = ("cost", "duration")
 #: Defaults merged with the user's settings (``default | user``).
 DEFAULT_SAMPLER_CONFIG = {"draws": 1000, "tune": 500, "chains": 2, "cores": 2,
                           "target_accept": 0.9, "progressbar": False, "nuts_sampler": "pymc"}
-DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 3, "fraction_clip": [0.02, 1.5],
-                        "scale_log_fraction": False}
+DEFAULT_MODEL_CONFIG = {"max_snapshots_per_project": 1, "fraction_clip": [0.02, 1.5],
+                        "scale_log_fraction": True,
+                        "centred_from": {"alpha": 20, "log_scale": 200}}
 #: Parameters whose convergence is reported, per stage.
 MAIN_PARAMETERS = {
     "reference": ["mu_alpha", "sigma_alpha", "alpha", "beta", "log_scale_mu", "tau_scale",
@@ -198,12 +210,14 @@ class ForecastModel:
         counts = onehot.sum(axis=0)
         with pm.Model(coords=coords) as model:
             mu_alpha = pm.Normal("mu_alpha", 0.0, 0.5, dims="target")
-            sigma_alpha = pm.HalfNormal("sigma_alpha", 0.3, dims="target")
-            alpha = _pooled("alpha", mu_alpha, sigma_alpha, counts)
+            sigma_alpha = _spread_prior("sigma_alpha", 0.1)
+            centred_from = self.model_config["centred_from"]
+            alpha = _pooled("alpha", mu_alpha, sigma_alpha, counts, centred_from["alpha"])
             beta = pm.Normal("beta", 0.0, 0.3, dims=("covariate", "target"))
             log_scale_mu = pm.Normal("log_scale_mu", np.log(0.25), 1.0, dims="target")
-            tau_scale = pm.HalfNormal("tau_scale", 0.3, dims="target")
-            log_scale = _pooled("log_scale", log_scale_mu, tau_scale, counts)
+            tau_scale = _spread_prior("tau_scale", 0.2)
+            log_scale = _pooled("log_scale", log_scale_mu, tau_scale, counts,
+                                centred_from["log_scale"])
             rho = pm.Deterministic("rho", 2.0 * pm.Beta("rho_raw", 2.0, 2.0) - 1.0)
             nu = pm.Gamma("nu", alpha=2.0, beta=0.1)
             loc = pt.dot(onehot, alpha) + pt.dot(x, beta)
@@ -362,12 +376,28 @@ class ForecastModel:
         return _sample_truncated(rng, loc, scale, rho, nu, low_c[:, None], low_d[:, None])
 
 
-def _pooled(name, mu, sigma, counts, centred_from: int = 20):
+def _spread_prior(name: str, mode: float):
+    """A between-category spread ``~ Gamma(2, 1 / mode)`` per target.
+
+    With a handful of categories the data say little about the spread, and a
+    prior with mass piled at zero (half-normal) lets the sampler fall into the
+    funnel where every category collapses onto the mean: divergences and a
+    low effective sample size. Gamma(2, .) is zero-avoiding (its density
+    vanishes at 0) yet weakly informative (mode ``mode``, mean ``2 mode``,
+    95 % between ``0.24 mode`` and ``5.6 mode``), as recommended for group
+    scales with few groups (Chung et al. 2013).
+    """
+    import pymc as pm
+
+    return pm.Gamma(name, alpha=2.0, beta=1.0 / mode, dims="target")
+
+
+def _pooled(name, mu, sigma, counts, centred_from: int):
     """Category effects ``~ Normal(mu, sigma)``, partially pooled.
 
-    Categories with many projects are parametrised centred (their data pin
-    them down), the others non-centred (no funnel when ``sigma`` is small);
-    sampling is faster and freer of divergences than either choice for all.
+    Categories with at least ``centred_from`` projects are parametrised
+    centred (their data pin them down; non-centred would make an inverse
+    funnel), the others non-centred (no funnel when ``sigma`` is small).
     """
     import pymc as pm
     import pytensor.tensor as pt

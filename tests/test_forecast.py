@@ -80,6 +80,24 @@ def test_reference_class_recovers_known_parameters():
     assert (report.table["r_hat"] < 1.02).all()
 
 
+def test_default_demo_converges_with_the_notebook_settings():
+    """The organisation-sized demo (387 completed projects) fits cleanly with the defaults.
+
+    A half-normal spread prior with centred category scales gave 42
+    divergences and a tau_scale ESS of 142 here.
+    """
+    from pmo_nb.demo import demo_portfolio
+
+    portfolio = demo_portfolio(n_projects=600, seed=0, as_of=AS_OF)
+    model = fit_reference_class(portfolio, draws=1000, sampler_config={"tune": 500})
+    assert model.idata.attrs["n_projects"] == 387 and model.has_inflight
+    report = diagnostics(model)
+    assert report.divergences == {"reference": 0, "inflight": 0}
+    assert (report.table["r_hat"] <= 1.01).all(), report.table
+    assert (report.table["ess_bulk"] >= 400).all(), report.table
+    assert report.ok, report.warnings
+
+
 def test_prior_predictive_is_wider_than_the_data():
     outcome = progress.outcomes(simulate_outcomes(120, seed=3))
     y_c, y_d = ForecastModel().prior_predictive(outcome, samples=200, seed=0)
@@ -238,6 +256,10 @@ def test_training_snapshots_weigh_each_project_once(demo):
     weights = snaps.groupby("project_id")["weight"].sum()
     np.testing.assert_allclose(weights, 1.0)
     assert snaps.groupby("project_id").size().max() == 4
+    # one reading each, stratified: together they still span the projects' lives
+    one = progress.training_snapshots(outcome, progress.readings(demo), max_per_project=1)
+    assert one["project_id"].is_unique and (one["weight"] == 1.0).all()
+    assert one["fraction"].quantile(0.1) < 0.25 and one["fraction"].quantile(0.9) > 0.75
     finish = outcome["actual_finish_date"].reindex(snaps["project_id"]).to_numpy()
     assert (snaps["as_of"].to_numpy() < finish).all()  # the final 100 % report is not a reading
     at_half = progress.snapshots_at(outcome, progress.readings(demo), 0.5)
