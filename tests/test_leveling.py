@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmo_nb.resourcing import capacity
 from pmo_nb.leveling import level
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.resourcing import capacity
 from pmo_nb.schema import coerce_types
 
 
