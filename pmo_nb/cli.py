@@ -145,7 +145,8 @@ def export(dest: str, db: str | None, as_of: str | None) -> None:
 @click.option("--projects", "n_projects", default=600, show_default=True,
               help="Number of projects (live and completed).")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--as-of", default=None, help="Reporting date the demo is built around (default today).")
+@click.option("--as-of", default=None,
+              help="Reporting date the demo is built around (default today).")
 @click.option("--out", default="demo_portfolio", show_default=True,
               help="Where to write the demo workbook (folder, or a .xlsx file).")
 @click.option("--db", default=None, help=DB_HELP)
