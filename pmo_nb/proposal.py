@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import PROBLEM_COLUMNS, ValidationError
+from .forecasting import MODEL_KIND, MODEL_NAME
 from .portfolio import Portfolio
 from .reading import RawTable, Workbook, format_number
 from .resourcing import capacity
@@ -34,7 +35,6 @@ ID_PREFIX, ID_DIGITS = "PR", 4
 #: Where problems with the proposal's rows point ("file" of a problem).
 LOCATION = "proposal form"
 STAGE = "proposed"
-MODEL_KIND, MODEL_NAME = "forecast_model", "reference_class"
 NO_MODEL = "not available: no fitted forecast model is stored yet (run the forecast report)"
 
 
