@@ -236,22 +236,9 @@ def test_readers_see_one_import_or_the_other_never_a_mix(store):
     assert len(expected) == 2
     db = store.engine.url.render_as_string(hide_password=False)
     store.import_portfolio(a, source="start", file_checksums={})
-    ctx = multiprocessing.get_context("spawn")
-    barrier, done, queue = ctx.Barrier(4), ctx.Event(), ctx.Queue()
-    jobs = [("writer", write_loop, (db, [b, a], 6, barrier, done))]
-    jobs += [(f"reader {i}", read_loop, (db, 100, 3, barrier, done)) for i in range(3)]
-    procs = [ctx.Process(target=run, args=(queue, name, loop, *args))
-             for name, loop, args in jobs]
-    for p in procs:
-        p.start()
-    try:
-        results = dict(queue.get(timeout=300) for _ in procs)
-    finally:
-        for p in procs:
-            p.join(timeout=60)
-            if p.is_alive():
-                p.terminate()
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0], results
+    jobs = [("writer", write_loop, (db, [b, a], 6))]
+    jobs += [(f"reader {i}", read_loop, (db, 100, 3)) for i in range(3)]
+    results = run_processes(jobs)
     written = results.pop("writer")
     seen = list(results.values())
     assert written == [b.checksum(), a.checksum()] * 3
@@ -267,21 +254,8 @@ def test_concurrent_writers_take_turns(store):
     a, b = make_portfolio(100, 6, "A", seed=2), make_portfolio(100, 6, "B", seed=2)
     db = store.engine.url.render_as_string(hide_password=False)
     store.import_portfolio(a, source="start", file_checksums={})
-    ctx = multiprocessing.get_context("spawn")
-    barrier, done, queue = ctx.Barrier(2), ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=run, args=(queue, f"writer {i}", write_loop,
-                                           db, [a, b] if i else [b, a], 3, barrier, done))
-             for i in range(2)]
-    for p in procs:
-        p.start()
-    try:
-        results = dict(queue.get(timeout=300) for _ in procs)
-    finally:
-        for p in procs:
-            p.join(timeout=60)
-            if p.is_alive():
-                p.terminate()
-    assert [p.exitcode for p in procs] == [0, 0], results
+    run_processes([(f"writer {i}", write_loop, (db, [a, b] if i else [b, a], 3))
+                   for i in range(2)])
     log = store.history()
     assert len(log) == 7
     assert log["started_at"].is_monotonic_decreasing and log["started_at"].is_unique
