@@ -10,7 +10,9 @@ Prints, on the demo data:
   error at least 30 % below BAC/CPI).
 
 Each fit runs in a fresh interpreter so that "cold" really starts from an
-empty cache. Run: ``.venv/bin/python bench/bench_forecast.py [--quick]``.
+empty cache. When nutpie is installed (``pip install nutpie``; it is not a
+dependency) the same fits are repeated with ``nuts_sampler="nutpie"`` for
+comparison. Run: ``.venv/bin/python bench/bench_forecast.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ N_FIT = 3100
 N_BACKTEST = 900
 
 
-def fit_once(n_projects: int, draws: int) -> dict:
+def fit_once(n_projects: int, draws: int, sampler: str = "pymc") -> dict:
     """Fit on the demo in this interpreter; the timings and diagnostics as a dict."""
     warnings.filterwarnings("ignore")
     from pmo_nb import progress
@@ -40,7 +42,7 @@ def fit_once(n_projects: int, draws: int) -> dict:
 
     portfolio = demo_portfolio(n_projects=n_projects, seed=0, as_of=AS_OF)
     began, cpu = time.perf_counter(), _cpu()
-    model = fit_reference_class(portfolio, draws=draws)
+    model = fit_reference_class(portfolio, draws=draws, sampler_config={"nuts_sampler": sampler})
     seconds = time.perf_counter() - began
     cpu = _cpu() - cpu
     report = diagnostics(model)
@@ -63,33 +65,52 @@ def _cpu() -> float:
                for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
-def run_fit(compiledir: str, n_projects: int, draws: int) -> dict:
-    env = dict(os.environ, PYTENSOR_FLAGS=f"compiledir={compiledir}")
-    out = subprocess.run([sys.executable, __file__, "--fit", str(n_projects), str(draws)],
+def run_fit(cache: str, n_projects: int, draws: int, sampler: str = "pymc") -> dict:
+    """One fit in a fresh interpreter whose PyTensor (and Numba) caches live in ``cache``."""
+    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}",
+               NUMBA_CACHE_DIR=os.path.join(cache, "numba"))
+    out = subprocess.run([sys.executable, __file__, "--fit", str(n_projects), str(draws), sampler],
                          env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main(quick: bool = False) -> None:
-    import pandas as pd
-
-    n_fit, draws = (800, 300) if quick else (N_FIT, 1000)
+def print_fits(sampler: str, n_fit: int, draws: int) -> dict:
+    """Fit cold then cached with one sampler; print both; the cached run's figures."""
     with tempfile.TemporaryDirectory() as cache:
-        cold = run_fit(cache, n_fit, draws)
-        warm = run_fit(cache, n_fit, draws)
+        cold = run_fit(cache, n_fit, draws, sampler)
+        warm = run_fit(cache, n_fit, draws, sampler)
     print(f"Two-stage forecast model on {cold['completed']} completed projects "
-          f"({cold['snapshots']} progress snapshots), 2 chains x {draws} draws:")
+          f"({cold['snapshots']} progress snapshots), 2 chains x {draws} draws, "
+          f"sampler {sampler}:")
     for label, run, target in (("cold (empty PyTensor cache)", cold, 60),
                                ("with compiled model cached", warm, 20)):
         print(f"  fit {label}: {run['seconds']:6.1f} s wall at load {run['load']:.1f}, "
               f"{run['cpu']:.1f} CPU s (~{run['cpu'] / 2:.1f} s on 2 idle cores; "
               f"target < {target} s)")
+    return warm
+
+
+def main(quick: bool = False) -> None:
+    import importlib.util
+
+    import pandas as pd
+
+    n_fit, draws = (800, 300) if quick else (N_FIT, 1000)
+    warm = print_fits("pymc", n_fit, draws)
     table = pd.DataFrame(warm["table"]).set_index("parameter")
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"  worst R-hat {table['r_hat'].max():.3f} (target <= 1.01), "
           f"lowest bulk ESS {table['ess_bulk'].min():.0f} (target >= 400)")
     for line in warm["warnings"] or ["no convergence warnings"]:
         print("  " + line)
+    if importlib.util.find_spec("nutpie") is None:
+        print("\n(nutpie is not installed: `pip install nutpie` to compare it)")
+    else:
+        print()
+        nutpie = print_fits("nutpie", n_fit, draws)
+        table = pd.DataFrame(nutpie["table"])
+        print(f"  worst R-hat {table['r_hat'].max():.3f}, lowest bulk ESS "
+              f"{table['ess_bulk'].min():.0f}")
 
     warnings.filterwarnings("ignore")
     from pmo_nb.calibration import backtest
@@ -112,6 +133,7 @@ def main(quick: bool = False) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--fit":
-        print(json.dumps(fit_once(int(sys.argv[2]), int(sys.argv[3])), default=float))
+        print(json.dumps(fit_once(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]),
+                         default=float))
     else:
         main(quick="--quick" in sys.argv)
