@@ -72,7 +72,9 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
     LaplaceStart or None
         None when no usable mode was found (a non-finite density or a Hessian
         that is not positive definite): the caller then falls back to PyMC's
-        default start.
+        default start. A hierarchical model fitted to a few dozen projects
+        often has no interior mode: its joint density grows without bound as
+        the spread between categories shrinks to zero.
     """
     from pymc.blocking import DictToArrayBijection, RaveledVars
     from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt, QuadPotentialFull

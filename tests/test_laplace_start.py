@@ -79,3 +79,19 @@ def test_pymc_default_start_remains_available():
         "tune": 150, "init": "jitter+adapt_diag"})
     assert '"init": "jitter+adapt_diag"' in model.idata.attrs["sampler_config"]
     assert pd.notna(model.draws("nu")).all()
+
+
+def test_fit_falls_back_to_pymc_start_without_a_mode(monkeypatch):
+    import pmo_nb.forecast_model as forecast_model
+
+    calls = []
+
+    def no_mode(model, **kwargs):
+        calls.append(kwargs["dense"])
+        return None
+
+    monkeypatch.setattr(forecast_model, "laplace_start", no_mode)
+    portfolio = demo_portfolio(n_projects=150, seed=4, as_of="2026-06-30")
+    model = fit_reference_class(portfolio, draws=100, sampler_config={"tune": 150})
+    assert calls == [False, True]  # reference class diagonal, in-flight stage dense
+    assert model.has_inflight and pd.notna(model.draws("inflight_nu")).all()
