@@ -1,9 +1,13 @@
 """The portfolio store: every import kept as versioned rows in one database.
 
-Only this module knows SQL. It speaks portable SQLAlchemy Core, so the same
-code serves the embedded SQLite file (the default, ``./portfolio.db``) and a
-PostgreSQL server (``postgresql+psycopg://...``). Encoding rows into column
-lists, keys and hashes (pure Python) lives in :mod:`pmo_nb.store_rows`.
+Only the store modules know SQL. They speak portable SQLAlchemy Core, so the
+same code serves the embedded SQLite file (the default, ``./portfolio.db``)
+and a PostgreSQL server (``postgresql+psycopg://...``). This module holds the
+:class:`Store`; the others hold its parts: the SQL schema and Alembic
+revisions (:mod:`pmo_nb.store_tables`), URLs, connection hooks and bulk
+statements (:mod:`pmo_nb.store_sql`), what an import does to the versioned
+rows (:mod:`pmo_nb.store_versions`) and, in pure Python, how rows become
+column lists, keys and hashes (:mod:`pmo_nb.store_rows`).
 
 Each of the ten tables of the format is one SQL table with the spec's typed
 columns plus bookkeeping: ``_extra`` (JSON text of extra columns),
@@ -14,7 +18,7 @@ import never deletes: a changed or retired row is closed by setting
 
 Schema versions: Alembic revisions in ``pmo_nb/migrations`` (``0001`` is the
 layout before Alembic; such stores have no ``alembic_version`` table). A new
-store is created from :data:`METADATA` and stamped with the newest revision
+store is created from :data:`~pmo_nb.store_tables.METADATA` and stamped with the newest revision
 (a test checks that the migrations produce the same schema). Writing needs
 the store at exactly this code's revision: an older store asks for
 ``pmo db upgrade``, a newer one for a newer pmo_nb. Reading works on both
@@ -40,13 +44,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -56,10 +56,8 @@ from .portfolio import Portfolio
 from .schema import TABLE_NAMES, TABLES
 from .store_rows import (
     COUNT_KINDS,
-    SEP,
     ImportConflict,
     ImportSummary,
-    canon,
     check_unique_keys,
     decode,
     encode,
@@ -69,170 +67,38 @@ from .store_rows import (
     key_text,
     store_time,
 )
+from .store_sql import (
+    fetch_columns,
+    is_read_only,
+    read_only_url,
+    sqlite_begin,
+    sqlite_connect,
+    sqlite_path,
+)
+from .store_tables import (
+    DATA_TABLES,
+    HEAD,
+    IMPORT_LOG,
+    META,
+    RESULTS,
+    REVISIONS,
+    VERSION_TABLE,
+    create_tables,
+    revision_of,
+    run_alembic,
+    stamp,
+)
+from .store_versions import apply_plan, key_texts, plan_table
 
 __all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
 
-#: ``meta.schema_version``: pmo_nb releases from before Alembic refuse to write above 1.
-SCHEMA_VERSION = 2
-#: Alembic revisions this code knows, oldest first; it writes the last one.
-REVISIONS = ("0001", "0002")
-HEAD = REVISIONS[-1]
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-_SQL_TYPES = {
-    "id": sa.Text, "text": sa.Text, "enum": sa.Text, "month": sa.Text,
-    "number": sa.Double, "date": sa.Date, "bool": sa.Boolean,
-}
 
-METADATA = sa.MetaData()
-DATA_TABLES: dict[str, sa.Table] = {
-    name: sa.Table(
-        name, METADATA,
-        sa.Column("_rowid", sa.Integer, primary_key=True, autoincrement=True),
-        *(sa.Column(c.name, _SQL_TYPES[c.kind](), nullable=c.name not in spec.key)
-          for c in spec.columns),
-        sa.Column("_extra", sa.Text),
-        sa.Column("_row_hash", sa.String(32), nullable=False),
-        sa.Column("_valid_from", sa.DateTime, nullable=False),
-        sa.Column("_valid_to", sa.DateTime),
-        sa.Column("_import_id", sa.Integer, nullable=False),
-        sa.Index(f"ix_{name}_key", *spec.key, "_valid_to"),
-        sa.Index(f"ix_{name}_import_id", "_import_id"),
-    )
-    for name, spec in TABLES.items()
-}
-META = sa.Table(
-    "meta", METADATA,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text),
-)
-IMPORT_LOG = sa.Table(
-    "import_log", METADATA,
-    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("finished_at", sa.DateTime),
-    sa.Column("source", sa.Text),
-    sa.Column("file_checksums", sa.Text),
-    sa.Column("row_counts", sa.Text),
-    sa.Column("data_checksum", sa.String(64)),
-    sa.Column("based_on_import", sa.Integer),
-)
-RESULTS = sa.Table(
-    "results", METADATA,
-    sa.Column("_rowid", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(100), nullable=False),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("saved_at", sa.DateTime, nullable=False),
-    sa.Column("frame", sa.Text),
-    sa.Column("payload", sa.LargeBinary),
-    sa.Column("attrs", sa.Text),
-    sa.Index("ix_results_kind_name", "kind", "name", "version"),
-)
-#: Alembic's own table, as Alembic creates it (kept out of METADATA).
-VERSION_TABLE = sa.Table(
-    "alembic_version", sa.MetaData(),
-    sa.Column("version_num", sa.String(32), nullable=False),
-    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
-)
-_READ_ONLY_OPTION = re.compile(r"default_transaction_read_only\s*=\s*(on|true|1)\b", re.I)
 _REFUSED = ("permission denied", "read-only transaction", "readonly database")
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _sqlite_path(url: sa.URL) -> Path | None:
-    """The file of an SQLite URL (plain path or ``file:`` URI), None in memory."""
-    database = url.database or ""
-    if str(url.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
-        database = database[len("file:"):].split("?", 1)[0]
-        if database.startswith("//"):  # file://host/path: host must be empty or localhost
-            database = "/" + database[2:].split("/", 1)[1]
-    return None if database in ("", ":memory:") else Path(database)
-
-
-def _is_read_only(url: sa.URL) -> bool:
-    if url.get_backend_name() == "sqlite":
-        return str(url.query.get("mode", "")) == "ro"
-    options = url.query.get("options", "")
-    options = " ".join(options) if isinstance(options, tuple) else options
-    return bool(_READ_ONLY_OPTION.search(options))
-
-
-def read_only_url(db=None) -> str:
-    """A URL for the same store that can only read it (what dashboards get).
-
-    SQLite: ``sqlite:///file:/abs/path.db?mode=ro&uri=true`` (the folder must
-    let the reader create the ``-shm`` file, or it must exist already).
-    PostgreSQL: the URL with ``options=-c default_transaction_read_only=on``
-    added; give dashboards a role with SELECT only as well (docs/deploy.md).
-    """
-    given = resolve_db_url(db)
-    url = sa.make_url(given)
-    if _is_read_only(url):
-        return given
-    if url.get_backend_name() == "sqlite":
-        path = _sqlite_path(url)
-        if path is None or any(c in str(path) for c in "?#%"):
-            raise ValueError(f"cannot open {url} read-only: give the store a file path "
-                             "without ?, # or %")
-        return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
-    options = url.query.get("options", "")
-    options = (options + " " if options else "") + "-c default_transaction_read_only=on"
-    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
-
-
-# --- bulk statements ---------------------------------------------------------------------
-# SQLAlchemy's per-row parameter handling dominates an import of 300,000 rows, so
-# bulk statements are compiled once by Core for the connection's dialect, their
-# parameters converted column by column with the types' own bind processors, and
-# the rows handed to the driver's executemany; reads fetch plain tuples.
-
-def _executemany(conn: sa.Connection, statement, columns: dict[str, list],
-                 constants: dict | None = None) -> None:
-    """Run a Core insert/update once per row of ``columns`` (bind name -> values).
-
-    ``constants`` are bind values shared by every row.
-    """
-    n_rows = len(next(iter(columns.values())))
-    columns = {**columns, **{c: [v] for c, v in (constants or {}).items()}}
-    names = list(columns)
-    compiled = statement.compile(dialect=conn.dialect, column_keys=names)
-    values = {}
-    for n in names:
-        type_ = compiled.binds[n].type
-        proc = type_.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        if proc is None:
-            values[n] = columns[n]
-        elif isinstance(type_, sa.Date | sa.DateTime):  # text on SQLite; dates repeat: memoise
-            memo: dict = {}
-            values[n] = [memo[v] if v in memo else memo.setdefault(v, proc(v))
-                         for v in columns[n]]
-        else:
-            values[n] = [proc(v) for v in columns[n]]
-        if constants and n in constants:
-            values[n] = values[n] * n_rows
-    if compiled.positional:
-        params = list(zip(*(values[n] for n in compiled.positiontup), strict=True))
-    else:
-        params = [dict(zip(names, row, strict=True)) for row in zip(*values.values(), strict=True)]
-    if params:
-        conn.exec_driver_sql(compiled.string, params)
-
-
-def _fetch_columns(conn: sa.Connection, query, width: int) -> list[list]:
-    """The query's result as one tuple per column, values as the driver gives them."""
-    result = conn.execute(query)
-    try:
-        rows_ = result.cursor.fetchall()
-    finally:
-        result.close()
-    if not rows_:
-        return [[] for _ in range(width)]
-    table = np.array(rows_, dtype=object)  # transposes much faster than zip(*rows)
-    return [table[:, i].tolist() for i in range(width)]
 
 
 # --- the store ---------------------------------------------------------------------------
@@ -253,15 +119,15 @@ class Store:
         self._url = resolve_db_url(db)
         url = sa.make_url(self._url)
         self._sqlite = url.get_backend_name() == "sqlite"
-        self._path = _sqlite_path(url) if self._sqlite else None
+        self._path = sqlite_path(url) if self._sqlite else None
         #: True when the URL asks for a read-only connection
-        self.read_only = _is_read_only(url)
+        self.read_only = is_read_only(url)
         kwargs = {"connect_args": {"timeout": 30}} if self._sqlite else {}
         self.engine = sa.create_engine(url, **kwargs)
         if self._sqlite:
             sa.event.listen(self.engine, "connect",
-                            functools.partial(_sqlite_connect, wal=not self.read_only))
-            sa.event.listen(self.engine, "begin", _sqlite_begin)
+                            functools.partial(sqlite_connect, wal=not self.read_only))
+            sa.event.listen(self.engine, "begin", sqlite_begin)
 
     @property
     def url(self) -> str:
@@ -345,11 +211,11 @@ class Store:
 
     def _prepare(self, conn: sa.Connection) -> None:
         if not sa.inspect(conn).has_table(META.name):
-            _create(conn)
+            create_tables(conn)
             return
         conn.execute(sa.select(META.c.value).where(  # the writers' lock on PostgreSQL
             META.c.key == "schema_version").with_for_update()).scalar()
-        found = _revision(conn)
+        found = revision_of(conn)
         if found != HEAD:
             raise self._version_error(found)
 
@@ -367,7 +233,7 @@ class Store:
     def revision(self) -> str | None:
         """The store's schema revision (``"0001"`` before Alembic), None if never written."""
         with self._read() as conn:
-            return None if conn is None else _revision(conn)
+            return None if conn is None else revision_of(conn)
 
     def schema_version(self) -> int | None:
         """``meta.schema_version`` (None if never written); see :meth:`revision`."""
@@ -402,21 +268,21 @@ class Store:
             raise StoreError(f"unknown store schema revision {revision!r}; known: "
                              f"{', '.join(REVISIONS)}")
         with self._write(prepare=False) as (conn, _):
-            before = _revision(conn)
+            before = revision_of(conn)
             if before is not None and before not in REVISIONS:
                 raise self._version_error(before)
             if before is None and target == HEAD:
-                _create(conn)
+                create_tables(conn)
             elif before != target:
                 if before is not None:
                     conn.execute(sa.select(META.c.value).where(
                         META.c.key == "schema_version").with_for_update()).scalar()
                     if not sa.inspect(conn).has_table(VERSION_TABLE.name):
-                        _stamp(conn, REVISIONS[0])  # made before Alembic
+                        stamp(conn, REVISIONS[0])  # made before Alembic
                 command = "upgrade" if before is None or (
                     REVISIONS.index(target) > REVISIONS.index(before)) else "downgrade"
-                _alembic(conn, command, target)
-            return before, _revision(conn)
+                run_alembic(conn, command, target)
+            return before, revision_of(conn)
 
     # -- import --------------------------------------------------------------------------
 
@@ -457,7 +323,8 @@ class Store:
         with self._write() as (conn, now):
             later, imports = ({}, {}) if based_on is None or force else (
                 self._changed_since(conn, based_on))
-            plans = {n: _plan(conn, n, *encoded[n], later=later.get(n, {})) for n in TABLE_NAMES}
+            plans = {n: plan_table(conn, n, *encoded[n], later=later.get(n, {}))
+                     for n in TABLE_NAMES}
             conflicts = [(n, key_text(k), i, *imports[i]) for n in TABLE_NAMES
                          for k, i in plans[n]["conflicts"]]
             if conflicts:
@@ -468,7 +335,7 @@ class Store:
                 file_checksums=json.dumps(dict(file_checksums or {}), sort_keys=True),
             )).inserted_primary_key[0]
             for n in TABLE_NAMES:
-                _apply(conn, n, encoded[n], plans[n], now=now, import_id=import_id)
+                apply_plan(conn, n, encoded[n], plans[n], now=now, import_id=import_id)
             counts = {n: plans[n]["counts"] for n in TABLE_NAMES}
             merged = self._load(conn, None)
             _check_references(merged, source)
@@ -506,7 +373,7 @@ class Store:
                 t.c._row_hash).where(sa.or_(t.c._import_id > based_on, t.c._valid_to > base))
             ).all()
             width = len(spec.key)
-            keys = _keys(name, [[r[i] for r in found] for i in range(width)])
+            keys = key_texts(name, [[r[i] for r in found] for i in range(width)])
             changed: dict[str, tuple[int, str | None]] = {}
             for k, r in zip(keys, found, strict=True):
                 import_id, valid_from, valid_to, row_hash = r[width:]
@@ -552,7 +419,7 @@ class Store:
             else:
                 query = query.where(table.c._valid_from <= at, sa.or_(
                     table.c._valid_to.is_(None), table.c._valid_to > at))
-            tables[name] = decode(name, _fetch_columns(conn, query, len(cols)), cols)
+            tables[name] = decode(name, fetch_columns(conn, query, len(cols)), cols)
         return Portfolio(**tables, source=self.url)
 
     def snapshot(self, as_of=None) -> tuple[Portfolio, dict[str, pd.DataFrame], dict]:
@@ -593,7 +460,7 @@ class Store:
             facts = {
                 "store_id": conn.execute(sa.select(META.c.value).where(
                     META.c.key == "store_id")).scalar(),
-                "revision": _revision(conn),
+                "revision": revision_of(conn),
                 "import_id": None if row is None else row.import_id,
                 "import_started_at": None if row is None else row.started_at,
                 "import_source": None if row is None else row.source,
@@ -694,56 +561,7 @@ class Store:
 
 # --- schema versions ---------------------------------------------------------------------
 
-def _revision(conn: sa.Connection) -> str | None:
-    """The Alembic revision of the store; ``0001`` for a store made before Alembic."""
-    inspector = sa.inspect(conn)
-    if inspector.has_table(VERSION_TABLE.name):
-        return conn.execute(sa.select(VERSION_TABLE.c.version_num)).scalar()
-    return REVISIONS[0] if inspector.has_table(META.name) else None
-
-
-def _stamp(conn: sa.Connection, revision: str) -> None:
-    VERSION_TABLE.create(conn, checkfirst=True)
-    conn.execute(VERSION_TABLE.delete())
-    conn.execute(VERSION_TABLE.insert().values(version_num=revision))
-
-
-def _create(conn: sa.Connection) -> None:
-    """A new store at the newest revision: the tables of METADATA, stamped."""
-    METADATA.create_all(conn)
-    conn.execute(META.insert(), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                                 {"key": "store_id", "value": uuid.uuid4().hex}])
-    _stamp(conn, HEAD)
-
-
-def _alembic(conn: sa.Connection, command_name: str, revision: str) -> None:
-    """Run ``alembic upgrade|downgrade revision`` inside the caller's transaction."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["connection"] = conn
-    getattr(command, command_name)(config, revision)
-
-
 # --- helpers of import -----------------------------------------------------------------
-
-def _sqlite_connect(dbapi_connection, connection_record, wal: bool = True) -> None:
-    # SQLAlchemy's pysqlite recipe: let SQLAlchemy (our "begin" hook) emit BEGIN
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.execute("PRAGMA foreign_keys = OFF")  # history tables hold closed versions
-    if wal:  # a read-only connection reads the journal mode the writers set
-        cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the importer
-    cursor.close()
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    write = conn.get_execution_options().get("pmo_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
 
 def _check_references(merged: Portfolio, source: str) -> None:
     from .validation import check_references  # pandera: imported only when importing
@@ -753,82 +571,3 @@ def _check_references(merged: Portfolio, source: str) -> None:
         raise ValidationError(problems, source)
 
 
-def _keys(name: str, key_columns: list[list]) -> list[str]:
-    """Canonical key text of fetched rows (as :func:`~pmo_nb.store_rows.encode` makes it)."""
-    spec = TABLES[name]
-    parts = [canon(spec.column(k).kind, v) for k, v in zip(spec.key, key_columns, strict=True)]
-    return [SEP.join(p) for p in zip(*parts, strict=True)]
-
-
-def _plan(conn: sa.Connection, name: str, columns: dict[str, list], keys: list[str],
-          hashes: list[str], *, later: dict[str, tuple[int, str | None]]) -> dict:
-    """Decide what one incoming table does to the current versions (nothing written yet).
-
-    ``later`` maps keys that imports after the workbook's base changed to
-    ``(import_id, hash at the base or None)``: such a row is kept as it is
-    when the workbook holds it as it was at the base, and is a conflict when
-    the workbook changed it too.
-    """
-    spec, table = TABLES[name], DATA_TABLES[name]
-    plan = {"counts": dict.fromkeys(COUNT_KINDS, 0), "kept": 0, "conflicts": [],
-            "insert": [], "close": []}
-    if not keys:
-        return plan
-    counts = plan["counts"]
-    query = sa.select(table.c._rowid, table.c._row_hash,
-                      *(table.c[k] for k in spec.key)).where(table.c._valid_to.is_(None))
-    current = _fetch_columns(conn, query, 2 + len(spec.key))
-    rowids, cur_hashes = current[0], current[1]
-    cur_keys = _keys(name, current[2:])
-    by_key = dict(zip(cur_keys, zip(rowids, cur_hashes, strict=True), strict=True))
-    for i, (k, h) in enumerate(zip(keys, hashes, strict=True)):
-        found = by_key.get(k)
-        if found is not None and found[1] == h:
-            counts["unchanged"] += 1
-        elif k in later:
-            if later[k][1] == h:  # as at the base: the workbook did not change it
-                counts["unchanged"] += 1
-                plan["kept"] += 1
-            else:
-                plan["conflicts"].append((k, later[k][0]))
-        elif found is None:
-            counts["inserted"] += 1
-            plan["insert"].append(i)
-        else:
-            counts["changed"] += 1
-            plan["close"].append(found[0])
-            plan["insert"].append(i)
-    if spec.history == "plan":
-        owners = set(columns[spec.owner])
-        incoming = set(keys)
-        cur_owner = current[2 + spec.key.index(spec.owner)]
-        for k, owner, rowid in zip(cur_keys, cur_owner, rowids, strict=True):
-            if owner not in owners or k in incoming:
-                continue
-            if k in later:  # added after the base: not the workbook's to drop
-                if later[k][1] is None:
-                    plan["kept"] += 1
-                else:
-                    plan["conflicts"].append((k, later[k][0]))
-                continue
-            counts["retired"] += 1
-            plan["close"].append(rowid)
-    return plan
-
-
-def _apply(conn: sa.Connection, name: str, encoded: tuple, plan: dict, *, now: dt.datetime,
-           import_id: int) -> None:
-    """Write what :func:`_plan` decided: close versions, insert new ones."""
-    columns, keys, hashes = encoded
-    table = DATA_TABLES[name]
-    if plan["close"]:
-        close = table.update().where(table.c._rowid == sa.bindparam("rid", type_=sa.Integer))
-        close = close.values(_valid_to=sa.bindparam("closed", type_=sa.DateTime))
-        _executemany(conn, close, {"rid": plan["close"]}, {"closed": now})
-    to_insert = plan["insert"]
-    if to_insert:
-        every = len(to_insert) == len(keys)
-        picked = {c: v if every else [v[i] for i in to_insert] for c, v in columns.items()}
-        picked["_row_hash"] = hashes if every else [hashes[i] for i in to_insert]
-        _executemany(conn, table.insert(), picked,
-                     {"_valid_from": now, "_valid_to": None, "_import_id": import_id})

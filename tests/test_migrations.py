@@ -18,8 +18,9 @@ from store_worker import make_portfolio
 from pmo_nb.cli import main as pmo
 from pmo_nb.errors import StoreError
 from pmo_nb.schema import TABLE_NAMES
-from pmo_nb.store import HEAD, METADATA, MIGRATIONS_DIR, REVISIONS, Store
+from pmo_nb.store import Store
 from pmo_nb.store_rows import encode
+from pmo_nb.store_tables import HEAD, METADATA, MIGRATIONS_DIR, REVISIONS
 
 pg, db = store_fixtures.pg, store_fixtures.db  # fixtures
 

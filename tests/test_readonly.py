@@ -16,7 +16,8 @@ from pmo_nb.config import project_root
 from pmo_nb.errors import StoreError
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.serve import voila_env
-from pmo_nb.store import DATA_TABLES, Store, read_only_url
+from pmo_nb.store import Store, read_only_url
+from pmo_nb.store_tables import DATA_TABLES
 
 pg = store_fixtures.pg  # fixture
 

@@ -19,7 +19,8 @@ from store_worker import import_once, make_portfolio, read_loop, run, write_loop
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
-from pmo_nb.store import DATA_TABLES, ImportConflict, Store
+from pmo_nb.store import ImportConflict, Store
+from pmo_nb.store_tables import DATA_TABLES
 
 pg, db, store = store_fixtures.pg, store_fixtures.db, store_fixtures.store  # fixtures
 

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from pmo_nb.blank_workbook import example_workbook
+from pmo_nb.cell_parsers import parse_numbers
 from pmo_nb.errors import ValidationError
 from pmo_nb.reading import RawTable, Workbook, read_workbook
 from pmo_nb.schema import DTYPES, TABLES
-from pmo_nb.validation import check_references, parse_numbers, validate
+from pmo_nb.validation import check_references, validate
 
 
 def set_cell(book: Workbook, table: str, row: int, column: str, value) -> None:
@@ -363,7 +364,7 @@ def test_number_fast_path_agrees_with_the_regular_expressions():
     """Plain decimals skip the regexes; every text must still read as the regexes read it."""
     import random
 
-    from pmo_nb.validation import _normalise_numbers
+    from pmo_nb.cell_parsers import _normalise_numbers
 
     rng = random.Random(5)
     alphabet = list("0123456789") * 3 + list("-+.,eE ;x\u00a0'") + ["\x00", "\u0661"]

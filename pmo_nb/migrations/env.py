@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from pmo_nb.store import METADATA
+from pmo_nb.store_tables import METADATA
 
 
 def _run(connection: sa.Connection) -> None:
