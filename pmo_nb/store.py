@@ -559,8 +559,6 @@ class Store:
                                  ).reset_index(drop=True)
 
 
-# --- schema versions ---------------------------------------------------------------------
-
 # --- helpers of import -----------------------------------------------------------------
 
 def _check_references(merged: Portfolio, source: str) -> None:

@@ -61,6 +61,7 @@ def read_only_url(db=None) -> str:
 
 
 def sqlite_connect(dbapi_connection, connection_record, wal: bool = True) -> None:
+    """Set up each new SQLite connection (the engine's ``connect`` event)."""
     # SQLAlchemy's pysqlite recipe: let SQLAlchemy (our "begin" hook) emit BEGIN
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -72,6 +73,7 @@ def sqlite_connect(dbapi_connection, connection_record, wal: bool = True) -> Non
 
 
 def sqlite_begin(conn: sa.Connection) -> None:
+    """Begin an SQLite transaction: ``IMMEDIATE`` (the write lock) for writers."""
     write = conn.get_execution_options().get("pmo_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
@@ -83,7 +85,7 @@ def sqlite_begin(conn: sa.Connection) -> None:
 # the rows handed to the driver's executemany; reads fetch plain tuples.
 
 def executemany(conn: sa.Connection, statement, columns: dict[str, list],
-                 constants: dict | None = None) -> None:
+                constants: dict | None = None) -> None:
     """Run a Core insert/update once per row of ``columns`` (bind name -> values).
 
     ``constants`` are bind values shared by every row.

@@ -91,6 +91,7 @@ def revision_of(conn: sa.Connection) -> str | None:
 
 
 def stamp(conn: sa.Connection, revision: str) -> None:
+    """Record ``revision`` as the store's Alembic revision (as ``alembic stamp`` does)."""
     VERSION_TABLE.create(conn, checkfirst=True)
     conn.execute(VERSION_TABLE.delete())
     conn.execute(VERSION_TABLE.insert().values(version_num=revision))
