@@ -210,8 +210,9 @@ class ForecastModel:
 
         cfg = dict(self.sampler_config)
         init = cfg.pop("init", "laplace")
+        pymc_nuts = cfg.get("nuts_sampler", "pymc") == "pymc"  # others have their own start
         with model:
-            if init == "laplace" and cfg.get("nuts_sampler", "pymc") == "pymc":
+            if pymc_nuts and init == "laplace":
                 start = laplace_start(model, chains=cfg["chains"], seed=seed, dense=dense)
                 if start is not None:
                     step = pm.NUTS(potential=start.potential,
@@ -220,7 +221,7 @@ class ForecastModel:
                     return pm.sample(step=step, initvals=start.initvals, random_seed=seed,
                                      compute_convergence_checks=False, **cfg)
                 init = "jitter+adapt_diag"  # no usable mode: PyMC's default start
-            if cfg.get("nuts_sampler", "pymc") == "pymc":
+            if pymc_nuts:
                 cfg["init"] = init
             return pm.sample(random_seed=seed, compute_convergence_checks=False, **cfg)
 
