@@ -150,3 +150,8 @@ def wait_text(page, selector: str, want: str, timeout: int = WAIT_MS) -> None:
         "([sel, want]) => document.querySelector(sel)?.textContent.trim() === want",
         arg=[selector, want], timeout=timeout,
     )
+
+
+def kpi_value(page, key: str) -> str:
+    """The value a dashboard's KPI tile ``key`` shows (``.pmo-kpi-<key>``)."""
+    return page.inner_text(f".pmo-kpi-{key} .pmo-kpi-value").strip()

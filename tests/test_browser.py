@@ -19,6 +19,7 @@ from browser_util import (
     FILE_ORIGINS,
     LOAD_TIMEOUT_MS,
     SERVER_ORIGINS,
+    kpi_value,
     outside,
     recording_page,
     screenshot_on_failure,
@@ -46,10 +47,6 @@ def page(browser):
         yield page
 
 
-def _kpi(page, key: str) -> str:
-    return page.inner_text(f".pmo-kpi-{key} .pmo-kpi-value").strip()
-
-
 def _wait_kpi(page, key: str, want: str) -> None:
     wait_text(page, f".pmo-kpi-{key} .pmo-kpi-value", want)
 
@@ -69,7 +66,7 @@ def test_dashboard_filter_updates_charts_and_tiles(server, page, demo_small):
         for key in ("stage", "budget", "rag", "cpi-spi"):
             page.wait_for_selector(f".pmo-chart-{key} svg.marks", state="visible",
                                    timeout=LOAD_TIMEOUT_MS)
-        assert _kpi(page, "projects") == str(len(demo_small.projects))
+        assert kpi_value(page, "projects") == str(len(demo_small.projects))
         _stage_bars_match(page, demo_small)
         before = page.inner_html(".pmo-chart-stage svg.marks")
 

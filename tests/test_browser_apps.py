@@ -13,6 +13,7 @@ from browser_util import (
     LOAD_TIMEOUT_MS,
     SERVER_ORIGINS,
     WAIT_MS,
+    kpi_value,
     outside,
     recording_page,
     screenshot_on_failure,
@@ -49,20 +50,16 @@ def page(browser):
         yield page
 
 
-def _kpi(page, key: str) -> str:
-    return page.inner_text(f".pmo-kpi-{key} .pmo-kpi-value").strip()
-
-
 def test_executive_dashboard_filters_and_drills_down(server, page, demo_small):
     with screenshot_on_failure(page, "executive_dashboard"):
         page.goto(server.base + EXECUTIVE)
         for key in ("rag", "rag-trend", "benefits", "capacity", "risks"):
             page.wait_for_selector(f".pmo-chart-{key} svg.marks", state="visible",
                                    timeout=LOAD_TIMEOUT_MS)
-        assert _kpi(page, "projects") == str(len(demo_small.projects))
+        assert kpi_value(page, "projects") == str(len(demo_small.projects))
         # no forecast was persisted in this store: the page says so, and draws none
         assert executive.NO_FORECAST in page.inner_text(".pmo-chart-overrun")
-        assert _kpi(page, "likely-overruns") == executive.NO_FORECAST
+        assert kpi_value(page, "likely-overruns") == executive.NO_FORECAST
         before = page.inner_html(".pmo-chart-rag-trend svg.marks")
 
         data = executive.prepare(demo_small, page_as_of(page))
@@ -76,7 +73,7 @@ def test_executive_dashboard_filters_and_drills_down(server, page, demo_small):
             "want => Object.entries(want).every(([k, v]) => document.querySelector("
             "`.pmo-kpi-${k} .pmo-kpi-value`)?.textContent.trim() === String(v))",
             arg=want, timeout=WAIT_MS)
-        assert {k: _kpi(page, k) for k in want} == {k: str(v) for k, v in want.items()}
+        assert {k: kpi_value(page, k) for k in want} == {k: str(v) for k, v in want.items()}
         page.wait_for_function(
             "([sel, old]) => document.querySelector(sel)?.innerHTML !== old",
             arg=[".pmo-chart-rag-trend svg.marks", before], timeout=WAIT_MS)
