@@ -109,7 +109,7 @@ def run_summary(folder: Path) -> dict:
     finishes = [r.get("finish") or r.get("start") or "" for r in records]
     return {
         "as_of": folder.name,
-        "href": f"{folder.name}/index.html",
+        "href": f"{folder.name}/index.html" if (folder / "index.html").is_file() else None,
         "reports": len(records),
         **{s: sum(r.get("status") == s for r in records) for s in STATUSES},
         "periods": sorted({r["period"] for r in records if r.get("period")}),
@@ -133,8 +133,17 @@ def write_root_index(out: str | Path) -> Path:
 
 
 def write_indexes(out: str | Path, as_of: str) -> None:
-    """Rewrite the index of run folder ``out/<as_of>`` and the root index."""
+    """Rewrite the index of run folder ``out/<as_of>`` and the root index.
+
+    Ordered so that neither page ever links to a page not yet on disk, even
+    if the run is killed between the two writes: the root index first (the
+    run page's "all runs" link needs it; it links only run pages that
+    exist), then the run page, then the root again when the run page is new.
+    """
     folder = Path(out) / as_of
+    new_run_page = folder.is_dir() and not (folder / "index.html").is_file()
+    write_root_index(out)
     if folder.is_dir():
         write_run_index(folder)
-    write_root_index(out)
+    if new_run_page:
+        write_root_index(out)

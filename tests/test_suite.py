@@ -163,6 +163,34 @@ def test_indexes_list_every_report_with_relative_links(mixed_run):
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".lock"]
 
 
+def test_index_pages_never_link_to_a_page_not_yet_written(tmp_path, monkeypatch):
+    """A run killed between two index writes leaves no dangling link (first and later runs)."""
+    from pmo_nb import report_index
+
+    out = tmp_path / "out"
+    (out / AS_OF).mkdir(parents=True)
+    (out / AS_OF / "quick.html").write_text("<p>quick</p>")
+    (out / AS_OF / "quick.json").write_text(json.dumps(
+        {"report": "quick", "output": "quick", "status": "succeeded"}))
+    written = report_index._write_atomic
+    dangling = []
+
+    def checked_write(path, text):
+        written(path, text)  # now check every page on disk, as a kill here would leave it
+        for page in out.rglob("index.html"):
+            dangling.extend(f"{page.relative_to(out)} -> {link}"
+                            for link in _links(page.read_text())
+                            if not (page.parent / link).resolve().exists())
+
+    monkeypatch.setattr(report_index, "_write_atomic", checked_write)
+    report_index.write_indexes(out, AS_OF)
+    report_index.write_indexes(out, AS_OF)
+    assert dangling == []
+    root = (out / "index.html").read_text()
+    assert f'<a href="{AS_OF}/index.html">{AS_OF}</a>' in root  # linked once it exists
+    assert "quick.html" in _links((out / AS_OF / "index.html").read_text())
+
+
 def test_fan_out_runs_once_per_active_project(demo_db, demo_small, tmp_path, monkeypatch):
     live = demo_small.projects
     expected = sorted(live.loc[live["stage"] == "active", "project_id"].astype(str))
