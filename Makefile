@@ -10,10 +10,10 @@ DB     ?= portfolio.db
 REPORTS ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo reports serve lab test bench lint clean
+.PHONY: help install demo reports serve lab test test-fast bench lint clean
 
 help: ## List the targets with what they do
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ lab: install ## Open JupyterLab on the notebooks
 
 test: install ## Run the whole test suite
 	$(PY) -m pytest
+
+test-fast: install ## The suite without slow and browser tests, for the edit-test loop
+	$(PY) -m pytest -m "not slow and not browser"
 
 bench: install ## Run the benchmarks and print their figures
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -15,10 +15,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from pmo_nb.leveling import level
-from pmo_nb.network import critical_chain, knock_on
+from pmo_nb.capacity.demand import capacity, over_allocations
+from pmo_nb.capacity.dependencies import critical_chain, knock_on
+from pmo_nb.capacity.leveling import level
 from pmo_nb.portfolio import Portfolio
-from pmo_nb.resourcing import capacity, over_allocations
 from pmo_nb.schema import coerce_types
 
 

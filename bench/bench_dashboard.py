@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_util import CHROMIUM_ARGS, VoilaServer  # noqa: E402
 
-from pmo_nb import executive  # noqa: E402
-from pmo_nb.demo import demo_portfolio  # noqa: E402
-from pmo_nb.store import Store  # noqa: E402
+from pmo_nb.briefings import executive as executive  # noqa: E402
+from pmo_nb.demo.generator import demo_portfolio  # noqa: E402
+from pmo_nb.store.core import Store  # noqa: E402
 
 CHARTS = ("rag", "rag-trend", "benefits", "capacity", "risks")
 CHANGED = ("rag-trend", "capacity")  # charts that surely differ between "All" and a category

@@ -35,10 +35,10 @@ N_BACKTEST = 900
 def fit_once(n_projects: int, draws: int, sampler: str = "pymc") -> dict:
     """Fit on the demo in this interpreter; the timings and diagnostics as a dict."""
     warnings.filterwarnings("ignore")
-    from pmo_nb import progress
-    from pmo_nb.convergence import diagnostics
-    from pmo_nb.demo import demo_portfolio
-    from pmo_nb.forecasting import fit_reference_class
+    from pmo_nb.demo.generator import demo_portfolio
+    from pmo_nb.forecast import progress as progress
+    from pmo_nb.forecast.convergence import diagnostics
+    from pmo_nb.forecast.forecasting import fit_reference_class
 
     portfolio = demo_portfolio(n_projects=n_projects, seed=0, as_of=AS_OF)
     began, cpu = time.perf_counter(), _cpu()
@@ -113,8 +113,8 @@ def main(quick: bool = False) -> None:
               f"{table['ess_bulk'].min():.0f}")
 
     warnings.filterwarnings("ignore")
-    from pmo_nb.calibration import backtest
-    from pmo_nb.demo import demo_portfolio
+    from pmo_nb.demo.generator import demo_portfolio
+    from pmo_nb.forecast.calibration import backtest
 
     portfolio = demo_portfolio(n_projects=400 if quick else N_BACKTEST, seed=1, as_of=AS_OF)
     began = time.perf_counter()

@@ -27,13 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pmo_nb.demo import demo_portfolio
+from pmo_nb.demo.generator import demo_portfolio
+from pmo_nb.io.reading import read_workbook
+from pmo_nb.io.validation import validate
+from pmo_nb.io.writing import write_workbook
 from pmo_nb.portfolio import Portfolio
-from pmo_nb.reading import read_workbook
 from pmo_nb.schema import coerce_types
-from pmo_nb.store import Store
-from pmo_nb.validation import validate
-from pmo_nb.writing import write_workbook
+from pmo_nb.store.core import Store
 
 
 def top_up_status_updates(portfolio: Portfolio, minimum: int) -> Portfolio:

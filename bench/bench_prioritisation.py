@@ -4,7 +4,7 @@ Run: ``.venv/bin/python bench/bench_prioritisation.py``. Targets from the
 issue: optimal selection of 1,000 candidates (20 teams x 24 months of capacity,
 dependencies) under 5 s; a 20-point frontier under 60 s; 1,000
 decision-confidence draws on 200 candidates under 30 s. The instance is built
-here (not from pmo_nb.demo) so the figures only move when the solver code does.
+here (not from pmo_nb.demo.generator) so the figures only move when the solver code does.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import scipy
 
-from pmo_nb.confidence import decision_confidence
-from pmo_nb.frontier import efficient_frontier
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.confidence import decision_confidence
+from pmo_nb.prioritise.frontier import efficient_frontier
+from pmo_nb.prioritise.selection import select_portfolio
 from pmo_nb.schema import coerce_types
-from pmo_nb.selection import select_portfolio
 
 MONTHS = [f"{2026 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
 

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 from pmo_nb.config import project_root
-from pmo_nb.demo import demo_portfolio
-from pmo_nb.schedule import load_schedule
-from pmo_nb.store import Store
-from pmo_nb.suite import run_suite, select_reports
+from pmo_nb.demo.generator import demo_portfolio
+from pmo_nb.reports import run_suite, select_reports
+from pmo_nb.reports.schedule import load_schedule
+from pmo_nb.store.core import Store
 
 
 def main() -> None:

@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--risks", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=100_000)
     args = parser.parse_args()
-    from pmo_nb.risks import simulate_risks
+    from pmo_nb.risks.register import simulate_risks
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, numpy {np.__version__}, "

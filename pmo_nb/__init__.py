@@ -13,47 +13,52 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _EXPORTS = {
     "Portfolio": "portfolio",
-    "load_portfolio": "portfolio",
+    "load_portfolio": "store.loading",
     "ValidationError": "errors",
     "StoreError": "errors",
     "ReportError": "errors",
-    "Store": "store",
-    "read_workbook": "reading",
-    "validate": "validation",
-    "check_references": "validation",
-    "write_workbook": "writing",
-    "export_portfolio": "export",
-    "earned_value": "evm",
-    "run_report": "reports",
-    "run_suite": "suite",
-    "load_schedule": "schedule",
-    "forecast": "forecasting",
-    "fit_reference_class": "forecasting",
-    "drivers": "forecasting",
-    "backtest": "calibration",
-    "ahp_weights": "ahp",
-    "score": "scoring",
-    "select_portfolio": "selection",
-    "Selection": "selection",
-    "InfeasibleSelection": "selection",
-    "efficient_frontier": "frontier",
-    "decision_confidence": "confidence",
-    "benefits_status": "benefits",
-    "benefits_rollup": "benefits",
-    "capacity": "resourcing",
-    "over_allocations": "resourcing",
-    "level": "leveling",
-    "knock_on": "network",
-    "critical_chain": "network",
-    "simulate_risks": "risks",
-    "RiskSimulation": "risks",
-    "risk_adjusted": "risk_view",
+    "Store": "store.core",
+    "read_workbook": "io.reading",
+    "validate": "io.validation",
+    "check_references": "io.validation",
+    "write_workbook": "io.writing",
+    "export_portfolio": "store.export",
+    "earned_value": "delivery.evm",
+    "run_report": "reports.runner",
+    "run_suite": "reports.suite",
+    "load_schedule": "reports.schedule",
+    "forecast": "forecast.forecasting",
+    "fit_reference_class": "forecast.forecasting",
+    "drivers": "forecast.forecasting",
+    "backtest": "forecast.calibration",
+    "ahp_weights": "prioritise.ahp",
+    "score": "prioritise.scoring",
+    "select_portfolio": "prioritise.selection",
+    "Selection": "prioritise.selection",
+    "InfeasibleSelection": "prioritise.selection_model",
+    "efficient_frontier": "prioritise.frontier",
+    "decision_confidence": "prioritise.confidence",
+    "benefits_status": "benefits.status",
+    "benefits_rollup": "benefits.status",
+    "capacity": "capacity.demand",
+    "over_allocations": "capacity.demand",
+    "level": "capacity.leveling",
+    "knock_on": "capacity.dependencies",
+    "critical_chain": "capacity.dependencies",
+    "simulate_risks": "risks.register",
+    "RiskSimulation": "risks.register",
+    "risk_adjusted": "risks.adjusted",
 }
+#: public names that are also domain packages: the package is returned, and
+#: calling it calls the function (:class:`pmo_nb.lazy.CallablePackage`)
+_CALLABLE_PACKAGES = {"capacity", "forecast"}
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str):
+    if name in _CALLABLE_PACKAGES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)

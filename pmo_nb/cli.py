@@ -40,11 +40,11 @@ def import_(source: str, db: str | None, based_on: int | None, force: bool) -> N
     changes too (see --force), 1 the store refused (schema, read-only); nothing
     is written in any of these cases.
     """
-    from .errors import StoreError, ValidationError
-    from .export import based_on as export_base
-    from .reading import read_workbook
-    from .store import ImportConflict, Store
-    from .validation import validate
+    from pmo_nb.errors import StoreError, ValidationError  # lazy: keeps `pmo --help` fast
+    from pmo_nb.io.reading import read_workbook  # lazy: keeps `pmo --help` fast
+    from pmo_nb.io.validation import validate  # lazy: keeps `pmo --help` fast
+    from pmo_nb.store.core import ImportConflict, Store  # lazy: keeps `pmo --help` fast
+    from pmo_nb.store.export import based_on as export_base  # lazy: keeps `pmo --help` fast
 
     try:
         workbook = read_workbook(source)
@@ -79,9 +79,9 @@ def _summary_text(summary) -> str:
 @click.option("--db", default=None, help=DB_HELP)
 def history(db: str | None) -> None:
     """Show the import log, newest first."""
-    import pandas as pd
+    import pandas as pd  # lazy: keeps `pmo --help` fast
 
-    from .store import Store
+    from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
 
     log = Store(db).history()
     if log.empty:
@@ -100,8 +100,8 @@ def db_group() -> None:
 @click.option("--db", default=None, help=DB_HELP)
 def db_upgrade(db: str | None) -> None:
     """Migrate the store to this pmo_nb's schema, keeping every row (one transaction)."""
-    from .errors import StoreError
-    from .store import Store
+    from pmo_nb.errors import StoreError  # lazy: keeps `pmo --help` fast
+    from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
 
     store = Store(db)
     try:
@@ -118,7 +118,7 @@ def db_upgrade(db: str | None) -> None:
 @click.option("--db", default=None, help=DB_HELP)
 def db_current(db: str | None) -> None:
     """Show the store's schema revision and the one this pmo_nb writes."""
-    from .store import HEAD, Store
+    from pmo_nb.store.core import HEAD, Store  # lazy: keeps `pmo --help` fast
 
     store = Store(db)
     click.echo(f"{store.url}: revision {store.revision() or 'none (empty)'}; "
@@ -131,8 +131,8 @@ def db_current(db: str | None) -> None:
 @click.option("--as-of", default=None, help="The portfolio as it stood then (default now).")
 def export(dest: str, db: str | None, as_of: str | None) -> None:
     """Write the whole portfolio with its history to DEST (CSV folder or .xlsx)."""
-    from .errors import StoreError
-    from .export import export_portfolio
+    from pmo_nb.errors import StoreError  # lazy: keeps `pmo --help` fast
+    from pmo_nb.store.export import export_portfolio  # lazy: keeps `pmo --help` fast
 
     try:
         path = export_portfolio(dest, db=db, as_of=as_of)
@@ -152,11 +152,11 @@ def export(dest: str, db: str | None, as_of: str | None) -> None:
 @click.option("--db", default=None, help=DB_HELP)
 def demo(n_projects: int, seed: int, as_of: str | None, out: str, db: str | None) -> None:
     """Write a realistic seeded demo workbook and import it into the store."""
-    from .demo import demo_portfolio
-    from .reading import read_workbook
-    from .store import Store
-    from .validation import validate
-    from .writing import write_workbook
+    from pmo_nb.demo.generator import demo_portfolio  # lazy: keeps `pmo --help` fast
+    from pmo_nb.io.reading import read_workbook  # lazy: keeps `pmo --help` fast
+    from pmo_nb.io.validation import validate  # lazy: keeps `pmo --help` fast
+    from pmo_nb.io.writing import write_workbook  # lazy: keeps `pmo --help` fast
+    from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
 
     portfolio = demo_portfolio(n_projects=n_projects, seed=seed, as_of=as_of)
     path = write_workbook(portfolio, out)
@@ -199,17 +199,25 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
     Exit status: 0 all succeeded (or nothing due), 1 a report failed or timed
     out, 2 usage or schedule error, 3 another run is writing to OUT.
     """
-    from .config import project_root
-    from .reports import _iso_day
-    from .schedule import ScheduleError, load_schedule
-    from .suite import SuiteBusy, run_suite, select_reports, summary_text
+    from pmo_nb.config import project_root  # lazy: keeps `pmo --help` fast
+    from pmo_nb.dates import iso_day  # lazy: keeps `pmo --help` fast
+    from pmo_nb.reports import (  # lazy: keeps `pmo --help` fast
+        SuiteBusy,
+        run_suite,
+        select_reports,
+        summary_text,
+    )
+    from pmo_nb.reports.schedule import (  # lazy: keeps `pmo --help` fast
+        ScheduleError,
+        load_schedule,
+    )
 
     if run_all and (due or names):
         _fail("--all runs every report: give no names and no --due with it", 2)
     if not (names or run_all or due):
         _fail("name a report (e.g. portfolio_overview) or pass --all or --due", 2)
     try:
-        day = _iso_day(as_of)
+        day = iso_day(as_of)
         path = Path(schedule_file) if schedule_file else project_root() / "reports.yml"
         schedule = load_schedule(path) if schedule_file or path.exists() else []
         mode = "all" if run_all else "due" if due else None
@@ -242,7 +250,7 @@ def serve(port: int, host: str, db: str | None, token: str | None,
 
     Dashboards get a read-only connection to the store.
     """
-    from .serve import serve as run_server
+    from pmo_nb.apps.serve import serve as run_server  # lazy: keeps `pmo --help` fast
 
     run_server(port=port, db=db, host=host, token=token, intake_db=intake_db)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 #: Environment variable that names the store (path or SQLAlchemy URL).
@@ -42,3 +44,11 @@ def dashboards_dir() -> Path:
 def templates_dir() -> Path:
     """Report and dashboard templates and the blank workbook."""
     return project_root() / "templates"
+
+
+def safe_stem(item: str) -> str:
+    """A file-name-safe form of a project id (a short hash keeps altered ids distinct)."""
+    stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", str(item)).lstrip(".") or "_"
+    if stem != str(item):
+        stem += "-" + hashlib.sha1(str(item).encode()).hexdigest()[:6]
+    return stem

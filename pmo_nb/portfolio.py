@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
 import pandas as pd
 
-from .schema import TABLE_NAMES, TABLES
+from pmo_nb.schema import TABLE_NAMES, TABLES
 
 
 @dataclass
@@ -63,36 +61,3 @@ class Portfolio:
 
 
 assert [f.name for f in fields(Portfolio)][: len(TABLE_NAMES)] == list(TABLE_NAMES)
-
-
-def is_workbook(source: str | os.PathLike) -> bool:
-    """True when ``source`` is a CSV folder or an ``.xlsx`` file (not a store)."""
-    path = Path(source)
-    return path.is_dir() or path.suffix.lower() in (".xlsx", ".xlsm")
-
-
-def load_portfolio(source: str | os.PathLike | None = None, *, as_of=None) -> Portfolio:
-    """Load a portfolio from a workbook or from the store.
-
-    Parameters
-    ----------
-    source : str or path, optional
-        A folder of CSV files, an ``.xlsx`` workbook, or a store (SQLite file
-        path or SQLAlchemy URL). ``None`` means the default store
-        (``PMO_DB`` or ``./portfolio.db``).
-    as_of : date-like, optional
-        For a store: the portfolio as it stood at that time (its history).
-
-    Raises
-    ------
-    pmo_nb.ValidationError
-        When a workbook breaks the format's rules; it lists every problem.
-    """
-    if source is not None and is_workbook(source):
-        from .reading import read_workbook
-        from .validation import validate
-
-        return validate(read_workbook(source))
-    from .store import Store
-
-    return Store(source).load(as_of=as_of)

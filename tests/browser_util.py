@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import threading
@@ -9,11 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import chromium_path
 
 from pmo_nb.apps.intake import INTAKE_DB_ENV
+from pmo_nb.apps.serve import voila_command, voila_env
 from pmo_nb.config import project_root
-from pmo_nb.serve import voila_command, voila_env
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, which the browser tests drive, or None when missing."""
+    path = "/usr/bin/chromium"
+    return path if Path(path).exists() or shutil.which("chromium") else None
+
 
 #: Where failing browser tests leave a screenshot.
 ARTIFACTS = project_root() / "test-artifacts"

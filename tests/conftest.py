@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from browser_util import chromium_path
 
 #: The reporting date the small demo is built around (fixed, so tests reproduce).
 DEMO_AS_OF = pd.Timestamp("2026-06-30")
 
 
-def chromium_path() -> str | None:
-    """Debian's Chromium, which the browser tests drive, or None when missing."""
-    path = "/usr/bin/chromium"
-    return path if Path(path).exists() or shutil.which("chromium") else None
-
-
 @pytest.fixture(scope="session")
 def demo_small():
     """A seeded demo Portfolio small enough for fast tests (about 60 projects)."""
-    from pmo_nb.demo import demo_portfolio
+    from pmo_nb.demo.generator import demo_portfolio
 
     return demo_portfolio(n_projects=60, seed=7, as_of=DEMO_AS_OF)
 
@@ -33,7 +25,7 @@ def demo_db(demo_small, tmp_path_factory) -> str:
     Shared by many tests, so nothing may write to it (a persisted forecast
     would change what later tests see): use :func:`demo_db_copy` to write.
     """
-    from pmo_nb.store import Store
+    from pmo_nb.store.core import Store
 
     path = tmp_path_factory.mktemp("store") / "portfolio.db"
     Store(path).import_portfolio(demo_small, source="demo", file_checksums={})
@@ -41,22 +33,6 @@ def demo_db(demo_small, tmp_path_factory) -> str:
     store = Store(path)
     assert len(store.history()) == 1 and store.list_results().empty, (
         "a test wrote to the shared demo_db; give it demo_db_copy instead")
-
-
-@pytest.fixture()
-def demo_db_copy(demo_db, tmp_path) -> str:
-    """A private copy of :func:`demo_db` that a test may write to.
-
-    Copied with SQLite's backup API, which includes what is still in the WAL.
-    """
-    import sqlite3
-
-    path = tmp_path / "portfolio.db"
-    with sqlite3.connect(demo_db) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    source.close()
-    target.close()
-    return str(path)
 
 
 @pytest.fixture(scope="session")

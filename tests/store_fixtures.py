@@ -12,7 +12,7 @@ import uuid
 import pg_cluster
 import pytest
 
-from pmo_nb.store import Store
+from pmo_nb.store.core import Store
 
 
 @pytest.fixture()

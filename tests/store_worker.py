@@ -79,7 +79,7 @@ def make_portfolio(n_projects: int = 20, updates: int = 4, version: str = "A",
 
 def write_loop(db: str, portfolios: list[Portfolio], rounds: int, barrier, done) -> list[str]:
     """Import the portfolios in turn ``rounds`` times; return the data checksums."""
-    from pmo_nb.store import Store
+    from pmo_nb.store.core import Store
 
     store = Store(db)
     barrier.wait()
@@ -96,7 +96,7 @@ def read_loop(db: str, max_loads: int, min_loads: int, barrier, done) -> list[st
 
     Returns each load's checksum, or ``"error: ..."`` with the traceback.
     """
-    from pmo_nb.store import Store
+    from pmo_nb.store.core import Store
 
     store = Store(db)
     barrier.wait()
@@ -122,7 +122,7 @@ def run(queue, name: str, loop, *args) -> None:
 
 def import_once(db: str, portfolio: Portfolio, based_on: int, barrier, done) -> list[str]:
     """One import based on ``based_on``: ``["ok <import id>"]`` or ``["conflict: <message>"]``."""
-    from pmo_nb.store import ImportConflict, Store
+    from pmo_nb.store.core import ImportConflict, Store
 
     store = Store(db)
     barrier.wait()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pmo_nb.store import Store
-from pmo_nb.writing import write_workbook
+from pmo_nb.io.writing import write_workbook
+from pmo_nb.store.core import Store
 
 
 def pmo(*args: str, cwd: Path) -> subprocess.CompletedProcess:

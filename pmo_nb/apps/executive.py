@@ -3,7 +3,7 @@ capacity and top risks, with filters and a per-project page.
 
 Everything is read from the store once (:func:`load`): the portfolio and the
 forecast the forecasting report persisted; nothing is sampled. A filter
-change masks the precomputed frames (:mod:`pmo_nb.executive`) and swaps the
+change masks the precomputed frames (:mod:`pmo_nb.briefings.executive`) and swaps the
 charts' specs, so it answers well under half a second. Choosing a project in
 the drop-down, or clicking its point on the overrun chart, opens its page
 below the charts. DOM classes ``pmo-...`` name every part for tests.
@@ -16,13 +16,14 @@ import html
 import ipywidgets as w
 import pandas as pd
 
-from .. import charts, executive
-from ..charts import benefits as bcharts
-from ..charts import capacity as ccharts
-from ..charts import executive as echarts
-from ..overview import money
-from ..store import Store
-from .widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb import charts
+from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb.briefings import executive as executive
+from pmo_nb.charts import benefits as bcharts
+from pmo_nb.charts import capacity as ccharts
+from pmo_nb.charts import executive as echarts
+from pmo_nb.formatting import money
+from pmo_nb.store.core import Store
 
 STYLE = KPI_STYLE + """<style>
 .pmo-note { color: #546e7a; font-style: italic; margin: 8px; }

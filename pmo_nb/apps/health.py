@@ -1,7 +1,7 @@
 """The portfolio health dashboard: KPI tiles, four overview charts and the sentences behind them.
 
 Filters for category, sponsor and stage recompute the overview
-(:mod:`pmo_nb.overview`) on the filtered portfolio and swap the charts. DOM
+(:mod:`pmo_nb.delivery.overview`) on the filtered portfolio and swap the charts. DOM
 classes ``pmo-kpi-<key>``, ``pmo-chart-<key>`` and ``pmo-filter-<name>`` name
 the parts for tests.
 """
@@ -13,9 +13,12 @@ import html
 
 import ipywidgets as w
 
-from .. import charts, overview
-from ..portfolio import Portfolio, load_portfolio
-from .widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb import charts
+from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb.delivery import overview as overview
+from pmo_nb.formatting import money
+from pmo_nb.portfolio import Portfolio
+from pmo_nb.store.loading import load_portfolio
 
 TILES = {"projects": "Projects", "live": "Live projects", "budget": "Budget",
          "red": "Red (latest RAG)", "worst-cpi": "Worst CPI (live)",
@@ -69,7 +72,7 @@ class HealthDashboard:
         }
         kpi = overview.kpis(part, self.as_of, evm)
         values = {"projects": str(kpi["projects"]), "live": str(kpi["live"]),
-                  "budget": overview.money(kpi["budget"]), "red": str(kpi["red"]),
+                  "budget": money(kpi["budget"]), "red": str(kpi["red"]),
                   "worst-cpi": _ratio(kpi["worst_cpi"]), "worst-spi": _ratio(kpi["worst_spi"])}
         return figures, values, overview.narrative(part, self.as_of, evm)
 

@@ -1,9 +1,9 @@
 """The proposal intake form: fill in a project, see its problems, rank, cost range and
 capacity impact, then save it as a ``proposed`` project.
 
-The form's fields are those of :class:`pmo_nb.proposal.Proposal` (and of
+The form's fields are those of :class:`pmo_nb.prioritise.proposal.Proposal` (and of
 ``templates/proposal.md``). **Check** runs the import rules
-(:func:`pmo_nb.proposal.check`) and shows every problem beside the form, or
+(:func:`pmo_nb.prioritise.proposal.check`) and shows every problem beside the form, or
 the assessment; **Save** checks again and, only when all rules hold, writes
 the project in one store transaction. The portfolio is read through the
 dashboards' read-only store; proposals are written through the intake store
@@ -19,10 +19,10 @@ import os
 import ipywidgets as w
 import pandas as pd
 
-from .. import proposal as pr
-from ..errors import StoreError
-from ..overview import money
-from ..store import Store
+from pmo_nb.errors import StoreError
+from pmo_nb.formatting import money
+from pmo_nb.prioritise import proposal as pr
+from pmo_nb.store.core import Store
 
 #: Environment variable naming the store proposals are written to (set by ``pmo serve``).
 INTAKE_DB_ENV = "PMO_INTAKE_DB"

@@ -5,7 +5,7 @@ Each objective's weight and the budget are sliders (they act when released:
 recomputes a coarse efficient frontier (:data:`FRONTIER_POINTS` budgets); a
 budget change only re-selects and moves the plan's marker on the frontier,
 which does not depend on the budget. Scenarios can be named, saved to the
-store (the writer store of :func:`pmo_nb.scenarios.writer_db` when set) and
+store (the writer store of :func:`pmo_nb.prioritise.scenarios.writer_db` when set) and
 compared side by side. DOM classes ``pmo-...`` name every part for tests.
 """
 
@@ -16,11 +16,13 @@ import html
 import ipywidgets as w
 import pandas as pd
 
-from .. import charts
-from ..charts import prioritisation as pcharts
-from ..frontier import efficient_frontier
-from ..portfolio import Portfolio
-from ..scenarios import (
+from pmo_nb import charts
+from pmo_nb.charts import prioritisation as pcharts
+from pmo_nb.errors import StoreError
+from pmo_nb.formatting import whole_money
+from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.frontier import efficient_frontier
+from pmo_nb.prioritise.scenarios import (
     compare,
     from_selection,
     list_scenarios,
@@ -28,8 +30,10 @@ from ..scenarios import (
     save_scenario,
     writer_db,
 )
-from ..scoring import score
-from ..selection import InfeasibleSelection, Selection, select_portfolio
+from pmo_nb.prioritise.scoring import score
+from pmo_nb.prioritise.selection import InfeasibleSelection, Selection, select_portfolio
+from pmo_nb.store.core import Store
+from pmo_nb.store.loading import load_portfolio
 
 #: Budgets on the explorer's frontier: coarse, so a weight change answers quickly.
 FRONTIER_POINTS = 8
@@ -50,17 +54,13 @@ STYLE = """<style>
 </style>"""
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}"
-
-
 def selection_html(selection: Selection) -> str:
     """Candidates as an HTML table (funded first), with the count in a findable span."""
     table = selection.table.sort_values(["selected", "rank"], ascending=[False, True])
     rows = "".join(
         f'<tr class="{"pmo-funded" if row.selected else "pmo-not-funded"}">'
         f"<td>{html.escape(str(pid))}</td><td>{html.escape(str(row.name))}</td>"
-        f"<td style='text-align:right'>{_money(row.budget)}</td>"
+        f"<td style='text-align:right'>{whole_money(row.budget)}</td>"
         f"<td style='text-align:right'>{row.score:.1f}</td>"
         f"<td>{'funded' if row.selected else 'not funded'}</td>"
         f"<td>{html.escape(str(row.reason))}</td></tr>"
@@ -78,8 +78,8 @@ def summary_text(selection: Selection) -> str:
     gain = selection.gain
     pct = f" ({gain / selection.greedy_value:.0%})" if selection.greedy_value > 0 else ""
     return (f"Optimal selection: <b>{len(selection.selected)}</b> projects, value "
-            f"<b>{selection.value:,.1f}</b> for {_money(selection.cost)} of the "
-            f"{_money(selection.budget)} budget. The greedy cut-line at the same budget "
+            f"<b>{selection.value:,.1f}</b> for {whole_money(selection.cost)} of the "
+            f"{whole_money(selection.budget)} budget. The greedy cut-line at the same budget "
             f"reaches {selection.greedy_value:,.1f}; the optimum adds {gain:,.1f}{pct}.")
 
 
@@ -91,7 +91,7 @@ class ScenarioExplorer:
     portfolio : Portfolio
     db : str, optional
         The store the portfolio came from; scenarios are written to
-        :func:`pmo_nb.scenarios.writer_db` (``PMO_SCENARIO_DB`` /
+        :func:`pmo_nb.prioritise.scenarios.writer_db` (``PMO_SCENARIO_DB`` /
         ``PMO_INTAKE_DB``) when set, else to it.
     as_of : str, optional
         Recorded with saved scenarios.
@@ -210,8 +210,6 @@ class ScenarioExplorer:
     # -- scenarios -----------------------------------------------------------------------
 
     def _store(self):
-        from ..store import Store
-
         return Store(self.writer)
 
     def _on_save(self, _button=None) -> None:
@@ -219,10 +217,6 @@ class ScenarioExplorer:
 
     def save(self, name: str) -> str:
         """Save the current sliders' selection as ``name``; returns the message shown."""
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from ..errors import StoreError
-
         if self.selection is None:
             return "Nothing to save: there is no feasible selection at these settings."
         try:
@@ -233,7 +227,7 @@ class ScenarioExplorer:
             return f"<span style='color:#c62828'>{html.escape(str(exc))}.</span>"
         try:
             version = save_scenario(self._store(), scenario)
-        except (StoreError, SQLAlchemyError, OSError) as exc:
+        except (StoreError, OSError) as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
             return ("<span style='color:#c62828'>Saving is not permitted here: this "
                     "dashboard's store is read-only or unreachable "
@@ -277,10 +271,10 @@ class ScenarioExplorer:
         for measure, fmt in (("value", "{:,.1f}"), ("projects", "{:,.0f}")):
             summary.loc[measure] = [fmt.format(v) for v in result.summary.loc[measure]]
         for measure in ("budget", "cost", "unspent"):
-            summary.loc[measure] = [_money(v) for v in result.summary.loc[measure]]
+            summary.loc[measure] = [whole_money(v) for v in result.summary.loc[measure]]
         table = summary.to_html(escape=True)
         diff = result.differences.copy()
-        diff["budget"] = diff["budget"].map(_money)
+        diff["budget"] = diff["budget"].map(whole_money)
         diff_html = (diff.to_html(escape=True) if len(diff)
                      else "<p>Both fund exactly the same projects.</p>")
         text = "".join(f"<p>{html.escape(s)}</p>" for s in result.sentences())
@@ -316,7 +310,6 @@ def explorer(db=None, as_of: str | None = None, **kwargs) -> ScenarioExplorer:
     ``as_of`` is the reporting date recorded with saved scenarios (the
     portfolio is the store's latest, as in the other dashboards).
     """
-    from ..portfolio import load_portfolio
 
     portfolio = load_portfolio(db or None)
     return ScenarioExplorer(portfolio, db=db or None, as_of=as_of, **kwargs)

@@ -2,7 +2,7 @@
 
 The only package that knows Altair; one module per area (add yours beside
 ``overview.py``). Builders take data first (the DataFrames
-:mod:`pmo_nb.overview` returns), return the chart rather than displaying it,
+:mod:`pmo_nb.delivery.overview` returns), return the chart rather than displaying it,
 and raise ``ValueError`` on bad arguments. :func:`show` displays a chart for
 its context: inline SVG in a report (``PMO_RENDER=static``, set by the report
 runner, so the HTML needs no network) or an offline ``JupyterChart`` widget in
@@ -10,9 +10,9 @@ a notebook or dashboard (so a dashboard can swap the chart when a filter
 changes).
 """
 
-from .base import RAG_COLOURS
-from .display import RENDER_ENV, jupyter_chart, show, static_mode, to_svg
-from .overview import budget_chart, cpi_spi_chart, rag_chart, stage_chart
+from pmo_nb.charts.base import RAG_COLOURS
+from pmo_nb.charts.display import RENDER_ENV, jupyter_chart, show, static_mode, to_svg
+from pmo_nb.charts.overview import budget_chart, cpi_spi_chart, rag_chart, stage_chart
 
 __all__ = [
     "RAG_COLOURS", "RENDER_ENV", "budget_chart", "cpi_spi_chart", "jupyter_chart",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import WIDTH as _WIDTH
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import WIDTH as _WIDTH
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: Series of a burn-up chart and their colours.
 BURNUP_COLOURS = {"plan": "#757575", "actual": "#212121", "forecast": "#1565c0"}
@@ -23,7 +23,7 @@ def burnup_chart(data: pd.DataFrame, *, columns: int = 3, width: int = 220,
     Parameters
     ----------
     data : pandas.DataFrame
-        From :func:`pmo_nb.benefit_views.burnup_data`: ``benefit_id``,
+        From :func:`pmo_nb.benefits.views.burnup_data`: ``benefit_id``,
         ``label``, ``series`` (plan / actual / forecast), ``date``, ``value``,
         ``low``, ``high``. Panels follow the order of first appearance.
     columns : int
@@ -87,7 +87,7 @@ def rollup_chart(rollup: pd.DataFrame, *, width: int = _WIDTH, height: int | Non
     """Grouped bars per group: committed, realised, forecast at target, at risk.
 
     Every benefit counts as one unit of committed improvement (as in
-    :func:`pmo_nb.benefits.benefits_rollup`): *committed* is the number of
+    :func:`pmo_nb.benefits.status.benefits_rollup`): *committed* is the number of
     benefits, *realised* the sum of their realised shares, *forecast at
     target* the sum of forecast shares of the benefits with measurements
     (``forecast_share x forecasted``), *at risk or off track* a count.
@@ -95,7 +95,7 @@ def rollup_chart(rollup: pd.DataFrame, *, width: int = _WIDTH, height: int | Non
     Parameters
     ----------
     rollup : pandas.DataFrame
-        From :func:`pmo_nb.benefits.benefits_rollup` (any ``by``); the group
+        From :func:`pmo_nb.benefits.status.benefits_rollup` (any ``by``); the group
         label is the ``objective`` column when present, else the index.
     """
     cols = ["committed", "realised", "forecast_share", "forecasted", "at_risk", "off_track"]

@@ -6,10 +6,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .base import HEIGHT as _HEIGHT
-from .base import WIDTH as _WIDTH
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import HEIGHT as _HEIGHT
+from pmo_nb.charts.base import WIDTH as _WIDTH
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: Utilisation shown at the top of the colour scale (higher is clamped to it).
 UTILISATION_CAP = 1.5
@@ -31,7 +31,7 @@ def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = N
     Parameters
     ----------
     cap : pandas.DataFrame
-        From :func:`pmo_nb.resourcing.capacity`: ``team_id``, ``month``,
+        From :func:`pmo_nb.capacity.demand.capacity`: ``team_id``, ``month``,
         ``demand``, ``capacity``, ``utilisation``, ``over``.
     cell : int
         Side of one cell in pixels (14 keeps 50 teams x 36 months on a page).
@@ -88,7 +88,7 @@ def overload_chart(before: pd.DataFrame, after: pd.DataFrame, *, width: int = _W
     Parameters
     ----------
     before, after : pandas.DataFrame
-        :func:`pmo_nb.resourcing.capacity` tables without and with the
+        :func:`pmo_nb.capacity.demand.capacity` tables without and with the
         leveling shifts (``month`` and ``over``).
     """
     _check(before, ["month", "over"], "overload_chart")

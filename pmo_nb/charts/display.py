@@ -50,7 +50,7 @@ def _defer_rfc3987_syntax() -> None:
     stub.is_valid_syntax = is_valid_syntax
     sys.modules[name] = stub
     try:
-        import jsonschema  # noqa: F401  (its _format module binds the stand-in)
+        import jsonschema  # noqa: F401  # lazy: its _format module binds the stand-in
     finally:
         if sys.modules.get(name) is stub:
             del sys.modules[name]
@@ -76,7 +76,7 @@ def cache_dir() -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
     try:
-        import platformdirs
+        import platformdirs  # lazy: only when the bundle cache is located
     except ImportError:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         return Path(base) / "pmo_nb"
@@ -85,9 +85,11 @@ def cache_dir() -> Path:
 
 def _bundle_path() -> Path:
     """The cache file for the offline bundle of the installed Altair and vl-convert."""
-    from importlib.metadata import version
+    from importlib.metadata import version  # lazy: only when versions are compared
 
-    from altair.utils._importers import vl_version_for_vl_convert
+    from altair.utils._importers import (
+        vl_version_for_vl_convert,  # lazy: Altair internals only when needed
+    )
 
     key = "-".join((f"altair{alt.__version__}", f"vlc{version('vl-convert-python')}",
                     vl_version_for_vl_convert()))
@@ -163,8 +165,10 @@ def static_mode() -> bool:
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as an SVG document, rendered locally by vl-convert (no network)."""
-    import vl_convert as vlc
-    from altair.utils._importers import vl_version_for_vl_convert
+    import vl_convert as vlc  # lazy: vl-convert loads only for static charts
+    from altair.utils._importers import (
+        vl_version_for_vl_convert,  # lazy: Altair internals only when needed
+    )
 
     return vlc.vegalite_to_svg(chart.to_dict(), vl_version=vl_version_for_vl_convert())
 
@@ -184,7 +188,7 @@ def show(chart: alt.TopLevelMixin):
     ValueError
         When ``chart`` is not an Altair chart.
     """
-    from IPython.display import display
+    from IPython.display import display  # lazy: IPython only inside a kernel
 
     if not isinstance(chart, alt.TopLevelMixin):
         raise ValueError(f"show: expected an Altair chart, got {type(chart).__name__}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..schema import RAGS
-from .base import HEIGHT as _HEIGHT
-from .base import RAG_COLOURS
-from .base import WIDTH as _WIDTH
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import HEIGHT as _HEIGHT
+from pmo_nb.charts.base import RAG_COLOURS
+from pmo_nb.charts.base import WIDTH as _WIDTH
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
+from pmo_nb.schema import RAGS
 
 #: Name of the click selection on the overrun chart (the dashboard drills down on it).
 PICK = "pick"
@@ -27,7 +27,7 @@ def rag_trend_chart(trend: pd.DataFrame, *, width: int = _WIDTH, height: int = _
     ----------
     trend : pandas.DataFrame
         Columns ``month`` ("YYYY-MM"), ``rag`` and ``projects`` (see
-        :func:`pmo_nb.executive.view`).
+        :func:`pmo_nb.briefings.executive.view`).
     """
     _check(trend, ["month", "rag", "projects"], "rag_trend_chart")
     _size(width, height)
@@ -103,7 +103,7 @@ def top_risks_chart(risks: pd.DataFrame, *, width: int = _WIDTH, height: int | N
     ----------
     risks : pandas.DataFrame
         ``risk_id``, ``title``, ``bucket`` (project or portfolio), ``p``,
-        ``expected_cost`` (see :func:`pmo_nb.risk_model.open_risks`).
+        ``expected_cost`` (see :func:`pmo_nb.risks.model.open_risks`).
     """
     _check(risks, ["risk_id", "title", "bucket", "p", "expected_cost"], "top_risks_chart")
     height = height or max(60, 22 * len(risks))
@@ -176,7 +176,7 @@ def quick_spec(build, *args, **kwargs) -> dict:
     (same builder, same parameters, new rows): skipping jsonschema checks
     makes a filter change several times cheaper.
     """
-    from altair.utils.schemapi import debug_mode
+    from altair.utils.schemapi import debug_mode  # lazy: Altair internals only when needed
 
     with debug_mode(False):
         return build(*args, **kwargs).to_dict(validate=False)

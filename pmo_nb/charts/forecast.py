@@ -1,7 +1,7 @@
 """Charts of the Bayesian forecast: fan charts, drivers forest, predictive checks, scorecard.
 
-Builders take the tables :mod:`pmo_nb.forecasting`, :mod:`pmo_nb.convergence`
-and :mod:`pmo_nb.calibration` return. Heavy-tailed ratios have no useful
+Builders take the tables :mod:`pmo_nb.forecast.forecasting`, :mod:`pmo_nb.forecast.convergence`
+and :mod:`pmo_nb.forecast.calibration` return. Heavy-tailed ratios have no useful
 mean, so every chart shows quantiles (p10 / p50 / p90, 80 % and 95 %
 intervals) and never an average.
 """
@@ -12,8 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: Colours: the forecast band and median, the plan (budget, planned finish).
 FAN_COLOURS = {"forecast": "#1565c0", "plan": "#616161", "to date": "#212121"}
@@ -65,7 +65,7 @@ def fan_chart(table: pd.DataFrame, as_of, *, columns: int = 3, width: int = 230,
     ----------
     table : pandas.DataFrame
         Rows of :func:`pmo_nb.forecast` (indexed by or with ``project_id``)
-        for the projects to draw (e.g. :func:`pmo_nb.forecasting.most_at_risk`);
+        for the projects to draw (e.g. :func:`pmo_nb.forecast.forecasting.most_at_risk`);
         panels follow its order.
     as_of : date-like
         The reporting date, where each cone starts.
@@ -229,7 +229,7 @@ def scorecard_chart(card: pd.DataFrame, *, width: int = 200, height: int = 150
     Parameters
     ----------
     card : pandas.DataFrame
-        From :func:`pmo_nb.calibration.backtest` (indexed by ``at, method`` or
+        From :func:`pmo_nb.forecast.calibration.backtest` (indexed by ``at, method`` or
         with them as columns).
 
     Three panels by elapsed share of planned duration: the 80 % interval's

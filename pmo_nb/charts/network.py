@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: What happens to each project, and its colour.
 ROLE_COLOURS = {"slipping": "#c62828", "pushed": "#f9a825", "not moving": "#9e9e9e"}
@@ -55,15 +55,15 @@ def network_chart(layout: pd.DataFrame, links: pd.DataFrame, knock: pd.DataFrame
     Parameters
     ----------
     layout : pandas.DataFrame
-        :func:`pmo_nb.network.network_layout` (index ``project_id``; ``layer``,
+        :func:`pmo_nb.capacity.dependencies.network_layout` (index ``project_id``; ``layer``,
         ``y``, ``start``; ``name`` and ``stage`` used in tooltips when present).
     links : pandas.DataFrame
         ``project_id`` (dependent) and ``depends_on``; links to projects not in
         the layout are left out.
     knock : pandas.DataFrame, optional
-        :func:`pmo_nb.network.knock_on` output.
+        :func:`pmo_nb.capacity.dependencies.knock_on` output.
     chain : pandas.DataFrame, optional
-        :func:`pmo_nb.network.critical_chain` output (``project_id`` in order).
+        :func:`pmo_nb.capacity.dependencies.critical_chain` output (``project_id`` in order).
     x : {"layer", "start"}
         Horizontal position: the topological layer, or the planned start date.
     """

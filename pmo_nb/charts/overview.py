@@ -5,12 +5,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..schema import RAGS, STAGES
-from .base import HEIGHT as _HEIGHT
-from .base import RAG_COLOURS
-from .base import WIDTH as _WIDTH
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import HEIGHT as _HEIGHT
+from pmo_nb.charts.base import RAG_COLOURS
+from pmo_nb.charts.base import WIDTH as _WIDTH
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
+from pmo_nb.schema import RAGS, STAGES
 
 
 def stage_chart(counts: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT) -> alt.Chart:
@@ -19,7 +19,7 @@ def stage_chart(counts: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEI
     Parameters
     ----------
     counts : pandas.DataFrame
-        Columns ``stage`` and ``projects`` (see :func:`pmo_nb.overview.stage_counts`).
+        Columns ``stage`` and ``projects`` (see :func:`pmo_nb.delivery.overview.stage_counts`).
     """
     _check(counts, ["stage", "projects"], "stage_chart")
     _size(width, height)
@@ -45,7 +45,7 @@ def budget_chart(
     ----------
     budgets : pandas.DataFrame
         Columns ``category`` and ``budget`` (see
-        :func:`pmo_nb.overview.budget_by_category`).
+        :func:`pmo_nb.delivery.overview.budget_by_category`).
     """
     _check(budgets, ["category", "budget"], "budget_chart")
     _size(width, height)
@@ -67,7 +67,7 @@ def rag_chart(rag: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT) 
     Parameters
     ----------
     rag : pandas.DataFrame
-        Columns ``rag`` and ``projects`` (see :func:`pmo_nb.overview.rag_counts`).
+        Columns ``rag`` and ``projects`` (see :func:`pmo_nb.delivery.overview.rag_counts`).
     """
     _check(rag, ["rag", "projects"], "rag_chart")
     _size(width, height)
@@ -98,7 +98,7 @@ def cpi_spi_chart(evm: pd.DataFrame, *, width: int = _WIDTH, height: int = 300) 
     ----------
     evm : pandas.DataFrame
         Columns ``project_id``, ``cpi``, ``spi`` (see
-        :func:`pmo_nb.overview.evm_table`); ``name`` and ``category`` are used
+        :func:`pmo_nb.delivery.overview.evm_table`); ``name`` and ``category`` are used
         when present. Rows with a missing CPI or SPI are left out.
     """
     _check(evm, ["project_id", "cpi", "spi"], "cpi_spi_chart")

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from .base import HEIGHT as _HEIGHT
-from .base import WIDTH as _WIDTH
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import HEIGHT as _HEIGHT
+from pmo_nb.charts.base import WIDTH as _WIDTH
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: Decision-confidence classes and their colours (green in, amber unsure, grey out).
 CONFIDENCE_COLOURS = {"safe bet": "#2e7d32", "coin flip": "#f9a825", "never funded": "#9e9e9e"}

@@ -1,6 +1,6 @@
 """Charts of the quantified risk register: S-curves, tail drivers, mitigation.
 
-Builders take what :class:`pmo_nb.risks.RiskSimulation` returns
+Builders take what :class:`pmo_nb.risks.register.RiskSimulation` returns
 (``s_curve``, ``drivers``, ``compare``) and the forecast's portfolio cost
 curve. Quantiles are marked (P50 / P80 / P90), never a mean of a ratio.
 """
@@ -11,8 +11,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: Colours of the S-curve series, in drawing order (unknown series get the rest).
 SERIES_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00"]
@@ -38,7 +38,7 @@ def s_curve_chart(curves: pd.DataFrame, *, title: str, value_title: str = "cost"
     curves : pandas.DataFrame
         ``series, probability, value``: each series' quantiles, e.g.
         ``RiskSimulation.s_curve()`` with a ``series`` column, or
-        :func:`pmo_nb.forecasting.portfolio_cost_curve`.
+        :func:`pmo_nb.forecast.forecasting.portfolio_cost_curve`.
     marks : sequence of float
         Probabilities to mark with a point and a label (values read off the
         series' own quantiles, interpolated).

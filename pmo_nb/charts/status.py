@@ -5,10 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import HEIGHT as _HEIGHT
-from .base import WIDTH as _WIDTH
-from .base import check_frame as _check
-from .base import check_size as _size
+from pmo_nb.charts.base import HEIGHT as _HEIGHT
+from pmo_nb.charts.base import WIDTH as _WIDTH
+from pmo_nb.charts.base import check_frame as _check
+from pmo_nb.charts.base import check_size as _size
 
 #: What the alignment chart compares, in drawing order.
 SHARES = {"weight_share": "board weight", "spend_share": "money", "benefit_share":
@@ -23,7 +23,7 @@ def cost_band_chart(bands: pd.DataFrame, *, width: int = _WIDTH, height: int | N
     Parameters
     ----------
     bands : pandas.DataFrame
-        :func:`pmo_nb.status_report.cost_band_data`: ``estimate``, ``low``,
+        :func:`pmo_nb.briefings.status_report.cost_band_data`: ``estimate``, ``low``,
         ``value``, ``high``.
     """
     _check(bands, ["estimate", "low", "value", "high"], "cost_band_chart")
@@ -49,7 +49,7 @@ def importance_chart(table: pd.DataFrame, *, width: int = _WIDTH, limit: int = 1
     Parameters
     ----------
     table : pandas.DataFrame
-        :attr:`pmo_nb.insights.Insights.table`: ``rank``, ``kind``, ``importance``.
+        :attr:`pmo_nb.briefings.insights.Insights.table`: ``rank``, ``kind``, ``importance``.
     """
     _check(table, ["rank", "kind", "importance"], "importance_chart")
     if table.empty:
@@ -73,7 +73,7 @@ def alignment_chart(table: pd.DataFrame, *, width: int = _WIDTH, height: int = _
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`pmo_nb.review_pack.alignment`: ``objective``, ``weight_share``,
+        :func:`pmo_nb.briefings.review_pack.alignment`: ``objective``, ``weight_share``,
         ``spend_share``, ``benefit_share``.
     """
     _check(table, ["objective", *SHARES], "alignment_chart")

@@ -1,0 +1,150 @@
+"""The ``index.html`` pages of a reports folder, built from the run records on disk.
+
+``OUT/<as_of>/index.html`` lists the reports of one run folder (title linked
+to the page, or to the executed notebook when the run failed; project,
+period, status and reason, duration, data checksum, generated at);
+``OUT/index.html`` lists the run folders. Both are self-contained HTML with
+relative links, so the folder can be copied to a shared drive as it is. They
+are rewritten whole (atomically) from the records, so they always show what
+is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pmo_nb.config import templates_dir
+from pmo_nb.dates import utc_now
+from pmo_nb.reports.files import write_atomic
+
+STATUSES = ("succeeded", "failed", "timeout")
+
+
+def _records(folder: Path) -> list[dict]:
+    """The report records of a run folder (``<name>.json``), by report name."""
+    records = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and "status" in record:
+            records.append(record)
+    return records
+
+
+def _href(folder: Path, record: dict) -> str | None:
+    """Relative link to the page (or the executed notebook of a failed run), if on disk."""
+    stem = record.get("output") or record.get("report")
+    if not stem:
+        return None
+    for suffix in (".html", ".ipynb"):
+        if (folder / f"{stem}{suffix}").is_file():
+            if suffix == ".html" and record.get("status") != "succeeded":
+                continue
+            return f"{stem}{suffix}"
+    return None
+
+
+def _row(folder: Path, record: dict, instance: bool = False) -> dict:
+    return {
+        "title": record.get("title") or record.get("report"),
+        "report": record.get("report"),
+        "output": record.get("output") or record.get("report"),
+        "project_id": record.get("project_id"),
+        "period": record.get("period"),
+        "status": record.get("status"),
+        "reason": record.get("reason"),
+        "duration_s": record.get("duration_s"),
+        "checksum": record.get("checksum"),
+        "generated_at": record.get("finish") or record.get("start"),
+        "href": _href(folder, record),
+        "instance": instance,
+    }
+
+
+def run_rows(folder: Path) -> list[dict]:
+    """Rows of a run folder's index: each report, a fan-out followed by its projects."""
+    rows = []
+    for record in _records(folder):
+        rows.append(_row(folder, record))
+        if "instances" in record:
+            for item in record["instances"]:
+                sub = folder / f"{item.get('output')}.json"
+                try:
+                    rows.append(_row(folder, json.loads(sub.read_text(encoding="utf-8")), True))
+                except (OSError, ValueError):
+                    continue
+    return rows
+
+
+def _env():
+    import jinja2  # lazy: Jinja2 loads only when an index is written
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "report")),
+        autoescape=True, keep_trailing_newline=True,
+    )
+
+
+def write_run_index(folder: str | Path) -> Path:
+    """Write ``folder/index.html`` for one run folder; returns its path."""
+    folder = Path(folder)
+    rows = run_rows(folder)
+    tops = [r for r in rows if not r["instance"]]
+    counts = {s: sum(r["status"] == s for r in tops) for s in STATUSES}
+    page = _env().get_template("run_index.html.j2").render(
+        title=f"Reports as of {folder.name}", as_of=folder.name, rows=rows, counts=counts,
+        generated_at=utc_now(),
+    )
+    path = folder / "index.html"
+    write_atomic(path, page)
+    return path
+
+
+def run_summary(folder: Path) -> dict:
+    """One row of the root index: counts by status, periods, checksums, latest finish."""
+    records = _records(folder)
+    finishes = [r.get("finish") or r.get("start") or "" for r in records]
+    return {
+        "as_of": folder.name,
+        "href": f"{folder.name}/index.html" if (folder / "index.html").is_file() else None,
+        "reports": len(records),
+        **{s: sum(r.get("status") == s for r in records) for s in STATUSES},
+        "periods": sorted({r["period"] for r in records if r.get("period")}),
+        "checksums": sorted({r["checksum"] for r in records if r.get("checksum")}),
+        "generated_at": max(finishes) if finishes else None,
+    }
+
+
+def write_root_index(out: str | Path) -> Path:
+    """Write ``out/index.html`` listing every run folder, newest first."""
+    out = Path(out)
+    folders = sorted((p for p in out.iterdir()
+                      if p.is_dir() and re.fullmatch(r"\d{4}-\d\d-\d\d", p.name)),
+                     key=lambda p: p.name, reverse=True)
+    page = _env().get_template("runs_index.html.j2").render(
+        title="Report runs", rows=[run_summary(f) for f in folders], generated_at=utc_now(),
+    )
+    path = out / "index.html"
+    write_atomic(path, page)
+    return path
+
+
+def write_indexes(out: str | Path, as_of: str) -> None:
+    """Rewrite the index of run folder ``out/<as_of>`` and the root index.
+
+    Ordered so that neither page ever links to a page not yet on disk, even
+    if the run is killed between the two writes: the root index first (the
+    run page's "all runs" link needs it; it links only run pages that
+    exist), then the run page, then the root again when the run page is new.
+    """
+    folder = Path(out) / as_of
+    new_run_page = folder.is_dir() and not (folder / "index.html").is_file()
+    write_root_index(out)
+    if folder.is_dir():
+        write_run_index(folder)
+    if new_run_page:
+        write_root_index(out)

@@ -1,0 +1,305 @@
+"""The report schedule (``reports.yml``): what runs, with which parameters, how often.
+
+Pure: parsing and the calendar; no notebook is run and nothing is written
+here (:mod:`pmo_nb.reports.suite` does that). The file lists reports::
+
+    reports:
+      - name: portfolio_overview          # unique; names the output files
+        notebook: portfolio_overview      # notebooks/<notebook>.ipynb (default: name)
+        cadence: weekly on monday
+        parameters: {}                    # other parameters of the notebook
+      - name: project_status
+        notebook: project_status
+        cadence: monthly
+        per: active_project               # once per active project, with project_id set
+        after: [risk_forecast]            # start once these reports of the same run finished
+
+Cadences and the period each defines (a report is *due* on a day when that
+day is on or after the cadence's first day in its period and the report has
+not yet succeeded for the period, so a missed or failed day is caught up the
+next day)::
+
+    daily                  period = the day          2026-11-25   due every day
+    weekly                 period = the ISO week     2026-W48     due from Monday
+    weekly on <weekday>    period = the ISO week     2026-W48     due from that weekday
+    <weekday>              same as "weekly on <weekday>"
+    monthly                period = calendar month   2026-11      due from the 1st
+    quarterly              period = calendar quarter 2026-Q4      due from the quarter's 1st day
+
+``<weekday>`` is a full English name, ``monday`` to ``sunday``; case and
+extra spaces do not matter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import graphlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: The fan-out values ``per`` accepts.
+FAN_OUTS = ("active_project",)
+#: Parameters the runner sets itself (a schedule may not set them).
+RUNNER_PARAMETERS = ("db", "as_of")
+#: Keys of one report entry.
+ENTRY_KEYS = ("name", "notebook", "cadence", "parameters", "per", "after")
+#: Columns of :attr:`ScheduleError.problems`.
+PROBLEM_COLUMNS = ["file", "report", "key", "value", "rule"]
+NAME_PATTERN = r"[A-Za-z0-9_\-]+"
+CADENCE_HELP = ("one of daily, weekly, monthly, quarterly, a weekday (monday..sunday) "
+                "or 'weekly on <weekday>'")
+
+
+class ScheduleError(ValueError):
+    """``reports.yml`` broke one or more rules; ``problems`` lists every one.
+
+    ``problems`` is a DataFrame with columns ``file``, ``report`` (entry
+    name or ``#<position>``), ``key``, ``value`` and ``rule``.
+    """
+
+    def __init__(self, problems: list[dict], source: str = ""):
+        import pandas as pd  # lazy: keeps `pmo --help` fast
+
+        self.problems = pd.DataFrame(problems, columns=PROBLEM_COLUMNS, dtype=object)
+        self.source = source
+        n = len(self.problems)
+        lines = [f"{source}: {n} problem{'s' if n != 1 else ''} in the report schedule"]
+        for p in self.problems.itertuples(index=False):
+            where = ", ".join(
+                f"{k} {v}" for k, v in (("report", p.report), ("key", p.key)) if v not in ("", None)
+            )
+            value = "" if p.value in ("", None) else f", value {p.value!r}"
+            lines.append(f"  {p.file}{': ' + where if where else ''}{value}: {p.rule}")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often a report runs: ``unit`` (day, week, month, quarter) and, for
+    weekly cadences, the first weekday it is due (0 = Monday). ``text`` is the
+    canonical spelling (``"friday"`` reads as ``"weekly on friday"``)."""
+
+    text: str
+    unit: str
+    weekday: int = 0
+
+    def period(self, day: dt.date) -> str:
+        """The period ``day`` falls in: ``2026-11-25``, ``2026-W48``, ``2026-11``, ``2026-Q4``."""
+        if self.unit == "day":
+            return day.isoformat()
+        if self.unit == "week":
+            year, week, _ = day.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.unit == "month":
+            return f"{day.year}-{day.month:02d}"
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+    def bounds(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        """First and last day of the period ``day`` falls in."""
+        if self.unit == "day":
+            return day, day
+        if self.unit == "week":
+            start = day - dt.timedelta(days=day.weekday())
+            return start, start + dt.timedelta(days=6)
+        if self.unit == "month":
+            first_month = day.month
+            months = 1
+        else:
+            first_month = 3 * ((day.month - 1) // 3) + 1
+            months = 3
+        start = dt.date(day.year, first_month, 1)
+        nxt = first_month + months
+        end = (dt.date(day.year + (nxt > 12), (nxt - 1) % 12 + 1, 1) - dt.timedelta(days=1))
+        return start, end
+
+    def due_from(self, day: dt.date) -> dt.date:
+        """The first day of ``day``'s period on which the report is due."""
+        start, _ = self.bounds(day)
+        return start + dt.timedelta(days=self.weekday) if self.unit == "week" else start
+
+    def is_due(self, day: dt.date) -> bool:
+        """Whether the calendar makes the report due on ``day`` (ignoring earlier runs)."""
+        return day >= self.due_from(day)
+
+
+def parse_cadence(text) -> Cadence:
+    """Read a cadence (see the module docstring); raises ValueError naming the vocabulary."""
+    words = str(text).strip().lower().split() if isinstance(text, str) else []
+    phrase = " ".join(words)
+    if phrase == "daily":
+        return Cadence(phrase, "day")
+    if phrase == "weekly":
+        return Cadence(phrase, "week", 0)
+    if phrase == "monthly":
+        return Cadence(phrase, "month")
+    if phrase == "quarterly":
+        return Cadence(phrase, "quarter")
+    if len(words) == 1 and words[0] in WEEKDAYS:
+        return Cadence(f"weekly on {words[0]}", "week", WEEKDAYS.index(words[0]))
+    if len(words) == 3 and words[:2] == ["weekly", "on"] and words[2] in WEEKDAYS:
+        return Cadence(phrase, "week", WEEKDAYS.index(words[2]))
+    raise ValueError(f"unknown cadence {text!r}: {CADENCE_HELP}")
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report of the schedule (or a bare notebook run by name: ``cadence`` None)."""
+
+    name: str
+    notebook: str
+    cadence: Cadence | None = None
+    parameters: dict = field(default_factory=dict)
+    per: str | None = None
+    #: Reports of the same run that must finish (succeeded or not) before this one
+    #: starts, e.g. a summary that reads the forecast another report persists.
+    after: tuple[str, ...] = ()
+
+    def period(self, day: dt.date) -> str:
+        """The period a run on ``day`` counts for (the day itself without a cadence)."""
+        return self.cadence.period(day) if self.cadence else day.isoformat()
+
+
+def _problem(problems, file, report, key, value, rule) -> None:
+    problems.append({"file": file, "report": report, "key": key,
+                     "value": None if value is None else str(value), "rule": rule})
+
+
+def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
+    """Check parsed YAML ``data`` and return its reports in file order.
+
+    Raises
+    ------
+    ScheduleError
+        Listing every problem (file, report, key, value, rule).
+    """
+    problems: list[dict] = []
+    if data is None:
+        data = {"reports": []}
+    if not isinstance(data, dict):
+        raise ScheduleError([{"file": source, "report": "", "key": "", "value": type(data).__name__,
+                              "rule": "the file must be a mapping with a 'reports' list"}], source)
+    for key in sorted(set(data) - {"reports"}, key=str):
+        _problem(problems, source, "", key, None, "unknown top-level key; only 'reports' is read")
+    entries = data.get("reports") or []
+    if not isinstance(entries, list):
+        _problem(problems, source, "", "reports", type(entries).__name__,
+                 "must be a list of reports")
+        entries = []
+    specs, seen = [], set()
+    for position, entry in enumerate(entries, start=1):
+        label = f"#{position}"
+        if not isinstance(entry, dict):
+            _problem(problems, source, label, "", type(entry).__name__,
+                     "each report must be a mapping (name, notebook, cadence, ...)")
+            continue
+        before = len(problems)
+        name = entry.get("name")
+        if name is None:
+            _problem(problems, source, label, "name", None, "required")
+        elif not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+            _problem(problems, source, label, "name", name,
+                     "letters, digits, '_' or '-' only (it names files)")
+        elif name in seen:
+            _problem(problems, source, name, "name", name, "duplicate report name")
+        else:
+            label = name
+            seen.add(name)
+        for key in sorted(set(entry) - set(ENTRY_KEYS), key=str):
+            _problem(problems, source, label, key, None,
+                     f"unknown key; allowed: {', '.join(ENTRY_KEYS)}")
+        notebook = entry.get("notebook", name)
+        if isinstance(notebook, str) and notebook.endswith(".ipynb"):
+            notebook = notebook[: -len(".ipynb")]
+        name_ok = isinstance(name, str) and re.fullmatch(NAME_PATTERN, name)
+        if ("notebook" in entry or name_ok) and (
+                not isinstance(notebook, str) or not re.fullmatch(NAME_PATTERN, notebook)):
+            _problem(problems, source, label, "notebook", notebook,
+                     "a notebook name in notebooks/ without folders (e.g. portfolio_overview)")
+        cadence = None
+        if "cadence" not in entry:
+            _problem(problems, source, label, "cadence", None, f"required: {CADENCE_HELP}")
+        else:
+            try:
+                cadence = parse_cadence(entry["cadence"])
+            except ValueError:
+                _problem(problems, source, label, "cadence", entry["cadence"], CADENCE_HELP)
+        per = entry.get("per")
+        if per is not None and per not in FAN_OUTS:
+            _problem(problems, source, label, "per", per, f"one of: {', '.join(FAN_OUTS)}")
+        parameters = entry.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            _problem(problems, source, label, "parameters", type(parameters).__name__,
+                     "must be a mapping of parameter name to value")
+            parameters = {}
+        for key, value in parameters.items():
+            where = f"parameters.{key}"
+            if key in RUNNER_PARAMETERS or (per == "active_project" and key == "project_id"):
+                _problem(problems, source, label, where, value,
+                         "set by the runner (--db, --as-of, per); remove it")
+            elif not isinstance(key, str) or not key.isidentifier():
+                _problem(problems, source, label, where, value, "not a Python name")
+            elif not isinstance(value, str | int | float | bool | list) and value is not None:
+                _problem(problems, source, label, where, value,
+                         "values must be text, numbers, booleans or lists")
+        after = entry.get("after") or []
+        if isinstance(after, str):
+            after = [after]
+        if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
+            _problem(problems, source, label, "after", after, "a report name or a list of them")
+            after = []
+        if len(problems) == before:
+            specs.append(ReportSpec(name, notebook, cadence, dict(parameters), per, tuple(after)))
+    _check_after(specs, problems, source)
+    if problems:
+        raise ScheduleError(problems, source)
+    return specs
+
+
+def _check_after(specs: list[ReportSpec], problems: list[dict], source: str) -> None:
+    """Every ``after`` names another report of the file, and the order has no cycle."""
+
+    names = {s.name for s in specs}
+    graph = {}
+    for spec in specs:
+        for other in spec.after:
+            if other == spec.name or other not in names:
+                _problem(problems, source, spec.name, "after", other,
+                         "must name another report in this file")
+        graph[spec.name] = [a for a in spec.after if a in names and a != spec.name]
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        _problem(problems, source, exc.args[1][0], "after", cycle,
+                 "reports wait on each other in a cycle")
+
+
+def load_schedule(path: str | os.PathLike) -> list[ReportSpec]:
+    """Read and check a ``reports.yml`` (see :func:`parse_schedule`)."""
+    import yaml  # lazy: PyYAML loads only when a schedule is read
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScheduleError([{"file": str(path), "report": "", "key": "", "value": None,
+                              "rule": "file not found"}], str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ScheduleError([{"file": str(path), "report": "", "key": "", "value": None,
+                              "rule": f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"}],
+                            str(path)) from None
+    return parse_schedule(data, str(path))
+
+
+def due_reports(specs: list[ReportSpec], day: dt.date, succeeded: set[tuple[str, str]]
+                ) -> list[ReportSpec]:
+    """The reports due on ``day``: their cadence says so and ``(name, period)``
+    is not in ``succeeded`` (the periods each report already succeeded for)."""
+    return [s for s in specs
+            if s.cadence is not None and s.cadence.is_due(day)
+            and (s.name, s.period(day)) not in succeeded]

@@ -1,0 +1,263 @@
+"""Run many reports: fan-out, parallel worker processes, wall-clock timeouts, indexes.
+
+:func:`run_suite` turns report specs (from ``reports.yml``, see
+:mod:`pmo_nb.reports.schedule`) into jobs, one per report or, for
+``per: active_project``, one per active project, and runs each job in its
+own worker process (``python -m pmo_nb.reports.workers JOB``) that calls
+:func:`pmo_nb.reports.runner.run_report`. At most ``jobs`` workers run at once,
+longest first as the latest earlier runs took. A
+job that runs longer than ``timeout`` seconds (the whole notebook, not one
+cell) has its kernel and worker killed and is recorded as ``timeout``, with
+the cells it finished kept in its executed notebook. One failing job never
+stops the others. After every job the run folder's ``index.html`` and the
+output root's ``index.html`` are rewritten from the run records on disk.
+
+Layout of ``OUT`` (the run folder is named after the reporting date)::
+
+    OUT/index.html                          every run folder
+    OUT/<as_of>/index.html                  the reports of that run folder
+    OUT/<as_of>/<name>.html|.ipynb|.json    a report
+    OUT/<as_of>/<name>.json                 + <name>/<project_id>.* for a fan-out
+    OUT/.staging/                           files being built (never linked)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from pmo_nb.config import resolve_db_url
+from pmo_nb.dates import iso_day, utc_now
+from pmo_nb.reports.files import write_atomic
+from pmo_nb.reports.index import write_indexes
+from pmo_nb.reports.jobs import Job, Outcome, SuiteResult, read_record
+from pmo_nb.reports.planning import (
+    plan,
+    run_dates,
+)
+from pmo_nb.reports.runner import (
+    STAGING,
+    base_record,
+)
+from pmo_nb.reports.schedule import ReportSpec
+from pmo_nb.reports.workers import POLL_S, Worker, clean_staging, hold_lock
+
+
+def _fan_out_record(spec: ReportSpec, outcomes: list[Outcome], *, out: Path, as_of: str,
+                    broken: str | None, start: str) -> None:
+    """The summary record ``<name>.json`` of a fan-out, and stale instance files removed."""
+    folder = out / as_of
+    failed = [o for o in outcomes if o.status != "succeeded"]
+    if broken:
+        status, reason = "failed", broken
+    elif failed:
+        status = "failed"
+        named = ", ".join(f"{o.project_id} ({o.status})" for o in failed[:5])
+        more = " ..." if len(failed) > 5 else ""
+        reason = f"{len(failed)} of {len(outcomes)} projects failed: {named}{more}"
+    else:
+        status = "succeeded"
+        reason = None if outcomes else f"no active projects on {as_of}"
+    record = base_record(
+        spec.name, as_of=as_of, output=spec.name, notebook=spec.notebook,
+        period=spec.period(dt.date.fromisoformat(as_of)),
+        cadence=spec.cadence.text if spec.cadence else None, per=spec.per,
+        start=start, finish=utc_now(), duration_s=round(sum(o.duration_s for o in outcomes), 3),
+        status=status, reason=reason, parameters=dict(spec.parameters),
+        instances=[{"project_id": o.project_id, "output": o.output, "status": o.status}
+                   for o in outcomes],
+    )
+    sub = folder / spec.name
+    keep = {o.output.split("/")[-1] for o in outcomes}
+    if sub.is_dir() and not broken:
+        for path in sub.iterdir():  # projects no longer active: their old pages go
+            if path.suffix in (".html", ".ipynb", ".json") and path.stem not in keep:
+                path.unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / f"{spec.name}.json", json.dumps(record, indent=2) + "\n")
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """Let SIGTERM (systemd stop, kill) unwind like Ctrl-C so the workers are stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_suite(
+    specs: list[ReportSpec],
+    *,
+    as_of=None,
+    db=None,
+    out="reports",
+    jobs: int = 1,
+    timeout: float = 600,
+    notebooks_dir=None,
+    progress: bool | None = None,
+) -> SuiteResult:
+    """Run ``specs`` into ``OUT/<as_of>/`` with up to ``jobs`` worker processes.
+
+    Parameters
+    ----------
+    specs : list of ReportSpec
+        What to run (all of them, whatever their cadence).
+    as_of, db, out, notebooks_dir
+        As for :func:`pmo_nb.reports.runner.run_report`.
+    jobs : int
+        Notebooks run at the same time, each in its own process and kernel.
+    timeout : float
+        Wall-clock seconds one notebook may take in all.
+    progress : bool, optional
+        Show a tqdm bar on stderr (default: when stderr is a terminal).
+
+    Returns
+    -------
+    SuiteResult
+        One outcome per job (fan-outs: one per project, plus a failed outcome
+        for a fan-out whose projects could not be listed).
+
+    Raises
+    ------
+    SuiteBusy
+        Another run holds ``OUT``.
+    """
+    from tqdm import tqdm  # lazy: tqdm loads only for a progress bar
+
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    day = iso_day(as_of)
+    out = Path(out).absolute()
+    db_url = resolve_db_url(db)
+    with hold_lock(out), _sigterm_as_interrupt():
+        clean_staging(out)
+        start = utc_now()
+        plan_jobs, broken = plan(specs, db_url)
+        # longest first (as the last runs took), so a long report does not start last
+        last = _last_durations(out, plan_jobs)
+        pending = sorted(plan_jobs, key=lambda j: -last.get(j.output, 0.0))
+        running: list[Worker] = []
+        outcomes: dict[int, Outcome] = {}
+        order = {id(j): i for i, j in enumerate(plan_jobs)}
+        bar = tqdm(total=len(pending), file=sys.stderr, unit="report", leave=False,
+                   disable=None if progress is None else not progress)
+        try:
+            while pending or running:
+                while len(running) < jobs and (job := _next_ready(pending, running)):
+                    pending.remove(job)
+                    running.append(Worker(job, as_of=day, db=db_url, out=out,
+                                           timeout=timeout, notebooks_dir=notebooks_dir))
+                time.sleep(POLL_S)
+                for worker in list(running):
+                    status = None
+                    if worker.proc.poll() is None:
+                        if time.monotonic() < worker.deadline:
+                            continue
+                        worker.kill()
+                        status = "timeout"
+                    running.remove(worker)
+                    outcome = worker.finish(out, day, status)
+                    outcomes[order[id(worker.job)]] = outcome
+                    _maybe_close_fan_out(worker.job.spec, plan_jobs, outcomes, order,
+                                         out=out, as_of=day, start=start)
+                    write_indexes(out, day)
+                    bar.set_postfix_str(f"{outcome.output}: {outcome.status}", refresh=False)
+                    bar.update(1)
+        finally:
+            for worker in running:  # interrupted: stop what is still running
+                worker.kill()
+                worker.log.close()
+            bar.close()
+        result = [outcomes[i] for i in sorted(outcomes)]
+        for spec in specs:
+            if spec.name in broken:
+                _fan_out_record(spec, [], out=out, as_of=day, broken=broken[spec.name],
+                                start=start)
+                result.append(Outcome(spec.name, spec.name, "failed", 0.0, broken[spec.name]))
+            elif spec.per and not any(j.spec is spec for j in plan_jobs):
+                _fan_out_record(spec, [], out=out, as_of=day, broken=None, start=start)
+        write_indexes(out, day)
+        try:
+            (out / STAGING).rmdir()  # gone when empty
+        except OSError:
+            pass
+    return SuiteResult(day, out / day, result)
+
+
+def _next_ready(pending: list[Job], running: list) -> Job | None:
+    """The first pending job none of whose ``after`` reports is still pending or running."""
+    waiting = {j.spec.name for j in pending} | {w.job.spec.name for w in running}
+    for job in pending:
+        if not waiting.intersection(job.spec.after):
+            return job
+    return None
+
+
+def _last_durations(out: Path, jobs: list[Job], folders: int = 5) -> dict[str, float]:
+    """Each job's duration in the latest of the last few run folders that ran it."""
+    found: dict[str, float] = {}
+    for day in reversed(run_dates(out)[-folders:]):
+        for job in jobs:
+            if job.output not in found:
+                record = read_record(out / day / f"{job.output}.json")
+                if record and isinstance(record.get("duration_s"), int | float):
+                    found[job.output] = float(record["duration_s"])
+    return found
+
+
+def _maybe_close_fan_out(spec, plan_jobs, outcomes, order, *, out, as_of, start) -> None:
+    """Write a fan-out's summary record once its last project has finished."""
+    if not spec.per:
+        return
+    mine = [order[id(j)] for j in plan_jobs if j.spec is spec]
+    if all(i in outcomes for i in mine):
+        _fan_out_record(spec, [outcomes[i] for i in mine], out=out, as_of=as_of,
+                        broken=None, start=start)
+
+
+def summary_text(result: SuiteResult) -> str:
+    """One line per report (fan-outs: a count, then each failed project) and a total."""
+    lines, seen = [], set()
+    for outcome in result.outcomes:
+        if outcome.project_id is None:
+            where = outcome.html or outcome.ipynb or ""
+            lines.append(f"{_label(outcome.status)} {outcome.report:<24} "
+                         f"{outcome.duration_s:7.1f} s  {outcome.reason or where}")
+            continue
+        if outcome.report in seen:
+            continue
+        seen.add(outcome.report)
+        group = [o for o in result.outcomes if o.report == outcome.report]
+        bad = [o for o in group if o.status != "succeeded"]
+        total = sum(o.duration_s for o in group)
+        lines.append(f"{_label('failed' if bad else 'succeeded')} {outcome.report:<24} "
+                     f"{total:7.1f} s  {len(group) - len(bad)} of {len(group)} projects ok")
+        for o in bad:
+            lines.append(f"  {_label(o.status)} {o.project_id:<22} {o.duration_s:7.1f} s  "
+                         f"{o.reason}")
+    ok = sum(o.status == "succeeded" for o in result.outcomes)
+    lines.append(f"{ok} of {len(result.outcomes)} notebook runs succeeded; "
+                 f"reports in {result.folder.resolve()}")
+    return "\n".join(lines)
+
+
+def _label(status: str) -> str:
+    return {"succeeded": "ok     ", "failed": "FAILED ", "timeout": "TIMEOUT"}.get(status, status)
+
+

@@ -1,0 +1,116 @@
+"""The store's SQL schema and its Alembic revisions.
+
+Each of the ten tables of the format is one SQL table with the spec's typed
+columns plus bookkeeping (``_extra``, ``_row_hash``, ``_valid_from``,
+``_valid_to``, ``_import_id``; see :mod:`pmo_nb.store.core`), next to ``meta``,
+``import_log`` and ``results``. A new store is created from :data:`METADATA`
+and stamped with the newest revision; older stores are upgraded by the
+migrations in ``pmo_nb/store/migrations`` (a test checks both give one schema).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from pmo_nb.schema import TABLES
+
+#: ``meta.schema_version``: pmo_nb releases from before Alembic refuse to write above 1.
+SCHEMA_VERSION = 2
+#: Alembic revisions this code knows, oldest first; it writes the last one.
+REVISIONS = ("0001", "0002")
+HEAD = REVISIONS[-1]
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+_SQL_TYPES = {
+    "id": sa.Text, "text": sa.Text, "enum": sa.Text, "month": sa.Text,
+    "number": sa.Double, "date": sa.Date, "bool": sa.Boolean,
+}
+
+METADATA = sa.MetaData()
+DATA_TABLES: dict[str, sa.Table] = {
+    name: sa.Table(
+        name, METADATA,
+        sa.Column("_rowid", sa.Integer, primary_key=True, autoincrement=True),
+        *(sa.Column(c.name, _SQL_TYPES[c.kind](), nullable=c.name not in spec.key)
+          for c in spec.columns),
+        sa.Column("_extra", sa.Text),
+        sa.Column("_row_hash", sa.String(32), nullable=False),
+        sa.Column("_valid_from", sa.DateTime, nullable=False),
+        sa.Column("_valid_to", sa.DateTime),
+        sa.Column("_import_id", sa.Integer, nullable=False),
+        sa.Index(f"ix_{name}_key", *spec.key, "_valid_to"),
+        sa.Index(f"ix_{name}_import_id", "_import_id"),
+    )
+    for name, spec in TABLES.items()
+}
+META = sa.Table(
+    "meta", METADATA,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text),
+)
+IMPORT_LOG = sa.Table(
+    "import_log", METADATA,
+    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("source", sa.Text),
+    sa.Column("file_checksums", sa.Text),
+    sa.Column("row_counts", sa.Text),
+    sa.Column("data_checksum", sa.String(64)),
+    sa.Column("based_on_import", sa.Integer),
+)
+RESULTS = sa.Table(
+    "results", METADATA,
+    sa.Column("_rowid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+    sa.Column("frame", sa.Text),
+    sa.Column("payload", sa.LargeBinary),
+    sa.Column("attrs", sa.Text),
+    sa.Index("ix_results_kind_name", "kind", "name", "version"),
+)
+#: Alembic's own table, as Alembic creates it (kept out of METADATA).
+VERSION_TABLE = sa.Table(
+    "alembic_version", sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+def revision_of(conn: sa.Connection) -> str | None:
+    """The Alembic revision of the store; ``0001`` for a store made before Alembic."""
+    inspector = sa.inspect(conn)
+    if inspector.has_table(VERSION_TABLE.name):
+        return conn.execute(sa.select(VERSION_TABLE.c.version_num)).scalar()
+    return REVISIONS[0] if inspector.has_table(META.name) else None
+
+
+def stamp(conn: sa.Connection, revision: str) -> None:
+    """Record ``revision`` as the store's Alembic revision (as ``alembic stamp`` does)."""
+    VERSION_TABLE.create(conn, checkfirst=True)
+    conn.execute(VERSION_TABLE.delete())
+    conn.execute(VERSION_TABLE.insert().values(version_num=revision))
+
+
+def create_tables(conn: sa.Connection) -> None:
+    """A new store at the newest revision: the tables of METADATA, stamped."""
+    METADATA.create_all(conn)
+    conn.execute(META.insert(), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                                 {"key": "store_id", "value": uuid.uuid4().hex}])
+    stamp(conn, HEAD)
+
+
+def run_alembic(conn: sa.Connection, command_name: str, revision: str) -> None:
+    """Run ``alembic upgrade|downgrade revision`` inside the caller's transaction."""
+    from alembic import command  # lazy: Alembic loads only for migrations
+    from alembic.config import Config  # lazy: Alembic loads only for migrations
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    getattr(command, command_name)(config, revision)

@@ -1,0 +1,62 @@
+"""The scenario explorer as a person uses it, in headless Chromium.
+
+Voila is started as ``pmo serve`` starts it, on the small demo store. The test
+moves the budget slider (typing into its readout, as a keyboard user can),
+waits for the selection to change, and fails on any request leaving 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import (
+    BROWSER_MARKS,
+    LOAD_TIMEOUT_MS,
+    SERVER_ORIGINS,
+    outside,
+    recording_page,
+    screenshot_on_failure,
+    serving,
+    wait_text,
+)
+
+from pmo_nb.prioritise.frontier import default_budget
+from pmo_nb.prioritise.selection import select_portfolio
+
+pytestmark = BROWSER_MARKS
+
+EXPLORER = "/voila/render/scenario_explorer.ipynb"
+LOW_BUDGET = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    with serving(demo_db, tmp_path_factory.mktemp("jupyter-config")) as voila:
+        yield voila
+
+
+def test_budget_slider_reselects(server, browser, demo_small):
+    start = select_portfolio(demo_small, round(default_budget(demo_small), -3))
+    low = select_portfolio(demo_small, LOW_BUDGET)
+    assert len(low.selected) < len(start.selected)  # the demo makes the change visible
+
+    with (recording_page(browser, 1300, 1600) as page,
+          screenshot_on_failure(page, "scenario_explorer_budget")):
+        page.goto(server.base + EXPLORER)
+        count = page.locator(".pmo-selected-count")
+        count.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_selector(".pmo-chart-frontier svg.marks", state="visible",
+                               timeout=LOAD_TIMEOUT_MS)
+        assert count.inner_text().strip() == str(len(start.selected))
+        assert page.inner_text(".pmo-selected-ids").strip() == ", ".join(start.selected)
+
+        readout = page.locator(".pmo-budget .widget-readout")
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(str(LOW_BUDGET))
+        page.keyboard.press("Enter")
+
+        wait_text(page, ".pmo-selected-count", str(len(low.selected)))
+        assert page.inner_text(".pmo-selected-ids").strip() == ", ".join(low.selected)
+        assert "1,000,000 budget" in page.inner_text(".pmo-summary")
+    assert outside(page.requested, SERVER_ORIGINS) == []
+    assert any(u.startswith(server.base + EXPLORER) for u in page.requested)

@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.benefits: status against plan, trend forecasts, views."""

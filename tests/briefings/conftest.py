@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.briefings: the status narrative, insights and the review pack."""

@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.capacity: demand against capacity, leveling, dependencies."""

@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.charts: chart builders and how charts are shown offline."""

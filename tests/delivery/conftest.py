@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.delivery: the overview and earned value."""

@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.demo: the seeded demo portfolio."""

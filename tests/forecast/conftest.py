@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.forecast: the reference-class model, its backtest, the stored results."""

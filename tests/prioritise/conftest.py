@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.prioritise: scoring, AHP, selection, frontier, confidence, scenarios."""

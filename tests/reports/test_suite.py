@@ -1,0 +1,345 @@
+"""The report suite: fan-out, parallel workers, failure isolation, timeouts, atomic output.
+
+Tiny notebooks in tmp folders keep this fast; the ones that must overlap or
+block wait on files the test controls (each wait has a deadline and fails
+loudly), never on a sleep that hopes the timing works out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pmo_nb.config import safe_stem
+from pmo_nb.reports import active_projects, run_suite
+from pmo_nb.reports.schedule import ReportSpec, parse_cadence
+
+AS_OF = "2026-06-30"
+PMO = [sys.executable, "-m", "pmo_nb.cli"]
+
+pytestmark = pytest.mark.slow
+
+
+def _notebook(folder: Path, name: str, body: str, params: str = "", title: str = "") -> None:
+    """A report notebook: the usual parameters cell, then ``body``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["title"] = title or name.capitalize()
+    source = 'db: str = ""  # store\nas_of: str = ""  # date' + (f"\n{params}" if params else "")
+    nb.cells = [nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(body)]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def _wait_for(path: Path, seconds: float = 60) -> str:
+    """Notebook code that waits for ``path`` to exist, failing after ``seconds``."""
+    return (f"import pathlib, time\n"
+            f"_deadline = time.monotonic() + {seconds}\n"
+            f"while not pathlib.Path({str(path)!r}).exists():\n"
+            f"    if time.monotonic() > _deadline:\n"
+            f"        raise TimeoutError('gave up waiting for {path.name}')\n"
+            f"    time.sleep(0.05)\n")
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie awaiting its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+def _until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _index_outputs(page: str) -> dict[str, str]:
+    return dict(re.findall(r'data-output="([^"]+)" data-status="([^"]+)"', page))
+
+
+def _links(page: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"', page)
+
+
+@pytest.fixture(scope="module")
+def mixed_run(demo_db, tmp_path_factory):
+    """One suite run, two at a time: a pair that must overlap, a failing and a stuck report."""
+    root = tmp_path_factory.mktemp("mixed")
+    books, sync = root / "notebooks", root / "sync"
+    sync.mkdir()
+    for me, other in (("left", "right"), ("right", "left")):
+        _notebook(books, me, "import pathlib\n"
+                  f"pathlib.Path({str(sync / me)!r}).touch()\n" + _wait_for(sync / other)
+                  + f"from pmo_nb.reports.runner import record\nrecord(checksum='c-{me}')\n")
+    _notebook(books, "broken", 'row = {"cost": 1}\nrow["budget"]')
+    _notebook(books, "stuck", "import os, pathlib, threading\n"
+              f"pathlib.Path({str(sync / 'stuck.pid')!r}).write_text(str(os.getpid()))\n"
+              "threading.Event().wait()\n")
+    specs = [ReportSpec(n, n, parse_cadence("weekly")) for n in ("left", "right", "broken")]
+    specs.append(ReportSpec("stuck", "stuck"))
+    out = root / "out"
+    result = run_suite(specs, as_of=AS_OF, db=demo_db, out=out, jobs=2, timeout=15,
+                       notebooks_dir=books, progress=False)
+    return result, out, sync
+
+
+def test_parallel_runs_overlap_and_both_complete(mixed_run):
+    result, out, _ = mixed_run
+    by_name = {o.report: o for o in result.outcomes}
+    assert by_name["left"].status == by_name["right"].status == "succeeded"
+    left, right = (json.loads((out / AS_OF / f"{n}.json").read_text()) for n in ("left", "right"))
+    assert left["start"] < right["finish"] and right["start"] < left["finish"]
+    assert (left["checksum"], right["checksum"]) == ("c-left", "c-right")
+    assert left["period"] == "2026-W27" and left["cadence"] == "weekly"
+
+
+def test_after_waits_for_the_named_reports_even_with_free_workers(demo_db, tmp_path):
+    books = tmp_path / "notebooks"
+    for name in ("first", "second", "free"):
+        _notebook(books, name, "x = 1")
+    specs = [ReportSpec("second", "second", after=("first",)),
+             ReportSpec("first", "first"), ReportSpec("free", "free")]
+    result = run_suite(specs, as_of=AS_OF, db=demo_db, out=tmp_path / "out", jobs=3,
+                       notebooks_dir=books, progress=False)
+    assert {o.status for o in result.outcomes} == {"succeeded"}
+    first, second = (json.loads((tmp_path / "out" / AS_OF / f"{n}.json").read_text())
+                     for n in ("first", "second"))
+    assert second["start"] >= first["finish"]
+
+
+def test_one_failure_does_not_stop_the_others(mixed_run):
+    result, out, _ = mixed_run
+    folder = out / AS_OF
+    assert [(o.report, o.status) for o in result.outcomes] == [
+        ("left", "succeeded"), ("right", "succeeded"), ("broken", "failed"), ("stuck", "timeout")]
+    assert result.exit_status == 1
+    broken = json.loads((folder / "broken.json").read_text())
+    assert broken["status"] == "failed" and broken["reason"] == "cell 3: KeyError: 'budget'"
+    executed = nbformat.read(folder / "broken.ipynb", as_version=4)
+    assert [o.ename for c in executed.cells for o in c.get("outputs", [])
+            if o.get("output_type") == "error"] == ["KeyError"]
+    assert not (folder / "broken.html").exists()
+
+
+def test_timeout_kills_the_stuck_kernel_and_keeps_its_notebook(mixed_run):
+    result, out, sync = mixed_run
+    stuck = next(o for o in result.outcomes if o.report == "stuck")
+    assert stuck.status == "timeout" and "15 s" in stuck.reason
+    assert 15 <= stuck.duration_s < 40
+    kernel = int((sync / "stuck.pid").read_text())
+    _until(lambda: _gone(kernel), 10, "the stuck kernel to exit")
+    record = json.loads((out / AS_OF / "stuck.json").read_text())
+    assert record["status"] == "timeout" and record["html"] is None
+    assert not (out / AS_OF / "stuck.html").exists()
+
+
+def test_indexes_list_every_report_with_relative_links(mixed_run):
+    _, out, _ = mixed_run
+    page = (out / AS_OF / "index.html").read_text()
+    assert _index_outputs(page) == {"left": "succeeded", "right": "succeeded",
+                                    "broken": "failed", "stuck": "timeout"}
+    links = _links(page)
+    assert "left.html" in links and "broken.ipynb" in links and "../index.html" in links
+    for link in links:
+        assert not link.startswith(("/", "http")) and (out / AS_OF / link).resolve().exists()
+    assert "c-left" in page and "2026-W27" in page and "cell 3: KeyError" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    root = (out / "index.html").read_text()
+    assert f'<a href="{AS_OF}/index.html">{AS_OF}</a>' in root
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".lock"]
+
+
+def test_index_pages_never_link_to_a_page_not_yet_written(tmp_path, monkeypatch):
+    """A run killed between two index writes leaves no dangling link (first and later runs)."""
+    from pmo_nb.reports import index as report_index
+
+    out = tmp_path / "out"
+    (out / AS_OF).mkdir(parents=True)
+    (out / AS_OF / "quick.html").write_text("<p>quick</p>")
+    (out / AS_OF / "quick.json").write_text(json.dumps(
+        {"report": "quick", "output": "quick", "status": "succeeded"}))
+    written = report_index._write_atomic
+    dangling = []
+
+    def checked_write(path, text):
+        written(path, text)  # now check every page on disk, as a kill here would leave it
+        for page in out.rglob("index.html"):
+            dangling.extend(f"{page.relative_to(out)} -> {link}"
+                            for link in _links(page.read_text())
+                            if not (page.parent / link).resolve().exists())
+
+    monkeypatch.setattr(report_index, "_write_atomic", checked_write)
+    report_index.write_indexes(out, AS_OF)
+    report_index.write_indexes(out, AS_OF)
+    assert dangling == []
+    root = (out / "index.html").read_text()
+    assert f'<a href="{AS_OF}/index.html">{AS_OF}</a>' in root  # linked once it exists
+    assert "quick.html" in _links((out / AS_OF / "index.html").read_text())
+
+
+def test_fan_out_runs_once_per_active_project(demo_db, demo_small, tmp_path, monkeypatch):
+    live = demo_small.projects
+    expected = sorted(live.loc[live["stage"] == "active", "project_id"].astype(str))
+    assert active_projects(demo_db) == expected and len(expected) >= 3
+    # two projects are enough to test the expansion; each still reads the demo store
+    monkeypatch.setattr("pmo_nb.reports.planning.active_projects", lambda db: expected[:2])
+    books = tmp_path / "notebooks"
+    _notebook(books, "status", "from pmo_nb import load_portfolio\n"
+              "from pmo_nb.reports.runner import record\n"
+              "p = load_portfolio(db).projects.set_index('project_id').loc[project_id]\n"
+              "record(checksum=project_id, title=f'Status of {p[\"name\"]}')\n"
+              "print(p['stage'])\n",
+              params='project_id: str = ""  # the project')
+    spec = ReportSpec("project_status", "status", parse_cadence("monthly"), {},
+                      "active_project")
+    out = tmp_path / "out"
+    result = run_suite([spec], as_of=AS_OF, db=demo_db, out=out, jobs=2, notebooks_dir=books,
+                       progress=False)
+    assert [(o.project_id, o.status) for o in result.outcomes] == [
+        (p, "succeeded") for p in expected[:2]]
+    folder = out / AS_OF / "project_status"
+    for pid in expected[:2]:
+        record = json.loads((folder / f"{safe_stem(pid)}.json").read_text())
+        assert record["project_id"] == pid and record["parameters"]["project_id"] == pid
+        assert record["period"] == "2026-06"
+        name = live.set_index("project_id").loc[pid, "name"]
+        assert record["title"] == f"Status of {name}"
+        assert "active" in (folder / f"{safe_stem(pid)}.html").read_text()
+    summary = json.loads((out / AS_OF / "project_status.json").read_text())
+    assert summary["status"] == "succeeded" and summary["period"] == "2026-06"
+    assert [i["project_id"] for i in summary["instances"]] == expected[:2]
+    page = (out / AS_OF / "index.html").read_text()
+    assert f'href="project_status/{safe_stem(expected[0])}.html"' in page
+    # the next run drops a project: its old page goes, the others are replaced
+    monkeypatch.setattr("pmo_nb.reports.planning.active_projects", lambda db: expected[1:2])
+    run_suite([spec], as_of=AS_OF, db=demo_db, out=out, notebooks_dir=books, progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{safe_stem(p)}{s}" for p in expected[1:2] for s in (".html", ".ipynb", ".json"))
+
+
+def test_safe_stem_keeps_ids_apart():
+    assert safe_stem("P-001") == "P-001"
+    assert safe_stem("a/b") != safe_stem("a_b") and "/" not in safe_stem("a/b")
+    assert not safe_stem("..x").startswith(".")
+
+
+def _pmo(*args, cwd, **kw):
+    return subprocess.run([*PMO, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, **kw)
+
+
+def test_cli_summary_and_exit_status(demo_db, tmp_path):
+    books = tmp_path / "notebooks"
+    _notebook(books, "fine", "print('ok')")
+    _notebook(books, "broken", "1 / 0")
+    done = _pmo("report", "run", "fine", "broken", "--notebooks", str(books), "--db", demo_db,
+                "--as-of", AS_OF, "--out", str(tmp_path / "out"), "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert re.match(r"ok\s+fine\s+[\d.]+ s\s+\S+fine\.html$", lines[0])
+    assert re.match(r"FAILED\s+broken\s+[\d.]+ s\s+cell 3: ZeroDivisionError: division by zero",
+                    lines[1])
+    assert lines[-1].startswith("1 of 2 notebook runs succeeded")
+    unknown = _pmo("report", "run", "nope", "--notebooks", str(books), cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown report(s) nope" in unknown.stderr
+
+
+def test_cli_due_runs_then_skips_the_period(demo_db, tmp_path):
+    books = tmp_path / "notebooks"
+    _notebook(books, "weekly_one", "print('ok')")
+    _notebook(books, "monthly_one", "print('ok')")
+    schedule = tmp_path / "reports.yml"
+    schedule.write_text("reports:\n"
+                        "  - {name: weekly_one, cadence: weekly}\n"
+                        "  - {name: monthly_one, cadence: monthly}\n"
+                        "  - {name: missing, notebook: not_written_yet, cadence: monthly}\n")
+    args = ["report", "run", "--due", "--schedule", str(schedule), "--notebooks", str(books),
+            "--db", demo_db, "--out", str(tmp_path / "out")]
+    first = _pmo(*args, "--as-of", "2026-06-29", cwd=tmp_path)  # a Monday
+    # the report whose notebook is missing fails alone; the others run
+    assert first.returncode == 1
+    assert re.search(r"FAILED\s+missing .*no report named 'not_written_yet'", first.stdout)
+    assert "2 of 3 notebook runs succeeded" in first.stdout
+    # Wednesday 1 July: same ISO week (weekly_one done), a new month, missing retried
+    second = _pmo(*args, "--as-of", "2026-07-01", cwd=tmp_path)
+    ran = re.findall(r"^(?:ok|FAILED)\s+(\S+)", second.stdout, flags=re.M)
+    assert ran == ["monthly_one", "missing"], second.stdout
+    assert second.returncode == 1
+    bad = tmp_path / "bad.yml"
+    bad.write_text("reports:\n  - {name: x, cadence: hourly}\n")
+    refused = _pmo("report", "run", "--due", "--schedule", str(bad), cwd=tmp_path)
+    assert refused.returncode == 2 and "key cadence, value 'hourly'" in refused.stderr
+
+
+def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
+    books, sync, out = tmp_path / "notebooks", tmp_path / "sync", tmp_path / "out"
+    sync.mkdir()
+    _notebook(books, "quick", "print('quick')")
+    _notebook(books, "blocker", "import os, pathlib\n"
+              f"pathlib.Path({str(sync / 'blocker.pid')!r}).write_text(str(os.getpid()))\n"
+              + _wait_for(sync / "release", 120))
+    args = ["report", "run", "quick", "blocker", "--notebooks", str(books), "--db", demo_db,
+            "--as-of", AS_OF, "--out", str(out), "--jobs", "2"]
+    run = subprocess.Popen([*PMO, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    folder = out / AS_OF
+    try:
+        _until(lambda: (sync / "blocker.pid").exists() and (folder / "index.html").exists()
+               and "quick" in _index_outputs((folder / "index.html").read_text()),
+               60, "quick to be published while blocker runs")
+        kernel = int((sync / "blocker.pid").read_text())
+        run.send_signal(signal.SIGKILL)
+        run.wait(10)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    # the orphaned worker notices, stops its kernel and exits
+    _until(lambda: _gone(kernel), 20, "the blocker's kernel to exit")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html", "quick.html", "quick.ipynb", "quick.json"]
+    page = (folder / "index.html").read_text()
+    assert _index_outputs(page) == {"quick": "succeeded"}
+    assert all((folder / link).resolve().exists() for link in _links(page))
+    first_quick = json.loads((folder / "quick.json").read_text())
+
+    # the re-run completes both and replaces quick whole; the killed run's staging goes
+    (sync / "release").touch()
+    again = subprocess.run([*PMO, *args], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "blocker.html", "blocker.ipynb", "blocker.json", "index.html",
+        "quick.html", "quick.ipynb", "quick.json"]
+    assert json.loads((folder / "quick.json").read_text())["start"] > first_quick["start"]
+    assert _index_outputs((folder / "index.html").read_text()) == {
+        "blocker": "succeeded", "quick": "succeeded"}
+    assert sorted(p.name for p in out.iterdir()) == [".lock", AS_OF, "index.html"]
+
+
+def test_busy_output_folder_is_refused(tmp_path):
+    import fcntl
+
+    from pmo_nb.reports import SuiteBusy
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(SuiteBusy, match="another report run"):
+            run_suite([], out=out, as_of=AS_OF, progress=False)
+    assert sorted(p.name for p in out.iterdir()) == [".lock"]  # nothing written
