@@ -9,10 +9,11 @@ row at all). So an analysis is a pure function of its portfolio: the same
 workbook gives the same figures tomorrow, and a report run without a date
 describes the data as last reported. Anything date-like is cut to the day.
 
-The command line is the one place where a blank date means *today*: ``pmo
-report run`` without ``--as-of`` reports on the day it runs (:func:`iso_day`)
-and passes that date to every notebook, so a scheduled run never depends on
-this default.
+Where people are, a blank date means *today* (:func:`today`): ``pmo report
+run`` without ``--as-of`` reports on the day it runs (:func:`iso_day`) and
+passes that date to every notebook, and a dashboard opened without a date
+shows today. Both then hand an explicit date to the analyses, so neither
+depends on the analyses' default.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from pmo_nb.portfolio import Portfolio
 
 #: Stages of projects that are under way or committed (they report status).
 LIVE_STAGES = ("approved", "active", "on_hold")
+
+
+def today() -> pd.Timestamp:
+    """Today as a day Timestamp: the reporting date of a run or a dashboard given none."""
+    return pd.Timestamp.today().normalize()
 
 
 def is_blank(value) -> bool:
@@ -62,7 +68,7 @@ def data_date(portfolio: Portfolio) -> pd.Timestamp:
                portfolio.benefit_measurements["as_of"]]
     found = pd.concat([c for c in columns if len(c)]).dropna() if any(len(c) for c in columns) \
         else pd.Series(dtype="datetime64[ns]")
-    return day(found.max()) if len(found) else pd.Timestamp.today().normalize()
+    return day(found.max()) if len(found) else today()
 
 
 def reporting_date(portfolio: Portfolio, as_of=None) -> pd.Timestamp:
@@ -88,7 +94,7 @@ def iso_day(as_of=None) -> str:
         When ``as_of`` is not an ISO date.
     """
     if is_blank(as_of):
-        return dt.date.today().isoformat()
+        return today().date().isoformat()
     if isinstance(as_of, dt.datetime):
         return as_of.date().isoformat()
     if isinstance(as_of, dt.date):

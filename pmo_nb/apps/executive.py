@@ -22,6 +22,7 @@ from pmo_nb.briefings import executive as executive
 from pmo_nb.charts import benefits as bcharts
 from pmo_nb.charts import capacity as ccharts
 from pmo_nb.charts import executive as echarts
+from pmo_nb.dates import day, is_blank, today
 from pmo_nb.formatting import money
 from pmo_nb.store.core import Store
 
@@ -43,7 +44,7 @@ NONE = ""
 def load(db=None, as_of=None) -> executive.ExecutiveData:
     """Read the portfolio and the persisted forecast from the store, and prepare the frames."""
     store = Store(db)
-    as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
+    as_of = today() if is_blank(as_of) else day(as_of)
     portfolio = store.load()
     forecast, note = executive.persisted_forecast(store, as_of)
     return executive.prepare(portfolio, as_of, forecast, note)

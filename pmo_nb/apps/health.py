@@ -8,13 +8,13 @@ the parts for tests.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 
 import ipywidgets as w
 
 from pmo_nb import charts
 from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb.dates import iso_day
 from pmo_nb.delivery import overview as overview
 from pmo_nb.formatting import money
 from pmo_nb.portfolio import Portfolio
@@ -92,5 +92,5 @@ class HealthDashboard:
 
 def app(db: str = "", as_of: str = "") -> HealthDashboard:
     """The health dashboard on store ``db`` (default PMO_DB) at ``as_of`` (default today)."""
-    as_of = as_of or dt.date.today().isoformat()
+    as_of = iso_day(as_of)
     return HealthDashboard(load_portfolio(db or None), as_of)

@@ -19,6 +19,7 @@ import os
 import ipywidgets as w
 import pandas as pd
 
+from pmo_nb.dates import day, is_blank, today
 from pmo_nb.errors import StoreError
 from pmo_nb.formatting import money
 from pmo_nb.prioritise import proposal as pr
@@ -95,7 +96,7 @@ class IntakeApp:
 
     def __init__(self, reader: Store, writer: Store | None, as_of=None):
         self.reader, self.writer = reader, writer
-        self.as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
+        self.as_of = today() if is_blank(as_of) else day(as_of)
         self._model = None
         self.reload()
         projects = self.portfolio.projects

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.benefits.trend import trend_forecast
+from pmo_nb.dates import reporting_date
 from pmo_nb.portfolio import Portfolio
 
 STATUSES = ("on_track", "at_risk", "off_track", "not_measured", "not_started")
@@ -46,13 +47,6 @@ def planned_fraction(as_of, start, target_date, profile: str = "linear") -> np.n
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(span > 0, np.clip(elapsed / span, 0.0, 1.0), (elapsed >= span) * 1.0)
     return t if profile == "linear" else t * t * (3.0 - 2.0 * t)
-
-
-def _as_of(as_of) -> pd.Timestamp:
-    """``None`` -> today; anything date-like -> a day Timestamp."""
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return pd.Timestamp.today().normalize()
-    return pd.Timestamp(as_of).normalize()
 
 
 def benefits_status(
@@ -100,7 +94,7 @@ def benefits_status(
         target_date, ``level`` interval), ``forecast_share``,
         ``p_target_met`` and ``late_first_measurement``.
     """
-    cut = _as_of(as_of)
+    cut = reporting_date(portfolio, as_of)
     b = portfolio.benefits.copy()
     projects = portfolio.projects.set_index("project_id")
     finish = projects["finish_date"].reindex(b["project_id"]).to_numpy()

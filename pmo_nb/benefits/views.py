@@ -11,6 +11,7 @@ import pandas as pd
 
 from pmo_nb.benefits.status import STATUSES, planned_fraction
 from pmo_nb.benefits.trend import trend_band
+from pmo_nb.dates import today
 from pmo_nb.portfolio import Portfolio
 
 _DAY = pd.Timedelta(days=1)
@@ -115,7 +116,7 @@ def burnup_data(status: pd.DataFrame, portfolio: Portfolio, benefit_ids=None,
     unknown = set(ids) - set(status.index)
     if unknown:
         raise ValueError(f"unknown benefit ids: {sorted(unknown)}")
-    cut = pd.Timestamp(status.attrs.get("as_of", pd.Timestamp.today().normalize()))
+    cut = pd.Timestamp(status.attrs.get("as_of", today()))
     profile = status.attrs.get("profile", "linear")
     level = status.attrs.get("level", 0.8)
     m = portfolio.benefit_measurements

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.benefits.status import UNASSIGNED, benefits_rollup, benefits_status
+from pmo_nb.forecast.calibration import COVERAGE_BAND
 from pmo_nb.formatting import money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.frontier import default_budget
@@ -43,7 +44,6 @@ UNALIGNED = "(unaligned)"
 #: An objective whose share of money differs from its weight by more than this is flagged.
 GAP = 0.10
 #: Target band of the 80% interval's coverage in the backtest.
-COVERAGE_BAND = (0.72, 0.88)
 #: Objectives realising less than this share of their planned benefit are flagged.
 BEHIND = 0.7
 

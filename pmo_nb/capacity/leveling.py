@@ -28,9 +28,15 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
 
 from pmo_nb.capacity.demand import DEFAULT_STAGES, capacity, demand_rows, included_projects
+from pmo_nb.capacity.leveling_model import (
+    Rows,
+    build_problem,
+    dependency_rows,
+    load_rows,
+    one_shift_rows,
+)
 from pmo_nb.portfolio import Portfolio
 
 #: Objectives :func:`level` knows.
@@ -130,84 +136,22 @@ def level(
     has_demand = set(rows["project_id"])
     linked = set(links["project_id"]) | set(links["depends_on"])
     variables = [p for p in movable if p in has_demand or p in linked]
-    pos = {p: i for i, p in enumerate(variables)}
-    n_x = len(variables) * (S + 1)
-
-    # Team-months the movable projects can reach; fixed demand sits there as a constant.
-    mov_rows = rows[rows["project_id"].isin(pos)]
-    reach = pd.concat([mov_rows.assign(m=mov_rows["m"] + s) for s in range(S + 1)])
-    cells = reach[["team_id", "m"]].drop_duplicates().reset_index(drop=True)
-    cell_pos = pd.MultiIndex.from_frame(cells)
-    n_o = len(cells)
-    fixed_load = (
-        rows[~rows["project_id"].isin(pos)].groupby(["team_id", "m"])["fte"].sum()
-        .reindex(cell_pos, fill_value=0.0).to_numpy()
-    )
     cap = portfolio.teams.set_index("team_id")["capacity_fte"].astype("float64")
-    cap_cells = cells["team_id"].map(cap).fillna(0.0).to_numpy()
-
-    r_idx, c_idx, vals, lo, hi = [], [], [], [], []
-    n_rows = 0
-    # one shift per project
-    for i in pos.values():
-        r_idx += [n_rows] * (S + 1)
-        c_idx += list(range(i * (S + 1), (i + 1) * (S + 1)))
-        vals += [1.0] * (S + 1)
-        lo.append(1.0)
-        hi.append(1.0)
-        n_rows += 1
-    # load rows: sum d * x - o <= cap - fixed
-    if n_o:
-        agg = mov_rows.groupby(["project_id", "team_id", "m"], as_index=False)["fte"].sum()
-        for s in range(S + 1):
-            cell = cell_pos.get_indexer(pd.MultiIndex.from_arrays([agg["team_id"], agg["m"] + s]))
-            col = agg["project_id"].map(pos).to_numpy() * (S + 1) + s
-            r_idx += list(n_rows + cell)
-            c_idx += list(col)
-            vals += list(agg["fte"].to_numpy())
-        r_idx += list(n_rows + np.arange(n_o))
-        c_idx += list(n_x + np.arange(n_o))
-        vals += [-1.0] * n_o
-        lo += [-np.inf] * n_o
-        hi += list(cap_cells - fixed_load)
-        n_rows += n_o
-    # dependencies
-    upper = np.ones(n_x + n_o)
-    upper[n_x:] = np.inf
-    for _, dep in links.iterrows():
-        a_var, b_var = dep["depends_on"] in pos, dep["project_id"] in pos
-        if not (a_var or b_var):
-            continue
-        allowed = _link_allowed(dep, projects, S)
-        a_dom = range(S + 1) if a_var else [0]
-        b_dom = range(S + 1) if b_var else [0]
-        for a in a_dom:
-            ok = [b for b in b_dom if allowed[a, b]]
-            if not a_var:
-                for b in b_dom:
-                    if b not in ok:
-                        upper[pos[dep["project_id"]] * (S + 1) + b] = 0.0
-            elif not b_var:
-                if not ok:
-                    upper[pos[dep["depends_on"]] * (S + 1) + a] = 0.0
-            elif len(ok) < len(b_dom):
-                r_idx += [n_rows] + [n_rows] * len(ok)
-                c_idx += [pos[dep["depends_on"]] * (S + 1) + a]
-                c_idx += [pos[dep["project_id"]] * (S + 1) + b for b in ok]
-                vals += [1.0] + [-1.0] * len(ok)
-                lo.append(-np.inf)
-                hi.append(0.0)
-                n_rows += 1
+    problem = build_problem(variables, S, rows, cap)
+    cons = Rows()
+    one_shift_rows(problem, cons)
+    load_rows(problem, cons)
+    upper = dependency_rows(problem, cons, links, lambda dep: _link_allowed(dep, projects, S))
+    n_x, n_o, pos = problem.n_x, problem.n_o, problem.pos
 
     before = float(capacity(portfolio, stages=stages)["over"].sum())
     shifts = {p: 0 for p in variables}
     optimal, gap, message = True, 0.0, "nothing to move"
     if variables:
-        A = coo_array((vals, (r_idx, c_idx)), shape=(n_rows, n_x + n_o)).tocsr()
         quantum = _quantum(np.r_[rows["fte"].to_numpy(), cap.to_numpy()])
         best, optimal, gap, message = _solve(
-            A, lo, hi, upper, n_x, n_o, S, quantum, time_limit, began
-        )
+            cons.matrix(n_x + n_o), cons.lo, cons.hi, upper, n_x, n_o, S, quantum, time_limit,
+            began)
         if best is not None:
             choice = best[:n_x].reshape(len(variables), S + 1).argmax(axis=1)
             shifts = {p: int(choice[i]) for p, i in pos.items()}

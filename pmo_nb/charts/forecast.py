@@ -14,6 +14,7 @@ import pandas as pd
 
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.forecast.calibration import COVERAGE_BAND
 
 #: Colours: the forecast band and median, the plan (budget, planned finish).
 FAN_COLOURS = {"forecast": "#1565c0", "plan": "#616161", "to date": "#212121"}
@@ -22,7 +23,6 @@ METHOD_COLOURS = {"bayes": "#1565c0", "bac_cpi": "#ef6c00", "uplift": "#8e24aa"}
 METHOD_LABELS = {"bayes": "Bayesian forecast", "bac_cpi": "BAC/CPI (EVM)",
                  "uplift": "category median uplift"}
 #: The target band of the 80 % interval's coverage.
-COVERAGE_BAND = (0.72, 0.88)
 _FAN_COLUMNS = ["cost_p10", "cost_p50", "cost_p90", "finish_p10", "finish_p50", "finish_p90",
                 "budget", "finish_date"]
 

@@ -34,6 +34,10 @@ _EXPORTS = {
     "latest": "stored",
     "stored_forecast": "stored",
     "stored_backtest": "stored",
+    "COVERAGE_BAND": "calibration",
+    "describe_fit": "describe",
+    "describe_scorecard": "describe",
+    "report_scorecard": "describe",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -41,6 +41,10 @@ _SCORE_COLUMNS = ["at", "method", "n", "coverage_cost", "coverage_duration", "p5
                   "p50_error_duration", "brier_over_budget", "brier_late"]
 
 
+#: Where an 80% interval's coverage should land in the backtest (a calibrated
+#: interval holds about 80% of outcomes; the band allows for sampling noise).
+COVERAGE_BAND = (0.72, 0.88)
+
 def coverage(actual, low, high) -> float:
     """Share of ``actual`` values inside ``[low, high]`` (NaN when no interval)."""
     actual, low, high = (np.asarray(v, dtype="float64") for v in (actual, low, high))

@@ -1,33 +1,11 @@
 """The report schedule (``reports.yml``): what runs, with which parameters, how often.
 
 Pure: parsing and the calendar; no notebook is run and nothing is written
-here (:mod:`pmo_nb.reports.suite` does that). The file lists reports::
-
-    reports:
-      - name: portfolio_overview          # unique; names the output files
-        notebook: portfolio_overview      # notebooks/<notebook>.ipynb (default: name)
-        cadence: weekly on monday
-        parameters: {}                    # other parameters of the notebook
-      - name: project_status
-        notebook: project_status
-        cadence: monthly
-        per: active_project               # once per active project, with project_id set
-        after: [risk_forecast]            # start once these reports of the same run finished
-
-Cadences and the period each defines (a report is *due* on a day when that
-day is on or after the cadence's first day in its period and the report has
-not yet succeeded for the period, so a missed or failed day is caught up the
-next day)::
-
-    daily                  period = the day          2026-11-25   due every day
-    weekly                 period = the ISO week     2026-W48     due from Monday
-    weekly on <weekday>    period = the ISO week     2026-W48     due from that weekday
-    <weekday>              same as "weekly on <weekday>"
-    monthly                period = calendar month   2026-11      due from the 1st
-    quarterly              period = calendar quarter 2026-Q4      due from the quarter's 1st day
-
-``<weekday>`` is a full English name, ``monday`` to ``sunday``; case and
-extra spaces do not matter.
+here (:mod:`pmo_nb.reports.suite` does that). The keys of an entry and the
+cadences, with the period each defines and the day it is due from, are
+documented once, in the README ("The schedule: reports.yml"); this module
+implements them (:func:`parse_cadence`, :data:`ENTRY_KEYS`), and a test keeps
+the README's table and this code in agreement.
 """
 
 from __future__ import annotations

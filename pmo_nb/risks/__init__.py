@@ -17,6 +17,11 @@ _EXPORTS = {
     "pert_ppf": "pert",
     "risk_adjusted": "adjusted",
     "DOUBLE_COUNTING": "adjusted",
+    "describe_register": "describe",
+    "describe_tail": "describe",
+    "describe_mitigation": "describe",
+    "describe_risk_adjusted": "describe",
+    "largest_projects": "describe",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -52,6 +52,7 @@ import sqlalchemy as sa
 
 from pmo_nb.config import resolve_db_url
 from pmo_nb.errors import StoreError, ValidationError
+from pmo_nb.formatting import redact_url
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
 from pmo_nb.store.faults import FAULTS, store_fault
@@ -126,7 +127,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
     @property
     def url(self) -> str:
         """The store's URL, password hidden."""
-        return self.engine.url.render_as_string(hide_password=True)
+        return redact_url(self.engine.url.render_as_string(hide_password=False))
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"

@@ -172,3 +172,16 @@ def test_importance_chart(case):
     assert spec["mark"]["type"] == "bar"
     with pytest.raises(ValueError, match="no insight"):
         charts.importance_chart(t.iloc[0:0])
+
+
+def test_a_back_dated_report_compares_the_forecast_with_the_rag_of_its_date(case):
+    """A later 'red' must not hide that A reported green on the reporting date (and vice versa)."""
+    later = pd.DataFrame([{"project_id": "A", "as_of": "2026-07-20", "percent_complete": 60,
+                           "actual_cost": 600_000, "rag": "red"}])
+    case.status_updates = pd.concat(
+        [case.status_updates, coerce_types("status_updates", later)], ignore_index=True)
+    fc = _forecast({"A": (1_000_000, 1.15, 1.3, 1.6, 0.95, 0.4)})
+    on_the_date = ins.portfolio_insights(case, AS_OF, forecast=fc, forecast_name=AS_OF).table
+    assert "rag_disagreement" in set(on_the_date["kind"])  # green on 2026-06-15, as reported
+    after = ins.portfolio_insights(case, "2026-07-31", forecast=fc, forecast_name=AS_OF).table
+    assert "rag_disagreement" not in set(after["kind"])  # red by then: no disagreement

@@ -203,3 +203,24 @@ def test_after_names_other_reports_without_a_cycle():
     assert ("c", "after", "nowhere", "must name another report in this file") in got
     assert any(r[1] == "after" and r[3] == "reports wait on each other in a cycle"
                and r[2] in ("a -> b -> a", "b -> a -> b") for r in got)
+
+
+def test_the_readme_documents_every_key_and_cadence_the_code_accepts():
+    """The cadence table lives once, in the README; this keeps it and the parser in step."""
+    import re
+
+    from pmo_nb.config import project_root
+    from pmo_nb.reports.schedule import ENTRY_KEYS, WEEKDAYS
+
+    readme = (project_root() / "README.md").read_text()
+    section = readme[readme.index("### The schedule: `reports.yml`"):]
+    section = section[:section.index("\n### ", 10)]
+    rows = re.findall(r"^\| `([^`]+)`", section, flags=re.M)
+    assert {"daily", "weekly", "monthly", "quarterly"} <= set(rows)
+    for text in rows:
+        parse_cadence(text)  # every documented cadence parses
+    for weekday in WEEKDAYS:
+        assert weekday in section
+        parse_cadence(f"weekly on {weekday}")
+    for key in ENTRY_KEYS:
+        assert re.search(rf"^ +(- )?{key}:", section, flags=re.M), f"README omits key {key!r}"
