@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -26,3 +27,37 @@ def whole_money(value: float) -> str:
 def redact_url(url: str) -> str:
     """A store URL with any password replaced by ``***`` (for records, logs and pages)."""
     return re.sub(r"(://[^:/@]+:)[^@/]+@", r"\1***@", str(url))
+
+
+# -- text from the store is data, never markup ---------------------------------------------
+#
+# Every page shows store text through one of these: HTML (report tables, dashboard
+# widgets, e-mails) through html_text, Markdown (narrative, "what to know") through
+# md_text, and JSON meant for a <script> block through script_json. MarkupSafe is
+# the escaper Jinja2 uses; Markdown has no library escaper, so md_text adds the
+# backslashes CommonMark defines for its punctuation.
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+def html_text(value) -> str:
+    """``value`` as HTML text: ``& < > " '`` escaped, so it can never become markup."""
+    from markupsafe import escape  # lazy: MarkupSafe loads only when a page is built
+
+    return str(escape("" if value is None else str(value)))
+
+
+def md_text(value) -> str:
+    """``value`` as Markdown text: HTML escaped and Markdown punctuation backslashed.
+
+    A name like ``[x](javascript:...)`` or ``<img onerror=...>`` renders as
+    the literal text it is; ordinary names read as before.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html_text(value))
+
+
+def script_json(value) -> str:
+    """JSON that is safe inside an HTML ``<script>`` block (``<``, ``>``, ``&`` as escapes)."""
+    text = json.dumps(value, default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
