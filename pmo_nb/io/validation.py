@@ -25,6 +25,8 @@ from pandera.errors import SchemaErrors
 
 from pmo_nb.errors import ValidationError
 from pmo_nb.io.cell_parsers import parse_bools, parse_dates, parse_enum, parse_months, parse_numbers
+from pmo_nb.io.cell_rules import cell_rules
+from pmo_nb.io.notices import early_measurements
 from pmo_nb.io.problems import Rules, problem, problem_frame
 from pmo_nb.io.reading import EXCEL_SUFFIXES, RawTable, Workbook, strip_cells
 from pmo_nb.io.references import check_references as check_references  # re-exported
@@ -90,6 +92,7 @@ def validate(workbook: Workbook) -> Portfolio:
         found = pd.concat([found, refs], ignore_index=True) if len(refs) else found
         raise ValidationError(_sorted(found), workbook.source)
     _default_realisation_start(portfolio)
+    portfolio.notices += early_measurements(portfolio, rows, locations)
     return portfolio
 
 
@@ -152,7 +155,7 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
     rules = Rules()
     text_schema = pa.DataFrameSchema(
         {c.name: _text_column(c, _parsed_or_empty(values_of.get(c.name), text.get(c.name)),
-                              rules)
+                              rules, cell_rules(c, values_of.get(c.name), text.get(c.name)))
          for c in spec.columns},
         strict=False,
     )
@@ -197,11 +200,14 @@ def _parsed_or_empty(values: pd.Series | None, text: pd.Series | None) -> pd.Ser
     return None if values is None else values.notna() | text.isna()
 
 
-def _text_column(column: Column, parsed_ok: pd.Series | None, rules: Rules) -> pa.Column:
+def _text_column(column: Column, parsed_ok: pd.Series | None, rules: Rules,
+                 extra: list[tuple[str, pd.Series]] = ()) -> pa.Column:
     """The text pass for one column: required cells present, cells parse as the kind.
 
     ``parsed_ok`` is the precomputed per-cell result (parsed, or empty); the
     check returns it whole, so pandera reports the cells where it is False.
+    ``extra`` holds further (rule text, per-cell ok) pairs
+    (:func:`pmo_nb.io.cell_rules.cell_rules`).
     """
     checks = []
     if column.required:
@@ -211,6 +217,8 @@ def _text_column(column: Column, parsed_ok: pd.Series | None, rules: Rules) -> p
         text = _KIND_RULES.get(column.kind) or f"must be one of: {', '.join(column.choices)}"
         checks.append(rules.check(lambda s, ok=parsed_ok: ok, text, column.name,
                                   ignore_na=False))
+    for text, ok in extra:
+        checks.append(rules.check(lambda s, ok=ok: ok, text, column.name, ignore_na=False))
     return pa.Column(checks=checks, nullable=True, required=column.required)
 
 
@@ -331,6 +339,8 @@ def _run(schema, frame, rules: Rules, raw: RawTable, problems: list[dict],
 def _default_realisation_start(portfolio: Portfolio) -> None:
     """Empty ``benefits.realisation_start`` = the project's planned finish."""
     benefits = portfolio.benefits
+    if benefits.empty:  # Series.map with an empty mapper of dates raises (pandas 2)
+        return
     finish = portfolio.projects.drop_duplicates("project_id").set_index("project_id")
     fill = benefits["project_id"].map(finish["finish_date"])
     benefits["realisation_start"] = benefits["realisation_start"].fillna(fill).astype(
