@@ -144,3 +144,9 @@ def test_benefit_measured_before_its_project_starts_is_a_notice(tmp_path):
 def test_other_bytes_end_in_validation_error(tmp_path, data):
     write(tmp_path, "projects.csv", data)
     assert len(problems_of(tmp_path)) > 0
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_dates_beyond_timestamps_are_problems(tmp_path, day):
+    write(tmp_path, "projects.csv", PROJECTS.replace("2026-12-18", day))
+    assert problems_of(tmp_path)["rule"].tolist() == ["must be a date YYYY-MM-DD"]
