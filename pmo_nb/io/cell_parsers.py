@@ -107,13 +107,16 @@ def _normalise_numbers(cells: pd.Series, decimal_comma: bool) -> pd.Series:
 
 
 def parse_dates(cells: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` text -> datetime; NaT otherwise (also for 2026-02-30)."""
+    """``YYYY-MM-DD`` text -> datetime; NaT otherwise (also for 2026-02-30).
+
+    Years run from 1700 to 2199, inside what a nanosecond timestamp holds.
+    """
     return _on_distinct(_parse_date_texts, cells)
 
 
 def _parse_date_texts(cells: pd.Series) -> pd.Series:
     text = cells.astype("str")
-    ok = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+    ok = text.str.fullmatch(r"(?:1[7-9]|2[01])\d{2}-\d{2}-\d{2}").fillna(False)
     return pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce")
 
 

@@ -78,10 +78,10 @@ def read_workbook(source: str | os.PathLike) -> Workbook:
     ------
     FileNotFoundError
         When ``source`` does not exist.
-    ValueError
-        When ``source`` is neither a folder nor an Excel workbook.
     pmo_nb.ValidationError
-        When two files or sheets claim the same table.
+        When two files or sheets claim the same table, when ``source`` is
+        neither a folder nor an Excel workbook (a ``ValueError`` too), or when
+        an Excel file cannot be opened as one.
     """
     path = Path(source)
     if not path.exists():
@@ -90,7 +90,22 @@ def read_workbook(source: str | os.PathLike) -> Workbook:
         return _read_folder(path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _read_excel(path)
-    raise ValueError(f"{path}: expected a folder of CSV files or an .xlsx workbook")
+    raise _whole_file_problem(path, _not_a_workbook_rule(path))
+
+
+def _not_a_workbook_rule(path: Path) -> str:
+    """Why ``path`` is not a workbook, saying what to give instead."""
+    if path.suffix.lower() == ".csv":
+        return ("a single CSV file: give the folder that holds projects.csv "
+                "and the other tables' CSV files")
+    return "expected a folder of CSV files or an .xlsx workbook"
+
+
+def _whole_file_problem(path: Path, rule: str) -> ValidationError:
+    """A ValidationError with one problem about the whole file ``path``."""
+    problems = pd.DataFrame([{"file": path.name, "table": None, "row": None,
+                              "column": None, "value": None, "rule": rule}])
+    return ValidationError(problems, str(path))
 
 
 def _table_name(stem: str) -> str | None:
@@ -138,32 +153,58 @@ def _parse_csv(data: bytes) -> tuple[pd.DataFrame, bool]:
     header_line = next((ln for ln in text.splitlines() if ln.strip()), "")
     counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
     sep = max(counts, key=counts.get) if any(counts.values()) else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # no cell can be longer than the file
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    finally:
+        csv.field_size_limit(limit)
     return _text_frame(rows), sep == ";"
 
 
 def _read_excel(path: Path) -> Workbook:
-    import openpyxl  # lazy: openpyxl loads only for Excel files
-
+    """Every sheet that names a table; a file openpyxl cannot read is one problem."""
     data = path.read_bytes()
     book = Workbook(source=str(path), file_checksums={path.name: hashlib.sha256(data).hexdigest()})
+    try:
+        _read_sheets(path.name, data, book)
+    except ValidationError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (any damage to the zip or its XML)
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        rule = f"not a readable .xlsx workbook (empty, truncated or another format): {detail}"
+        raise _whole_file_problem(path, rule) from exc
+    return book
+
+
+#: How a notice names a sheet's hidden state.
+_HIDDEN = {"hidden": "hidden", "veryHidden": "very hidden"}
+
+
+def _read_sheets(name: str, data: bytes, book: Workbook) -> None:
+    """Read the sheets of the workbook ``data`` into ``book`` (hidden ones too, noticed)."""
+    import openpyxl  # lazy: openpyxl loads only for Excel files
+
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for sheet in wb.worksheets:
-            location = f"{path.name}[{sheet.title}]"
+            location = f"{name}[{sheet.title}]"
             table = _table_name(sheet.title)
+            hidden = _HIDDEN.get(getattr(sheet, "sheet_state", "visible"))
             if table is None:
-                book.notices.append(f"ignored sheet {location}: not one of the portfolio tables")
+                state = f"{hidden} sheet" if hidden else "sheet"
+                book.notices.append(f"ignored {state} {location}: not one of the portfolio tables")
                 continue
             if table in book.tables:
                 raise _duplicate(table, book.tables[table].location, location, book.source)
+            if hidden:
+                book.notices.append(f"{location}: sheet is {hidden}; imported all the same")
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
             month_cols = tuple(c.name for c in TABLES[table].columns if c.kind == "month")
             book.tables[table] = RawTable(table, location, _frame(rows, month_cols),
                                              stripped=True)
     finally:
         wb.close()
-    return book
 
 
 def _cell_text(value, month: bool = False) -> str | None:

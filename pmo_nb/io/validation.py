@@ -17,17 +17,20 @@ also calls on a merged portfolio.
 
 from __future__ import annotations
 
-import graphlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from pmo_nb.errors import PROBLEM_COLUMNS, ValidationError
+from pmo_nb.errors import ValidationError
 from pmo_nb.io.cell_parsers import parse_bools, parse_dates, parse_enum, parse_months, parse_numbers
+from pmo_nb.io.cell_rules import cell_rules
+from pmo_nb.io.notices import early_measurements
+from pmo_nb.io.problems import Rules, problem, problem_frame
 from pmo_nb.io.reading import EXCEL_SUFFIXES, RawTable, Workbook, strip_cells
+from pmo_nb.io.references import check_references as check_references  # re-exported
+from pmo_nb.io.references import reference_problems
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES, Column, coerce_types
 
@@ -46,38 +49,6 @@ _KIND_RULES = {
     "month": "must be a month YYYY-MM",
     "bool": "must be true/false, yes/no or 1/0",
 }
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """What a problem says: the column it names and the cells whose text it shows."""
-
-    text: str
-    column: str
-    cells: tuple[str, ...]
-
-
-class _Rules:
-    """Pandera checks carry an id as their error; this maps ids back to rules."""
-
-    def __init__(self) -> None:
-        self.by_id: dict[str, _Rule] = {}
-
-    def check(self, fn, text: str, column: str, cells=None, **kwargs) -> pa.Check:
-        rid = f"rule{len(self.by_id)}"
-        self.by_id[rid] = _Rule(text, column, tuple(cells or (column,)))
-        return pa.Check(fn, error=rid, **kwargs)
-
-
-def _problem(file, table, row=None, column=None, value=None, rule="") -> dict:
-    return dict(file=file, table=table, row=row, column=column, value=value, rule=rule)
-
-
-def _problem_frame(records: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(records, columns=PROBLEM_COLUMNS, dtype=object)
-    frame = frame.where(frame.notna(), None)
-    frame["row"] = frame["row"].astype("Int64")
-    return frame
 
 
 def validate(workbook: Workbook) -> Portfolio:
@@ -100,7 +71,7 @@ def validate(workbook: Workbook) -> Portfolio:
     if "projects" not in workbook.tables:
         where = Path(workbook.source).name
         is_excel = Path(workbook.source).suffix.lower() in EXCEL_SUFFIXES
-        problems.append(_problem(
+        problems.append(problem(
             f"{where}[projects]" if is_excel else "projects.csv", "projects",
             rule="missing required table projects (a projects.csv file or a projects sheet)",
         ))
@@ -115,12 +86,13 @@ def validate(workbook: Workbook) -> Portfolio:
         ]
         rows[name], locations[name] = typed.index, raw.location
         setattr(portfolio, name, typed.reset_index(drop=True))
-    refs = _reference_problems(portfolio, rows, locations)
+    refs = reference_problems(portfolio, rows, locations)
     if problems or len(refs):
-        found = _problem_frame(problems)
+        found = problem_frame(problems)
         found = pd.concat([found, refs], ignore_index=True) if len(refs) else found
         raise ValidationError(_sorted(found), workbook.source)
     _default_realisation_start(portfolio)
+    portfolio.notices += early_measurements(portfolio, rows, locations)
     return portfolio
 
 
@@ -147,12 +119,12 @@ def _clean_header(raw: RawTable, problems: list[dict]) -> pd.DataFrame:
     for pos, name in enumerate(frame.columns):
         if name == "":
             first = frame.iloc[:, pos].dropna()
-            problems.append(_problem(
+            problems.append(problem(
                 raw.location, raw.name, int(first.index[0]), f"(column {pos + 1})",
                 first.iloc[0], "column has values but no header: name it or delete it",
             ))
         elif name in seen:
-            problems.append(_problem(raw.location, raw.name, column=name,
+            problems.append(problem(raw.location, raw.name, column=name,
                                      rule="column appears twice: keep one"))
         else:
             seen.add(name)
@@ -180,10 +152,10 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
     # typed frame is built from them.
     values_of = {c.name: parsers[c.name](text[c.name]) for c in spec.columns if c.name in text}
 
-    rules = _Rules()
+    rules = Rules()
     text_schema = pa.DataFrameSchema(
         {c.name: _text_column(c, _parsed_or_empty(values_of.get(c.name), text.get(c.name)),
-                              rules)
+                              rules, cell_rules(c, values_of.get(c.name), text.get(c.name)))
          for c in spec.columns},
         strict=False,
     )
@@ -201,7 +173,7 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
         parsed[c] = text[c].astype("str").where(text[c].notna(), None).astype("str")
     typed = coerce_types(raw.name, parsed).set_axis(text.index)
 
-    rules = _Rules()
+    rules = Rules()
     typed_schema = pa.DataFrameSchema(
         {c.name: pa.Column(checks=_bound_checks(c, rules), nullable=True)
          for c in spec.columns if c.ge is not None or c.le is not None or c.gt is not None},
@@ -228,11 +200,14 @@ def _parsed_or_empty(values: pd.Series | None, text: pd.Series | None) -> pd.Ser
     return None if values is None else values.notna() | text.isna()
 
 
-def _text_column(column: Column, parsed_ok: pd.Series | None, rules: _Rules) -> pa.Column:
+def _text_column(column: Column, parsed_ok: pd.Series | None, rules: Rules,
+                 extra: list[tuple[str, pd.Series]] = ()) -> pa.Column:
     """The text pass for one column: required cells present, cells parse as the kind.
 
     ``parsed_ok`` is the precomputed per-cell result (parsed, or empty); the
     check returns it whole, so pandera reports the cells where it is False.
+    ``extra`` holds further (rule text, per-cell ok) pairs
+    (:func:`pmo_nb.io.cell_rules.cell_rules`).
     """
     checks = []
     if column.required:
@@ -242,10 +217,12 @@ def _text_column(column: Column, parsed_ok: pd.Series | None, rules: _Rules) -> 
         text = _KIND_RULES.get(column.kind) or f"must be one of: {', '.join(column.choices)}"
         checks.append(rules.check(lambda s, ok=parsed_ok: ok, text, column.name,
                                   ignore_na=False))
+    for text, ok in extra:
+        checks.append(rules.check(lambda s, ok=ok: ok, text, column.name, ignore_na=False))
     return pa.Column(checks=checks, nullable=True, required=column.required)
 
 
-def _bound_checks(column: Column, rules: _Rules) -> list[pa.Check]:
+def _bound_checks(column: Column, rules: Rules) -> list[pa.Check]:
     ge, le, gt = column.ge, column.le, column.gt
     checks = []
     if ge is not None and le is not None:
@@ -266,7 +243,7 @@ def _ok_or_na(result: pd.Series, *cols: pd.Series) -> pd.Series:
     return result.fillna(False).astype(bool) | missing
 
 
-def _table_checks(table: str, rules: _Rules) -> list[pa.Check]:
+def _table_checks(table: str, rules: Rules) -> list[pa.Check]:
     """Uniqueness of the key plus the table's cross-column rules (row-wise)."""
     key = list(TABLES[table].key)
     label = ", ".join(key)
@@ -322,7 +299,7 @@ def _table_checks(table: str, rules: _Rules) -> list[pa.Check]:
     return checks
 
 
-def _run(schema, frame, rules: _Rules, raw: RawTable, problems: list[dict],
+def _run(schema, frame, rules: Rules, raw: RawTable, problems: list[dict],
          skip: set | None = None, source: pd.DataFrame | None = None) -> set:
     """Validate lazily; turn failure cases into problems; return the bad cells.
 
@@ -337,13 +314,13 @@ def _run(schema, frame, rules: _Rules, raw: RawTable, problems: list[dict],
         cases = err.failure_cases
         missing = cases["check"] == "column_in_dataframe"
         for column in cases.loc[missing, "failure_case"]:
-            problems.append(_problem(raw.location, raw.name, column=column,
+            problems.append(problem(raw.location, raw.name, column=column,
                                      rule="missing required column"))
         # a row-wise check fails once per column of the frame: report it once
         for case in cases[~missing].drop_duplicates(["check", "index"]).itertuples(index=False):
             rule = rules.by_id.get(case.check)
             if rule is None:  # a check that crashed: report it rather than hide it
-                problems.append(_problem(raw.location, raw.name, column=case.column,
+                problems.append(problem(raw.location, raw.name, column=case.column,
                                          rule=f"{case.check}: {case.failure_case}"))
                 continue
             row = None if pd.isna(case.index) else int(case.index)
@@ -355,90 +332,15 @@ def _run(schema, frame, rules: _Rules, raw: RawTable, problems: list[dict],
                 texts = [source.at[row, c] if c in source else None for c in shown]
                 value = texts[0] if len(texts) == 1 else ", ".join(t or "" for t in texts)
                 bad.add((row, rule.column))
-            problems.append(_problem(raw.location, raw.name, row, rule.column, value, rule.text))
+            problems.append(problem(raw.location, raw.name, row, rule.column, value, rule.text))
     return bad
-
-
-def check_references(portfolio: Portfolio) -> pd.DataFrame:
-    """Problems with cross-table references and dependency cycles.
-
-    Works on a typed Portfolio (from a workbook or the store's merged view);
-    ``file`` is the table name and ``row`` is empty. Empty optional references
-    (``risks.project_id``, ``benefits.objective_id``) are allowed.
-    """
-    return _reference_problems(portfolio, rows=None, locations=None)
-
-
-def _reference_problems(portfolio: Portfolio, rows: dict | None,
-                        locations: dict | None) -> pd.DataFrame:
-    problems: list[dict] = []
-    tables = portfolio.tables()
-
-    def where(table, position):
-        file = locations.get(table, table) if locations else table
-        row = int(rows[table][position]) if rows and table in rows else None
-        return file, row
-
-    for name, frame in tables.items():
-        rules = _Rules()
-        columns = {}
-        for c in TABLES[name].columns:
-            if c.references is None or c.name not in frame:
-                continue
-            target, target_col = c.references
-            allowed = set(tables[target][target_col].dropna())
-            columns[c.name] = pa.Column(
-                checks=rules.check(lambda s, a=allowed: s.isin(a),
-                                   f"must exist in {target}.{target_col}", c.name),
-                nullable=True,
-            )
-        try:
-            pa.DataFrameSchema(columns, strict=False).validate(frame, lazy=True)
-        except SchemaErrors as err:
-            for case in err.failure_cases.itertuples(index=False):
-                rule = rules.by_id[case.check]
-                file, row = where(name, int(case.index))
-                problems.append(_problem(file, name, row, rule.column, case.failure_case,
-                                         rule.text))
-    for cycle, position in _cycles(tables["dependencies"]):
-        file, row = where("dependencies", position)
-        problems.append(_problem(file, "dependencies", row, "depends_on", cycle[1],
-                                 "dependency cycle: " + " -> ".join(cycle)))
-    return _problem_frame(problems)
-
-
-def _cycles(deps: pd.DataFrame) -> list[tuple[list[str], int]]:
-    """Each dependency cycle in order (``A -> B`` = A depends on B), with the
-    position of the row that opens it. Self-dependencies are a separate rule."""
-    edges = deps[["project_id", "depends_on"]].dropna()
-    edges = edges[edges["project_id"] != edges["depends_on"]]
-    first_row = {}
-    graph: dict[str, set[str]] = {}
-    for pos, (a, b) in zip(edges.index, edges.itertuples(index=False, name=None), strict=True):
-        graph.setdefault(a, set()).add(b)
-        first_row.setdefault((a, b), pos)
-    found = []
-    while True:
-        try:
-            graphlib.TopologicalSorter(graph).prepare()
-            return found
-        except graphlib.CycleError as err:
-            members = list(err.args[1][:-1])
-        if members[1] not in graph.get(members[0], ()):
-            members.reverse()
-        # start at the edge that comes first in the table, so the report is stable
-        starts = [first_row[(m, members[(i + 1) % len(members)])] for i, m in enumerate(members)]
-        k = starts.index(min(starts))
-        members = members[k:] + members[:k]
-        found.append((members + [members[0]], min(starts)))
-        for m in members:
-            graph.pop(m, None)
-        graph = {a: bs - set(members) for a, bs in graph.items()}
 
 
 def _default_realisation_start(portfolio: Portfolio) -> None:
     """Empty ``benefits.realisation_start`` = the project's planned finish."""
     benefits = portfolio.benefits
+    if benefits.empty:  # Series.map with an empty mapper of dates raises (pandas 2)
+        return
     finish = portfolio.projects.drop_duplicates("project_id").set_index("project_id")
     fill = benefits["project_id"].map(finish["finish_date"])
     benefits["realisation_start"] = benefits["realisation_start"].fillna(fill).astype(
