@@ -54,7 +54,7 @@ from pmo_nb.config import resolve_db_url
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
-from pmo_nb.store.faults import FAULTS, store_fault
+from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.import_log import ImportLogMixin
 from pmo_nb.store.results import ResultsMixin
 from pmo_nb.store.rows import (
@@ -117,7 +117,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
         #: True when the URL asks for a read-only connection
         self.read_only = is_read_only(url)
         kwargs = {"connect_args": {"timeout": 30}} if self._sqlite else {}
-        self.engine = sa.create_engine(url, **kwargs)
+        self.engine = open_engine(url, **kwargs)
         if self._sqlite:
             sa.event.listen(self.engine, "connect",
                             functools.partial(sqlite_connect, wal=not self.read_only))
