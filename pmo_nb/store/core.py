@@ -227,7 +227,8 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
     # -- import --------------------------------------------------------------------------
 
     def import_portfolio(self, portfolio: Portfolio, *, source: str, file_checksums: dict,
-                         based_on: int | None = None, force: bool = False) -> ImportSummary:
+                         based_on: int | None = None, force: bool = False,
+                         rewrite=None) -> ImportSummary:
         """Merge a validated portfolio into the store, in one transaction.
 
         Entity tables are merged by key, event tables accumulate, plan tables
@@ -245,6 +246,10 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
             workbook changed them too, the import is refused.
         force : bool
             With ``based_on``: overwrite later changes instead of refusing.
+        rewrite : callable, optional
+            ``rewrite(stored) -> (portfolio, source)``, called inside the
+            write transaction with the store's portfolio: what to import
+            instead (e.g. rows given the next free id of this store).
 
         Raises
         ------
@@ -261,6 +266,10 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
         encoded = {n: encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
         check_unique_keys(encoded, source)
         with self._write() as (conn, now):
+            if rewrite is not None:
+                portfolio, source = rewrite(self._load(conn, None))
+                encoded = {n: encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
+                check_unique_keys(encoded, source)
             later, imports = ({}, {}) if based_on is None or force else (
                 self._changed_since(conn, based_on))
             plans = {n: plan_table(conn, n, *encoded[n], later=later.get(n, {}))
