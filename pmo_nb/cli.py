@@ -7,6 +7,7 @@ package, so what the CLI does can also be done from a notebook.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,6 +18,26 @@ DB_HELP = "Store: SQLite file path or SQLAlchemy URL (default: $PMO_DB or ./port
 def _fail(message: str, status: int) -> None:
     click.echo(message, err=True)
     sys.exit(status)
+
+
+@contextmanager
+def _store_faults(writes: str | None = None):
+    """Exit 1 with the one-line message of a :class:`pmo_nb.errors.StoreError`.
+
+    With ``writes`` (a path the command writes files to), an ``OSError``
+    writing them (read-only folder, full disk) exits 1 in one line too.
+    """
+    from pmo_nb.errors import StoreError  # lazy: keeps `pmo --help` fast
+
+    try:
+        yield
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:
+        if writes is None:
+            raise
+        _fail(f"cannot write {writes} ({exc.strerror or exc}): check that the folder exists, "
+              "is writable and has free space. The store was not changed.", 1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +104,8 @@ def history(db: str | None) -> None:
 
     from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
 
-    log = Store(db).history()
+    with _store_faults():
+        log = Store(db).history()
     if log.empty:
         click.echo("no imports yet")
         return
@@ -100,14 +122,11 @@ def db_group() -> None:
 @click.option("--db", default=None, help=DB_HELP)
 def db_upgrade(db: str | None) -> None:
     """Migrate the store to this pmo_nb's schema, keeping every row (one transaction)."""
-    from pmo_nb.errors import StoreError  # lazy: keeps `pmo --help` fast
     from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
 
-    store = Store(db)
-    try:
+    with _store_faults():
+        store = Store(db)
         before, after = store.upgrade()
-    except StoreError as exc:
-        _fail(str(exc), 1)
     if before == after:
         click.echo(f"{store.url} is already at schema revision {after}")
     else:
@@ -120,9 +139,10 @@ def db_current(db: str | None) -> None:
     """Show the store's schema revision and the one this pmo_nb writes."""
     from pmo_nb.store.core import HEAD, Store  # lazy: keeps `pmo --help` fast
 
-    store = Store(db)
-    click.echo(f"{store.url}: revision {store.revision() or 'none (empty)'}; "
-               f"this pmo_nb writes {HEAD}")
+    with _store_faults():
+        store = Store(db)
+        revision = store.revision()
+    click.echo(f"{store.url}: revision {revision or 'none (empty)'}; this pmo_nb writes {HEAD}")
 
 
 @main.command("export")
@@ -131,13 +151,10 @@ def db_current(db: str | None) -> None:
 @click.option("--as-of", default=None, help="The portfolio as it stood then (default now).")
 def export(dest: str, db: str | None, as_of: str | None) -> None:
     """Write the whole portfolio with its history to DEST (CSV folder or .xlsx)."""
-    from pmo_nb.errors import StoreError  # lazy: keeps `pmo --help` fast
     from pmo_nb.store.export import export_portfolio  # lazy: keeps `pmo --help` fast
 
-    try:
+    with _store_faults(writes=dest):
         path = export_portfolio(dest, db=db, as_of=as_of)
-    except StoreError as exc:
-        _fail(str(exc), 1)
     click.echo(f"exported to {path}")
 
 
@@ -159,12 +176,14 @@ def demo(n_projects: int, seed: int, as_of: str | None, out: str, db: str | None
     from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
 
     portfolio = demo_portfolio(n_projects=n_projects, seed=seed, as_of=as_of)
-    path = write_workbook(portfolio, out)
+    with _store_faults(writes=out):
+        path = write_workbook(portfolio, out)
     # Import what was written, exactly as a user's own workbook would be.
     workbook = read_workbook(path)
-    store = Store(db)
-    store.import_portfolio(validate(workbook), source=str(Path(path).resolve()),
-                           file_checksums=workbook.file_checksums)
+    with _store_faults():
+        store = Store(db)
+        store.import_portfolio(validate(workbook), source=str(Path(path).resolve()),
+                               file_checksums=workbook.file_checksums)
     click.echo(f"demo workbook: {path}")
     click.echo(f"store: {store.url}")
 
@@ -221,16 +240,18 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         path = Path(schedule_file) if schedule_file else project_root() / "reports.yml"
         schedule = load_schedule(path) if schedule_file or path.exists() else []
         mode = "all" if run_all else "due" if due else None
-        specs = select_reports(names, mode=mode, schedule=schedule, as_of=day, out=out,
-                               notebooks_dir=notebooks)
+        with _store_faults():  # reports per project read the store to list them
+            specs = select_reports(names, mode=mode, schedule=schedule, as_of=day, out=out,
+                                   notebooks_dir=notebooks)
     except (ScheduleError, ValueError) as exc:
         _fail(str(exc), 2)
     if not specs:
         click.echo(f"nothing due on {day}" if due else "no reports to run")
         return
     try:
-        result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs, timeout=timeout,
-                           notebooks_dir=notebooks)
+        with _store_faults():
+            result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs, timeout=timeout,
+                               notebooks_dir=notebooks)
     except SuiteBusy as exc:
         _fail(str(exc), 3)
     click.echo(summary_text(result))

@@ -166,6 +166,15 @@ class IntakeApp:
         self.portfolio = self.reader.load()
         history = self.reader.history()
         self.based_on = int(history["import_id"].iloc[0]) if len(history) else None
+        if self.writer is not None and not self._writes_what_it_reads():
+            self.based_on = None  # another store: the save takes the next id free there
+
+    def _writes_what_it_reads(self) -> bool:
+        """The writer is the reader's store (maybe through another role's URL)."""
+        try:
+            return self.writer.store_id() == self.reader.store_id()
+        except StoreError:  # the writer is unreachable: saving will say so
+            return False
 
     def _add_demand(self) -> None:
         self.demand_rows.append(DemandRow(self._teams))

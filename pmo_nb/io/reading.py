@@ -22,10 +22,13 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.errors import ValidationError
+from pmo_nb.io.escaping import FACT, csv_facts, unescape_frame
 from pmo_nb.schema import TABLES
 
 #: Workbook file suffixes read as Excel.
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: The facts file of a pmo export (:mod:`pmo_nb.store.export`).
+EXPORT_FACTS_FILE = "_export.csv"
 
 
 @dataclass
@@ -73,6 +76,8 @@ def read_workbook(source: str | os.PathLike) -> Workbook:
 
     File and sheet names are matched to table names case-insensitively
     (surrounding spaces ignored); anything else is ignored with a notice.
+    A CSV export whose ``_export.csv`` says its text cells were formula
+    escaped (:mod:`pmo_nb.io.escaping`) reads back as the text it was.
 
     Raises
     ------
@@ -123,10 +128,13 @@ def _duplicate(table: str, first: str, second: str, source: str) -> ValidationEr
 
 def _read_folder(folder: Path) -> Workbook:
     book = Workbook(source=str(folder))
+    escaped = False
     for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
         if path.name.startswith(".") or path.is_dir():
             continue
         table = _table_name(path.stem) if path.suffix.lower() == ".csv" else None
+        if path.name.lower() == EXPORT_FACTS_FILE:
+            escaped = bool(csv_facts(path.read_bytes()).get(FACT))
         if table is None:
             book.notices.append(f"ignored {path.name}: not one of the portfolio tables")
             continue
@@ -136,6 +144,9 @@ def _read_folder(folder: Path) -> Workbook:
         book.file_checksums[path.name] = hashlib.sha256(data).hexdigest()
         frame, decimal_comma = _parse_csv(data)
         book.tables[table] = RawTable(table, path.name, frame, decimal_comma, stripped=True)
+    if escaped:  # a pmo export: restore the text cells its formula escaping changed
+        for raw in book.tables.values():
+            raw.frame = unescape_frame(raw.name, raw.frame)
     return book
 
 

@@ -16,13 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pmo_nb.io.escaping import escape_frame
 from pmo_nb.io.reading import EXCEL_SUFFIXES, format_number
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLES
 
 
 def write_workbook(portfolio: Portfolio, dest: str | os.PathLike,
-                   extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:
+                   extra_tables: dict[str, pd.DataFrame] | None = None,
+                   formula_escape: bool = False) -> Path:
     """Write every table of ``portfolio`` (empty ones as a header row).
 
     Parameters
@@ -35,6 +37,11 @@ def write_workbook(portfolio: Portfolio, dest: str | os.PathLike,
     extra_tables : dict of str to DataFrame, optional
         More tables written as further files/sheets (e.g. history); reading
         the workbook back ignores them with a notice.
+    formula_escape : bool
+        CSV only: prefix a ``'`` to text cells a spreadsheet would run as a
+        formula, and to text already starting with ``'``
+        (:func:`pmo_nb.io.escaping.escape_frame`); reading undoes it when the
+        export's ``_export`` facts say so.
 
     Returns
     -------
@@ -53,11 +60,24 @@ def write_workbook(portfolio: Portfolio, dest: str | os.PathLike,
     else:
         dest.mkdir(parents=True, exist_ok=True)
         for name, frame in sheets.items():
-            with open(dest / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh, lineterminator="\n")
-                writer.writerow(frame.columns)
-                writer.writerows(frame.itertuples(index=False, name=None))
+            frame = escape_frame(name, frame) if formula_escape else frame
+            _write_csv(dest / f"{name}.csv", frame)
     return dest
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """One CSV file; a row with a carriage return in a cell has every cell quoted.
+
+    (The csv module quotes only the line terminator's characters, ``\\n`` here,
+    so a bare ``\\r`` would otherwise end the row when read back.)
+    """
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        plain = csv.writer(fh, lineterminator="\n")
+        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        plain.writerow(frame.columns)
+        for row in frame.itertuples(index=False, name=None):
+            writer = quoted if any("\r" in v for v in row) else plain
+            writer.writerow(row)
 
 
 def _as_text(table: str | None, frame: pd.DataFrame) -> pd.DataFrame:

@@ -340,10 +340,13 @@ def reference_range(rows: Portfolio, model, seed: int = 0) -> dict | None:
 def save(result: ProposalCheck, store, based_on: int | None):
     """Write a checked proposal to the store as a ``proposed`` project, in one transaction.
 
-    ``based_on`` is the import the form's portfolio came from: if a later
-    import wrote the same project id (two proposals at once), the store
-    refuses with :class:`pmo_nb.store.rows.ImportConflict` and nothing is
-    written. Returns the store's ImportSummary.
+    ``based_on`` is the import of ``store`` the form's portfolio came from:
+    if a later import wrote the same project id (two proposals at once), the
+    store refuses with :class:`pmo_nb.store.rows.ImportConflict` and nothing
+    is written. Without it (the form read another store), the id is the next
+    free one of ``store``, taken inside the write transaction; ``result``'s
+    ``project_id`` and ``rows`` then say what was written. Returns the
+    store's ImportSummary.
 
     Raises
     ------
@@ -353,5 +356,30 @@ def save(result: ProposalCheck, store, based_on: int | None):
     if not result.ok:
         raise ValueError("only a proposal that passed check() can be saved")
     name = result.rows.projects.at[0, "name"]
-    return store.import_portfolio(result.rows, source=f"intake form: {result.project_id} {name}",
-                                  file_checksums={}, based_on=based_on)
+    if based_on is not None:
+        return store.import_portfolio(result.rows, file_checksums={}, based_on=based_on,
+                                      source=f"intake form: {result.project_id} {name}")
+    written = {}
+
+    def allocate(stored: Portfolio) -> tuple[Portfolio, str]:
+        written["id"] = next_project_id(stored)
+        written["rows"] = renumbered(result.rows, result.project_id, written["id"])
+        return written["rows"], f"intake form: {written['id']} {name}"
+
+    summary = store.import_portfolio(result.rows, source=f"intake form: {name}",
+                                     file_checksums={}, rewrite=allocate)
+    result.project_id, result.rows = written["id"], written["rows"]
+    return summary
+
+
+def renumbered(rows: Portfolio, old: str, new: str) -> Portfolio:
+    """A proposal's rows with project id ``old`` (and its benefit ids) made ``new``."""
+    tables = {}
+    for name in ("projects", "alignment", "demand", "benefits"):
+        frame = getattr(rows, name).copy()
+        frame["project_id"] = frame["project_id"].replace(old, new)
+        if name == "benefits":
+            frame["benefit_id"] = frame["benefit_id"].str.replace(
+                f"{old}-B", f"{new}-B", n=1, regex=False)
+        tables[name] = frame
+    return Portfolio(**tables, source=rows.source)

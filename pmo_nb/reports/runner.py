@@ -30,6 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from pmo_nb import __version__
@@ -82,6 +83,7 @@ def _notebook_path(name: str, notebooks_dir) -> Path:
     return path
 
 
+@contextmanager
 def _kernel_env(extra: dict[str, str]):
     """Set environment variables for a kernel started inside the block.
 

@@ -55,7 +55,7 @@ from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.formatting import redact_url
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
-from pmo_nb.store.faults import FAULTS, store_fault
+from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.import_log import ImportLogMixin
 from pmo_nb.store.results import ResultsMixin
 from pmo_nb.store.rows import (
@@ -118,7 +118,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
         #: True when the URL asks for a read-only connection
         self.read_only = is_read_only(url)
         kwargs = {"connect_args": {"timeout": 30}} if self._sqlite else {}
-        self.engine = sa.create_engine(url, **kwargs)
+        self.engine = open_engine(url, **kwargs)
         if self._sqlite:
             sa.event.listen(self.engine, "connect",
                             functools.partial(sqlite_connect, wal=not self.read_only))
@@ -228,7 +228,8 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
     # -- import --------------------------------------------------------------------------
 
     def import_portfolio(self, portfolio: Portfolio, *, source: str, file_checksums: dict,
-                         based_on: int | None = None, force: bool = False) -> ImportSummary:
+                         based_on: int | None = None, force: bool = False,
+                         rewrite=None) -> ImportSummary:
         """Merge a validated portfolio into the store, in one transaction.
 
         Entity tables are merged by key, event tables accumulate, plan tables
@@ -246,6 +247,10 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
             workbook changed them too, the import is refused.
         force : bool
             With ``based_on``: overwrite later changes instead of refusing.
+        rewrite : callable, optional
+            ``rewrite(stored) -> (portfolio, source)``, called inside the
+            write transaction with the store's portfolio: what to import
+            instead (e.g. rows given the next free id of this store).
 
         Raises
         ------
@@ -262,6 +267,10 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
         encoded = {n: encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
         check_unique_keys(encoded, source)
         with self._write() as (conn, now):
+            if rewrite is not None:
+                portfolio, source = rewrite(self._load(conn, None))
+                encoded = {n: encode(n, getattr(portfolio, n)) for n in TABLE_NAMES}
+                check_unique_keys(encoded, source)
             later, imports = ({}, {}) if based_on is None or force else (
                 self._changed_since(conn, based_on))
             plans = {n: plan_table(conn, n, *encoded[n], later=later.get(n, {}))

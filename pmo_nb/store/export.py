@@ -10,18 +10,20 @@
   history files hold only readings later corrected.
 - ``_export``: ``key``/``value`` rows saying what was exported: the store (URL
   without password), its id, the schema revision, ``as_of``, and the last
-  import by then (``import_id`` ...).
+  import by then (``import_id`` ...), and ``formula_escape``: ``'`` when
+  text cells a spreadsheet would run as formulas were prefixed with it (CSV;
+  :mod:`pmo_nb.io.escaping`), empty for .xlsx, whose text cells are typed.
 
-Reading the workbook back ignores those extra files/sheets with a notice, so
-importing an export gives the same portfolio. When an analyst edits an export
-and imports it into the same store, ``import_id`` tells the store what the
-workbook was based on (:func:`based_on`), so changes made meanwhile by others
-are kept, or the import is refused if both changed the same rows.
+Reading the workbook back ignores those extra files/sheets with a notice (and
+undoes the formula escaping), so importing an export gives the same portfolio.
+When an analyst edits an export and imports it into the same store,
+``import_id`` tells the store what the workbook was based on
+(:func:`based_on`), so changes made meanwhile by others are kept, or the
+import is refused if both changed the same rows.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from pathlib import Path
@@ -29,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from pmo_nb import __version__
+from pmo_nb.io.escaping import FACT, QUOTE, csv_facts
 from pmo_nb.io.reading import EXCEL_SUFFIXES
 from pmo_nb.io.writing import write_workbook
 from pmo_nb.store.core import Store
@@ -67,6 +70,7 @@ def export_portfolio(dest: str | os.PathLike, db=None, as_of=None) -> Path:
         url = store.url
     extra = {f"{name}{HISTORY_SUFFIX}": frame for name, frame in history.items() if len(frame)}
     started = facts["import_started_at"]
+    to_csv = Path(dest).suffix.lower() not in EXCEL_SUFFIXES
     meta = {
         "format": "pmo_nb portfolio export",
         "exported_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -78,9 +82,10 @@ def export_portfolio(dest: str | os.PathLike, db=None, as_of=None) -> Path:
         "import_started_at": "" if started is None else started.isoformat(),
         "import_source": facts["import_source"] or "",
         "pmo_nb_version": __version__,
+        FACT: QUOTE if to_csv else "",  # Excel cells are typed: text is never a formula
     }
     extra[EXPORT_TABLE] = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
-    return write_workbook(portfolio, dest, extra_tables=extra)
+    return write_workbook(portfolio, dest, extra_tables=extra, formula_escape=to_csv)
 
 
 def read_export_facts(source: str | os.PathLike) -> dict[str, str] | None:
@@ -90,9 +95,8 @@ def read_export_facts(source: str | os.PathLike) -> dict[str, str] | None:
         found = [p for p in path.iterdir() if p.name.lower() == f"{EXPORT_TABLE}.csv"]
         if not found:
             return None
-        with open(found[0], encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    elif path.suffix.lower() in EXCEL_SUFFIXES:
+        return csv_facts(found[0].read_bytes())
+    if path.suffix.lower() in EXCEL_SUFFIXES:
         import openpyxl  # lazy: openpyxl loads only for Excel files
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)

@@ -27,6 +27,9 @@ _KNOWN = (
       "name or service not known", "does not exist", "authentication failed", "timeout expired"),
      "cannot be opened ({detail}): check the path or URL, that the server is running and "
      "that the role may connect."),
+    (("can't load plugin", "no module named"),
+     "cannot be opened ({detail}): its database driver is not installed or the URL is "
+     "misspelt; give a file path, sqlite:///path or postgresql+psycopg://..."),
     (("locked",),
      "is busy ({detail}): another import holds it; try again when it has finished."),
 )
@@ -53,3 +56,11 @@ def store_fault(url: str, exc: BaseException) -> StoreError:
 #: What the store translates: everything the database layer raises. (OSError is
 #: translated only where the store itself touches files, not around callers' code.)
 FAULTS = (sa.exc.SQLAlchemyError,)
+
+
+def open_engine(url: sa.URL, **kwargs) -> sa.Engine:
+    """``sqlalchemy.create_engine(url, **kwargs)``, a missing driver a :class:`StoreError`."""
+    try:
+        return sa.create_engine(url, **kwargs)
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        raise store_fault(url.render_as_string(hide_password=True), exc) from exc

@@ -263,3 +263,43 @@ def test_dashboard_draws_a_persisted_forecast_and_opens_a_clicked_project(demo_s
     name = demo_small.projects.set_index("project_id").at[active[1], "name"]
     assert f'class="pmo-project-name">{name}<' in panel
     assert "Forecast final cost 900.0 k to 1.6 m" in panel
+
+
+def test_saves_to_a_separate_writer_store_take_its_next_free_ids(demo_small, tmp_path):
+    reader = fresh_store(demo_small, tmp_path)
+    writer = Store(tmp_path / "intake.db")  # `pmo serve --intake-db`: another store
+    writer.import_portfolio(demo_small, source="reference data", file_checksums={})
+    before = reader.load().checksum(), len(reader.history())
+    first = pr.check(good(demo_small), reader.load())
+    pr.save(first, writer, based_on=None)
+    second = pr.check(good(demo_small, name="Another"), reader.load())
+    assert second.project_id == "PR0001"  # what the reader, which has no proposal, offers
+    summary = pr.save(second, writer, based_on=None)
+    assert (first.project_id, second.project_id) == ("PR0001", "PR0002")
+    saved = writer.load()
+    projects = saved.projects.set_index("project_id")
+    assert projects.loc[["PR0001", "PR0002"], "name"].tolist() == ["Customer portal", "Another"]
+    assert set(saved.benefits["benefit_id"]) >= {"PR0001-B1", "PR0002-B1"}
+    assert (saved.alignment["project_id"] == "PR0002").sum() == len(demo_small.objectives)
+    assert second.rows.projects.at[0, "project_id"] == "PR0002"
+    assert summary.source == "intake form: PR0002 Another"
+    assert writer.history()["source"].iloc[0] == "intake form: PR0002 Another"
+    assert (reader.load().checksum(), len(reader.history())) == before
+
+
+def test_the_intake_form_saves_to_a_separate_store_with_its_ids(demo_small, tmp_path):
+    intake = pytest.importorskip("pmo_nb.apps.intake")
+    reader = fresh_store(demo_small, tmp_path)
+    writer = Store(tmp_path / "intake.db")
+    writer.import_portfolio(demo_small, source="reference data", file_checksums={})
+    before = reader.load().checksum()
+    app = intake.IntakeApp(reader, writer, AS_OF)
+    ids = []
+    for name in ("Customer portal", "Another"):
+        app.name.value, app.category.value, app.sponsor.value = name, "IT", "A. Sponsor"
+        app.start.value, app.finish.value, app.budget.value = "2026-09-01", "2027-06-30", "1000"
+        next(iter(app.sliders.values()))[1].value = 4
+        assert app.save() is not None, app.confirmation.value + app.errors.value
+        ids.append(app.confirmation.value.split('saved-id">')[1].split("<")[0])
+    assert ids == ["PR0001", "PR0002"]
+    assert reader.load().checksum() == before
