@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 from pmo_nb.apps.foreground import run_foreground
-from pmo_nb.apps.serve_auth import TOKEN_ENV, elide, write_token_config
+from pmo_nb.apps.serve_auth import TOKEN_ENV, elide, write_log_config, write_token_config
 from pmo_nb.config import DB_ENV, dashboards_dir, resolve_db_url, templates_dir
 from pmo_nb.formatting import redact_url
 from pmo_nb.store.core import read_only_url
@@ -161,6 +161,7 @@ def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None 
                          cull_idle=cull_idle, cull_interval=cull_interval)
     with tempfile.TemporaryDirectory(prefix="pmo-voila-config-") as config_dir:
         env = voila_env(db, config_dir, intake_db=intake_db)
+        write_log_config(config_dir)
         if token:
             write_token_config(config_dir, token)
         _print_urls(port, host, token, redact_url(env[DB_ENV]))

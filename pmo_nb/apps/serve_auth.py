@@ -3,7 +3,8 @@
 The token never goes on a command line (``ps`` shows every process's argv to
 every user): ``pmo serve`` reads it from ``$PMO_SERVE_TOKEN`` or a file and
 hands it to Voila in a config file in Voila's private, temporary config
-folder. What is printed shows at most its first four characters.
+folder. What is printed shows at most its first four characters, and the
+request log scrubs it from logged URLs (:func:`write_log_config`).
 """
 
 from __future__ import annotations
@@ -77,4 +78,25 @@ def write_token_config(config_dir: str | os.PathLike, token: str) -> Path:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         json.dump({"Voila": {"token": token}}, out)
+    return path
+
+
+#: ``voila.py``: log requests with jupyter_server's logger, which scrubs
+#: ``?token=`` (and other credentials) from the URLs it logs; Voila's default,
+#: tornado's, logs failed requests' URLs whole.
+LOG_CONFIG = """\
+from functools import partial
+
+from jupyter_server.log import log_request
+
+c.Voila.tornado_settings = {
+    "log_function": partial(log_request, record_prometheus_metrics=False),
+}
+"""
+
+
+def write_log_config(config_dir: str | os.PathLike) -> Path:
+    """Write ``voila.py`` in ``config_dir``: a request log that never shows tokens."""
+    path = Path(config_dir) / "voila.py"
+    path.write_text(LOG_CONFIG)
     return path

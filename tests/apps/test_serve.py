@@ -25,6 +25,7 @@ from pmo_nb.apps.serve_auth import (
     check_bind,
     elide,
     resolve_token,
+    write_log_config,
     write_token_config,
 )
 from pmo_nb.cli import main
@@ -138,3 +139,9 @@ def test_exit_status_of_a_signalled_child():
     assert exit_status(0) == 0
     assert exit_status(3) == 3
     assert exit_status(-15) == 143
+
+
+def test_request_log_config_scrubs_tokens(tmp_path):
+    text = write_log_config(tmp_path).read_text()
+    assert "jupyter_server.log import log_request" in text
+    assert "c.Voila.tornado_settings" in text

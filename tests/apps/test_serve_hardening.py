@@ -183,6 +183,8 @@ def test_token_stays_off_argv_and_stdout_and_is_required(demo_db, tmp_path):
         assert status_of(f"{server.base}/?token={token}") == 200
         assert status_of(f"{server.base}/") in (302, 403)
         assert status_of(f"{server.base}/?token=wrong{token}") in (302, 403)
+        assert status_of(f"{server.base}/nowhere?token={token}") == 404  # logged as a warning
     log = server.log()
     assert token not in log
+    assert "/nowhere?token=[secret]" in log  # jupyter_server's scrubbing request log
     assert f"?token={token[:4]}…" in log
