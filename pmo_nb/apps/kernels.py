@@ -30,26 +30,33 @@ class BoundedKernelManager(AsyncMappingKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._starting = 0
+        self._reserved: set[str] = set()  # ids of kernels being started
 
     def kernel_count(self) -> int:
-        """Kernels running plus kernels being started right now."""
-        return len(self._kernels) + self._starting
+        """Kernels running or being started right now (each counted once)."""
+        return len(set(self._kernels) | self._reserved)
 
-    async def start_kernel(self, *args, **kwargs):
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs):
         """Start a kernel, or raise HTTP 503 when ``max_kernels`` are already in use.
+
+        The new kernel's id is reserved before it starts, so concurrent page
+        views cannot together start more than ``max_kernels``. Asking for a
+        kernel that runs already is never refused.
 
         Raises
         ------
         tornado.web.HTTPError
-            503, with ``Retry-After`` semantics in its reason, when full.
+            503 with :data:`BUSY_REASON`, when full.
         """
-        if kwargs.get("kernel_id") is None and self.kernel_count() >= self.max_kernels:
+        if kernel_id is not None and kernel_id in self:
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        if self.kernel_count() >= self.max_kernels:
             self.log.warning("Refusing a new kernel: %d of %d in use",
                              self.kernel_count(), self.max_kernels)
             raise HTTPError(503, reason=BUSY_REASON)
-        self._starting += 1
+        kernel_id = kernel_id or self.new_kernel_id()
+        self._reserved.add(kernel_id)
         try:
-            return await super().start_kernel(*args, **kwargs)
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         finally:
-            self._starting -= 1
+            self._reserved.discard(kernel_id)

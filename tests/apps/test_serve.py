@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 import sys
@@ -145,3 +146,17 @@ def test_request_log_config_scrubs_tokens(tmp_path):
     text = write_log_config(tmp_path).read_text()
     assert "jupyter_server.log import log_request" in text
     assert "c.Voila.tornado_settings" in text
+
+
+def test_kernel_manager_refuses_above_its_maximum_without_starting_one():
+    from tornado.web import HTTPError
+
+    from pmo_nb.apps.kernels import BUSY_REASON, BoundedKernelManager
+
+    manager = BoundedKernelManager(max_kernels=2)
+    manager._reserved.update({"a", "b"})  # two kernels being started
+    assert manager.kernel_count() == 2
+    with pytest.raises(HTTPError) as refused:
+        asyncio.run(manager.start_kernel(kernel_name="python3"))
+    assert refused.value.status_code == 503 and refused.value.reason == BUSY_REASON
+    assert manager.kernel_count() == 2
