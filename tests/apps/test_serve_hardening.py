@@ -156,12 +156,13 @@ def test_busy_page_is_a_503_that_says_so(demo_db, tmp_path):
             pytest.fail("a second page view got a kernel beyond --max-kernels 1")
 
 
-def test_sigterm_stops_voila_too(demo_db, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_stopping_pmo_serve_stops_voila_too(demo_db, tmp_path, sig):
     server = PmoServe(demo_db, tmp_path)
     try:
         server.wait_ready()
         voila_pid = server.voila().pid
-        server.process.send_signal(signal.SIGTERM)
+        server.process.send_signal(sig)
         server.process.wait(timeout=30)
         deadline = time.monotonic() + 10
         while _listening(server.port) and time.monotonic() < deadline:
