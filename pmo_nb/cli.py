@@ -262,18 +262,44 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
 @click.option("--port", default=8866, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--db", default=None, help=DB_HELP + " Prefer a read-only URL or role.")
-@click.option("--token", default=None, help="Require this token from viewers.")
+@click.option("--token", default=None,
+              help="Require this token from viewers (visible in ps: prefer "
+                   "$PMO_SERVE_TOKEN or --token-file).")
+@click.option("--token-file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Read the viewers' token from this file.")
+@click.option("--insecure", is_flag=True,
+              help="Allow binding beyond this machine without a token.")
+@click.option("--max-kernels", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Most dashboard kernels at once; above it viewers get a 503 'busy' page.")
+@click.option("--cull-idle", default=90, show_default=True, type=click.IntRange(min=1),
+              help="Seconds a kernel no browser is connected to may idle before it is shut down.")
+@click.option("--cull-interval", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Seconds between two looks for idle kernels.")
 @click.option("--intake-db", default=None,
               help="Store URL for the intake form, the one writing app (a narrow role).")
-def serve(port: int, host: str, db: str | None, token: str | None,
+def serve(port: int, host: str, db: str | None, token: str | None, token_file: str | None,
+          insecure: bool, max_kernels: int, cull_idle: int, cull_interval: int,
           intake_db: str | None) -> None:
     """Serve the executive dashboards with Voila (sources stripped, no tracebacks).
 
-    Dashboards get a read-only connection to the store.
+    Dashboards get a read-only connection to the store. The token comes from
+    --token, --token-file or $PMO_SERVE_TOKEN (first given wins); without one
+    only 127.0.0.1, localhost and ::1 may be bound (exit status 2), unless
+    --insecure. Exits with Voila's status; SIGTERM and SIGHUP stop Voila too.
     """
     from pmo_nb.apps.serve import serve as run_server  # lazy: keeps `pmo --help` fast
+    from pmo_nb.apps.serve_auth import check_bind, resolve_token  # lazy, as above
 
-    run_server(port=port, db=db, host=host, token=token, intake_db=intake_db)
+    try:
+        token, warnings = resolve_token(token, token_file)
+        check_bind(host, token, insecure)
+    except (OSError, ValueError) as exc:
+        _fail(f"error: {exc}", 2)
+    for warning in warnings:
+        click.echo(warning, err=True)
+    sys.exit(run_server(port=port, db=db, host=host, token=token, intake_db=intake_db,
+                        max_kernels=max_kernels, cull_idle=cull_idle,
+                        cull_interval=cull_interval))
 
 
 if __name__ == "__main__":

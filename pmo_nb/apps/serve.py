@@ -5,26 +5,65 @@ strip notebook sources from the page, show no tracebacks to viewers, and
 expose only the dashboards folder (Voila serves nothing but images from it;
 the notebooks' source, the store and the rest of the checkout stay private).
 The machine's own Jupyter configuration is ignored so a stray ``~/.jupyter``
-cannot change what is served.
+cannot change what is served. Kernels are bounded and culled
+(:mod:`pmo_nb.apps.kernels`), the token stays off every command line
+(:mod:`pmo_nb.apps.serve_auth`) and a stopped ``pmo serve`` stops Voila too
+(:mod:`pmo_nb.apps.foreground`).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 
+from pmo_nb.apps.foreground import run_foreground
+from pmo_nb.apps.serve_auth import TOKEN_ENV, elide, write_log_config, write_token_config
 from pmo_nb.config import DB_ENV, dashboards_dir, resolve_db_url, templates_dir
 from pmo_nb.formatting import redact_url
 from pmo_nb.store.core import read_only_url
 
 #: Environment variable naming the store URL of the intake form (the one writing app).
 INTAKE_DB_ENV = "PMO_INTAKE_DB"
+#: Kernel manager of the Voila process: refuses kernels above a maximum.
+KERNEL_MANAGER = "pmo_nb.apps.kernels.BoundedKernelManager"
+#: Default most kernels at once (each 140-230 MB).
+MAX_KERNELS = 8
+#: Default seconds a kernel with no browser connected may idle before it is culled.
+CULL_IDLE_SECONDS = 90
+#: Default seconds between two looks for idle kernels.
+CULL_INTERVAL_SECONDS = 30
+
+
+def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
+                   cull_interval: int = CULL_INTERVAL_SECONDS) -> list[str]:
+    """Voila options bounding kernels and culling the idle ones nobody is connected to.
+
+    Connected kernels (a browser has the dashboard open) are not culled;
+    Voila shuts them down when the page is left.
+
+    Raises
+    ------
+    ValueError
+        When a number is below 1.
+    """
+    for name, value in (("max_kernels", max_kernels), ("cull_idle", cull_idle),
+                        ("cull_interval", cull_interval)):
+        if int(value) < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    manager = KERNEL_MANAGER.rsplit(".", 1)[1]
+    return [
+        f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
+        f"--{manager}.max_kernels={int(max_kernels)}",
+        f"--{manager}.cull_idle_timeout={int(cull_idle)}",
+        f"--{manager}.cull_interval={int(cull_interval)}",
+        f"--{manager}.cull_connected=False",
+    ]
 
 
 def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
-                  token: str | None = None) -> list[str]:
+                  max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
+                  cull_interval: int = CULL_INTERVAL_SECONDS) -> list[str]:
     """The argv that serves ``dashboards/`` with Voila.
 
     Parameters
@@ -36,8 +75,11 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
         (kept here so both take the same arguments).
     host : str
         Interface to bind; the default keeps the server on this machine.
-    token : str, optional
-        When given, viewers must present it (``?token=...``).
+    max_kernels, cull_idle, cull_interval : int
+        See :func:`kernel_options`.
+
+    The viewers' token is not an option here: argv is public
+    (:func:`pmo_nb.apps.serve_auth.write_token_config` passes it).
 
     Raises
     ------
@@ -55,9 +97,8 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
         "--template=pmo",
         "--strip_sources=True",
         "--show_tracebacks=False",
+        *kernel_options(max_kernels, cull_idle, cull_interval),
     ]
-    if token:
-        argv.append(f"--Voila.token={token}")
     return argv
 
 
@@ -88,6 +129,8 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None,
         p for p in (str(templates_dir()), os.environ.get("JUPYTER_PATH", "")) if p
     )
     env.pop("PMO_RENDER", None)  # dashboards use live widgets, never static SVG
+    for name in (TOKEN_ENV, "JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE"):
+        env.pop(name, None)  # the token reaches Voila in a config file, never the kernels
     return env
 
 
@@ -98,26 +141,28 @@ def dashboard_url(port: int = 8866, host: str = "127.0.0.1", name: str = "execut
     return f"{url}?token={token}" if token else url
 
 
+def _print_urls(port: int, host: str, token: str | None, store: str) -> None:
+    print(f"Serving {dashboards_dir()} from store {store} (read-only)")
+    shown = elide(token)
+    print(f"Executive dashboard: {dashboard_url(port, host, token=shown)}")
+    others = sorted(p.stem for p in dashboards_dir().glob("*.ipynb") if p.stem != "executive")
+    for name in others:
+        print(f"  also: {dashboard_url(port, host, name=name, token=shown)}")
+    if token:
+        print("  (token elided: append the full one, ?token=<token>)")
+    sys.stdout.flush()
+
+
 def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None = None,
-          intake_db=None) -> int:
-    """Run Voila in the foreground until interrupted; return its exit code."""
+          intake_db=None, max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
+          cull_interval: int = CULL_INTERVAL_SECONDS) -> int:
+    """Run Voila in the foreground until it or this process is stopped; return its status."""
+    argv = voila_command(port=port, db=db, host=host, max_kernels=max_kernels,
+                         cull_idle=cull_idle, cull_interval=cull_interval)
     with tempfile.TemporaryDirectory(prefix="pmo-voila-config-") as config_dir:
-        argv = voila_command(port=port, db=db, host=host, token=token)
         env = voila_env(db, config_dir, intake_db=intake_db)
-        shown = redact_url(env[DB_ENV])
-        print(f"Serving {dashboards_dir()} from store {shown} (read-only)")
-        print(f"Executive dashboard: {dashboard_url(port, host, token=token)}")
-        others = sorted(p.stem for p in dashboards_dir().glob("*.ipynb") if p.stem != "executive")
-        for name in others:
-            print(f"  also: {dashboard_url(port, host, name=name, token=token)}")
-        sys.stdout.flush()
-        process = subprocess.Popen(argv, env=env)
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            process.terminate()
-            try:
-                return process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                return process.wait()
+        write_log_config(config_dir)
+        if token:
+            write_token_config(config_dir, token)
+        _print_urls(port, host, token, redact_url(env[DB_ENV]))
+        return run_foreground(argv, env)

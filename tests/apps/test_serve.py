@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import stat
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from pmo_nb.apps.serve import dashboard_url, voila_command, voila_env
+from pmo_nb.apps.foreground import exit_status
+from pmo_nb.apps.serve import (
+    KERNEL_MANAGER,
+    MAX_KERNELS,
+    dashboard_url,
+    kernel_options,
+    voila_command,
+    voila_env,
+)
+from pmo_nb.apps.serve_auth import (
+    ARGV_WARNING,
+    TOKEN_ENV,
+    check_bind,
+    elide,
+    resolve_token,
+    write_log_config,
+    write_token_config,
+)
+from pmo_nb.cli import main
 from pmo_nb.config import dashboards_dir, templates_dir
 
 
@@ -17,8 +39,7 @@ def test_command_serves_only_dashboards_with_safe_defaults():
     for option in ("--port=9001", "--no-browser", "--Voila.ip=127.0.0.1",
                    "--strip_sources=True", "--show_tracebacks=False", "--template=pmo"):
         assert option in argv
-    assert not any(a.startswith("--Voila.token") for a in argv)
-    assert "--Voila.token=s3cret" in voila_command(token="s3cret")
+    assert not any("token" in a.lower() for a in argv)  # argv is public: see serve_auth
     assert "--Voila.ip=0.0.0.0" in voila_command(host="0.0.0.0")
 
 
@@ -53,3 +74,89 @@ def test_dashboard_url():
     assert dashboard_url(8866) == "http://127.0.0.1:8866/voila/render/executive.ipynb"
     assert dashboard_url(8866, name="intake").endswith("/voila/render/intake.ipynb")
     assert dashboard_url(1, token="t").endswith("?token=t")
+
+
+def test_command_bounds_and_culls_kernels():
+    argv = voila_command(max_kernels=5, cull_idle=60, cull_interval=10)
+    assert f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}" in argv
+    for option in ("--BoundedKernelManager.max_kernels=5",
+                   "--BoundedKernelManager.cull_idle_timeout=60",
+                   "--BoundedKernelManager.cull_interval=10",
+                   "--BoundedKernelManager.cull_connected=False"):
+        assert option in argv
+    assert f"--BoundedKernelManager.max_kernels={MAX_KERNELS}" in voila_command()
+    with pytest.raises(ValueError, match="max_kernels"):
+        kernel_options(max_kernels=0)
+
+
+def test_environment_never_carries_a_token(tmp_path, monkeypatch):
+    for name in ("PMO_SERVE_TOKEN", "JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE"):
+        monkeypatch.setenv(name, "s3cret")
+    env = voila_env(tmp_path / "p.db", config_dir=tmp_path)
+    assert "s3cret" not in env.values()
+
+
+def test_token_comes_from_flag_file_or_environment(tmp_path):
+    assert resolve_token(environ={}) == (None, [])
+    assert resolve_token(environ={TOKEN_ENV: " env-token \n"}) == ("env-token", [])
+    path = tmp_path / "token"
+    path.write_text("file-token\n")
+    assert resolve_token(token_file=path, environ={TOKEN_ENV: "x"}) == ("file-token", [])
+    assert resolve_token("flag", path, environ={}) == ("flag", [ARGV_WARNING])
+    path.write_text("\n")
+    with pytest.raises(ValueError, match="empty"):
+        resolve_token(token_file=path, environ={})
+
+
+def test_binding_beyond_loopback_needs_a_token_or_insecure():
+    for host in ("127.0.0.1", "localhost", "::1"):
+        check_bind(host, None)
+    check_bind("0.0.0.0", "t")
+    check_bind("0.0.0.0", None, insecure=True)
+    with pytest.raises(ValueError, match="without a token"):
+        check_bind("0.0.0.0", None)
+
+
+def test_cli_refuses_public_bind_without_token(monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "refusing to bind 0.0.0.0 without a token" in result.output
+
+
+def test_printed_token_is_elided():
+    assert elide(None) is None
+    assert elide("abcdefghijklmnopqrstuvwxyz") == "abcd…"
+    assert elide("short") == "…"
+
+
+def test_token_config_is_private(tmp_path):
+    path = write_token_config(tmp_path, "s3cret")
+    assert json.loads(path.read_text()) == {"Voila": {"token": "s3cret"}}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_exit_status_of_a_signalled_child():
+    assert exit_status(0) == 0
+    assert exit_status(3) == 3
+    assert exit_status(-15) == 143
+
+
+def test_request_log_config_scrubs_tokens(tmp_path):
+    text = write_log_config(tmp_path).read_text()
+    assert "jupyter_server.log import log_request" in text
+    assert "c.Voila.tornado_settings" in text
+
+
+def test_kernel_manager_refuses_above_its_maximum_without_starting_one():
+    from tornado.web import HTTPError
+
+    from pmo_nb.apps.kernels import BUSY_REASON, BoundedKernelManager
+
+    manager = BoundedKernelManager(max_kernels=2)
+    manager._reserved.update({"a", "b"})  # two kernels being started
+    assert manager.kernel_count() == 2
+    with pytest.raises(HTTPError) as refused:
+        asyncio.run(manager.start_kernel(kernel_name="python3"))
+    assert refused.value.status_code == 503 and refused.value.reason == BUSY_REASON
+    assert manager.kernel_count() == 2

@@ -1,0 +1,62 @@
+"""The kernel manager ``pmo serve`` gives Voila: a bounded number of kernels.
+
+Every page view of a dashboard starts a kernel (140-230 MB); Voila shuts it
+down when the browser leaves, but a client that never opens the websocket
+(``curl``, a crawler, a dropped connection) leaves it running. This manager
+refuses to start more than :attr:`BoundedKernelManager.max_kernels`, answering
+the page request with HTTP 503 instead; jupyter_server's culler (configured by
+:func:`pmo_nb.apps.serve.voila_command`) reclaims the idle, unconnected ones.
+
+Imported by the Voila process only (``--VoilaConfiguration.multi_kernel_manager_class``).
+"""
+
+from __future__ import annotations
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.web import HTTPError
+from traitlets import Integer
+
+#: The reason line of the 503 answer, shown on Voila's error page.
+BUSY_REASON = "Busy: every dashboard session is in use, try again in a minute"
+
+
+class BoundedKernelManager(AsyncMappingKernelManager):
+    """An ``AsyncMappingKernelManager`` that starts at most ``max_kernels`` kernels."""
+
+    max_kernels = Integer(
+        8, config=True,
+        help="Most kernels running or starting at once; above it page requests get HTTP 503.",
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._reserved: set[str] = set()  # ids of kernels being started
+
+    def kernel_count(self) -> int:
+        """Kernels running or being started right now (each counted once)."""
+        return len(set(self._kernels) | self._reserved)
+
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs):
+        """Start a kernel, or raise HTTP 503 when ``max_kernels`` are already in use.
+
+        The new kernel's id is reserved before it starts, so concurrent page
+        views cannot together start more than ``max_kernels``. Asking for a
+        kernel that runs already is never refused.
+
+        Raises
+        ------
+        tornado.web.HTTPError
+            503 with :data:`BUSY_REASON`, when full.
+        """
+        if kernel_id is not None and kernel_id in self:
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        if self.kernel_count() >= self.max_kernels:
+            self.log.warning("Refusing a new kernel: %d of %d in use",
+                             self.kernel_count(), self.max_kernels)
+            raise HTTPError(503, reason=BUSY_REASON)
+        kernel_id = kernel_id or self.new_kernel_id()
+        self._reserved.add(kernel_id)
+        try:
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        finally:
+            self._reserved.discard(kernel_id)
