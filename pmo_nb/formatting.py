@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -31,11 +30,14 @@ def redact_url(url: str) -> str:
 
 # -- text from the store is data, never markup ---------------------------------------------
 #
-# Every page shows store text through one of these: HTML (report tables, dashboard
-# widgets, e-mails) through html_text, Markdown (narrative, "what to know") through
-# md_text, and JSON meant for a <script> block through script_json. MarkupSafe is
-# the escaper Jinja2 uses; Markdown has no library escaper, so md_text adds the
-# backslashes CommonMark defines for its punctuation.
+# Every page shows store text through one of these: HTML (dashboard widgets, e-mails)
+# through html_text, Markdown (narrative, insights) through md_text; report tables go
+# through pmo_nb.reports.styled, which escapes with pandas' own HTML escaper, and the
+# index pages through Jinja2's autoescape. No page embeds data in a <script> block:
+# report charts are inline SVG (vl-convert escapes their text) and dashboard charts
+# reach the browser as widget messages; tests/security checks both for breakouts.
+# MarkupSafe is the escaper Jinja2 uses; Markdown has no library escaper, so md_text
+# adds the backslashes CommonMark defines for its punctuation.
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
 
@@ -55,9 +57,3 @@ def md_text(value) -> str:
     """
     return _MD_SPECIAL.sub(r"\\\1", html_text(value))
 
-
-def script_json(value) -> str:
-    """JSON that is safe inside an HTML ``<script>`` block (``<``, ``>``, ``&`` as escapes)."""
-    text = json.dumps(value, default=str)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

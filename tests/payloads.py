@@ -56,7 +56,10 @@ class _LiveMarkup(HTMLParser):
         self._script = tag == "script"
         for key, value in attrs:
             value = value or ""
-            if MARK in value or (key.startswith("on") and MARK in value):
+            # a payload's own attribute: a handler, or the class it carries (text that
+            # merely mentions the payload inside an attribute value is not markup)
+            if (key.startswith("on") and MARK in value) or (
+                    key == "class" and value in (f"{MARK}4", f"{MARK}5")):
                 self.found.append(f"<{tag} {key}={value!r}>")
             if key in ("href", "src", "action") and value.strip().lower().startswith(
                     "javascript:"):
@@ -81,3 +84,22 @@ def live_payloads(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return parser.found
+
+
+def poisoned_store(root, as_of: str = "2026-06-30", n_projects: int = 40) -> str:
+    """A store holding a poisoned demo portfolio, imported through ``pmo import``.
+
+    Returns the store's path. ``root`` is an empty folder for the workbook and store.
+    """
+    from click.testing import CliRunner
+
+    from pmo_nb.cli import main as pmo
+    from pmo_nb.demo import demo_portfolio
+    from pmo_nb.io import write_workbook
+
+    workbook = root / "workbook"
+    write_workbook(poison(demo_portfolio(n_projects=n_projects, seed=11, as_of=as_of)), workbook)
+    db = str(root / "portfolio.db")
+    result = CliRunner().invoke(pmo, ["import", str(workbook), "--db", db])
+    assert result.exit_code == 0, result.output
+    return db

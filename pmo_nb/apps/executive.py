@@ -11,8 +11,6 @@ below the charts. DOM classes ``pmo-...`` name every part for tests.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as w
 import pandas as pd
 
@@ -23,7 +21,7 @@ from pmo_nb.charts import benefits as bcharts
 from pmo_nb.charts import capacity as ccharts
 from pmo_nb.charts import executive as echarts
 from pmo_nb.dates import day, is_blank, today
-from pmo_nb.formatting import money
+from pmo_nb.formatting import html_text, money
 from pmo_nb.store.core import Store
 
 STYLE = KPI_STYLE + """<style>
@@ -51,7 +49,7 @@ def load(db=None, as_of=None) -> executive.ExecutiveData:
 
 
 def _note(text: str) -> w.HTML:
-    widget = w.HTML(f'<div class="pmo-note">{html.escape(text)}</div>')
+    widget = w.HTML(f'<div class="pmo-note">{html_text(text)}</div>')
     widget.add_class("pmo-chart-note")
     return widget
 
@@ -59,10 +57,10 @@ def _note(text: str) -> w.HTML:
 def _table(frame: pd.DataFrame, formats: dict | None = None) -> str:
     """A small HTML table; ``formats`` maps column -> format function."""
     formats = formats or {}
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html_text(str(c))}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(
-            f"<td>{html.escape(formats.get(c, _cell)(v))}</td>" for c, v in row.items()
+            f"<td>{html_text(formats.get(c, _cell)(v))}</td>" for c, v in row.items()
         ) + "</tr>" for _, row in frame.iterrows())
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -108,7 +106,7 @@ class ExecutiveDashboard:
         self.project.observe(lambda change: self.show_project(change["new"]), names="value")
         header = (f"{STYLE}<p>Reporting date <b>{data.as_of:%Y-%m-%d}</b> &middot; "
                   f"data checksum <code>{data.portfolio.checksum()}</code> &middot; "
-                  f'<span class="pmo-forecast-note">{html.escape(data.forecast_note)}</span></p>')
+                  f'<span class="pmo-forecast-note">{html_text(data.forecast_note)}</span></p>')
         grid = w.GridBox([self.boxes[k] for k in CHARTS],
                          layout=w.Layout(grid_template_columns="repeat(2, 600px)"))
         self.widget = w.VBox([
@@ -211,9 +209,9 @@ class ExecutiveDashboard:
         d = executive.project_detail(self.data, project_id)
         facts = d["facts"]
         head = (f'<div class="pmo-project"><h3 class="pmo-project-name">'
-                f'{html.escape(str(facts["name"]))}</h3><p>{html.escape(project_id)} &middot; '
-                f'{html.escape(str(facts["category"]))} &middot; stage {facts["stage"]} &middot; '
-                f'sponsor {html.escape(str(facts["sponsor"]))} &middot; budget '
+                f'{html_text(str(facts["name"]))}</h3><p>{html_text(project_id)} &middot; '
+                f'{html_text(str(facts["category"]))} &middot; stage {facts["stage"]} &middot; '
+                f'sponsor {html_text(str(facts["sponsor"]))} &middot; budget '
                 f'{money(float(facts["budget"]))} &middot; latest RAG '
                 f'<b class="pmo-project-rag">{d["rag"] if isinstance(d["rag"], str) else "none"}'
                 f'</b></p>')
@@ -224,7 +222,7 @@ class ExecutiveDashboard:
             parts.append("<h4>Earned value</h4>" + _table(evm[cols].to_frame().T))
         band = d["forecast"]
         if band is None:
-            note = html.escape(d["forecast_note"])
+            note = html_text(d["forecast_note"])
             parts.append(f'<p class="pmo-project-forecast">Forecast: {note}</p>')
         else:
             parts.append(
@@ -232,7 +230,7 @@ class ExecutiveDashboard:
                 f'{money(band["cost_p90"])} (p10-p90, median {money(band["cost_p50"])}); finish '
                 f'{band["finish_p10"]:%Y-%m-%d} to {band["finish_p90"]:%Y-%m-%d}; chance of '
                 f'overrunning budget {_pct(band["p_over_budget"])}, of finishing late '
-                f'{_pct(band["p_late"])} ({html.escape(d["forecast_note"])}).</p>')
+                f'{_pct(band["p_late"])} ({html_text(d["forecast_note"])}).</p>')
         risks = d["risks"]
         parts.append("<h4>Open risks</h4>" + (
             "<p>None open.</p>" if risks is None or risks.empty else _table(

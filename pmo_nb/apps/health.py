@@ -8,15 +8,13 @@ the parts for tests.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as w
 
 from pmo_nb import charts
 from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile
 from pmo_nb.dates import iso_day
 from pmo_nb.delivery import overview as overview
-from pmo_nb.formatting import money
+from pmo_nb.formatting import html_text, money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.store.loading import load_portfolio
 
@@ -52,7 +50,7 @@ class HealthDashboard:
         for widget in self.filters.values():
             widget.observe(self.on_filter, names="value")
         self.widget = w.VBox([
-            w.HTML(KPI_STYLE + f"<p>Reporting date <b>{html.escape(as_of)}</b> &middot; data "
+            w.HTML(KPI_STYLE + f"<p>Reporting date <b>{html_text(as_of)}</b> &middot; data "
                    f"checksum <code>{portfolio.checksum()}</code></p>"),
             w.HBox(list(self.filters.values())),
             w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
@@ -80,7 +78,7 @@ class HealthDashboard:
         for key, label in TILES.items():
             self.tiles[key].value = (f'<div class="pmo-kpi-label">{label}</div>'
                                      f'<div class="pmo-kpi-value">{values[key]}</div>')
-        self.story.value = "<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
+        self.story.value = "<ul>" + "".join(f"<li>{html_text(s)}</li>" for s in sentences) + "</ul>"
 
     def on_filter(self, _change=None) -> None:
         chosen = {name: widget.value or None for name, widget in self.filters.items()}

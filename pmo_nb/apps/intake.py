@@ -13,7 +13,6 @@ off and the page says so. DOM classes ``pmo-intake-...`` name the parts.
 
 from __future__ import annotations
 
-import html
 import os
 
 import ipywidgets as w
@@ -21,7 +20,7 @@ import pandas as pd
 
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.errors import StoreError
-from pmo_nb.formatting import money
+from pmo_nb.formatting import html_text, money
 from pmo_nb.prioritise import proposal as pr
 from pmo_nb.store.core import Store
 
@@ -47,9 +46,9 @@ def _text(key: str, description: str, placeholder: str = "", width: str = "360px
 
 
 def _table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html_text(str(c))}</th>" for c in frame.columns)
     body = "".join("<tr>" + "".join(
-        f"<td>{'' if v is None or (not isinstance(v, str) and pd.isna(v)) else html.escape(str(v))}"
+        f"<td>{'' if v is None or (not isinstance(v, str) and pd.isna(v)) else html_text(str(v))}"
         "</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -216,13 +215,13 @@ class IntakeApp:
     def _assessment_html(self, result: pr.ProposalCheck) -> str:
         pid = result.project_id
         merged = pr.merge(self.portfolio, result.rows)
-        parts = [f"<h4>Assessment of {html.escape(pid)}</h4>"]
+        parts = [f"<h4>Assessment of {html_text(pid)}</h4>"]
         try:
             r = pr.rank(merged, pid)
             parts.append(f'<p class="pmo-intake-rank">Would rank <b>{r["rank"]} of {r["of"]}</b> '
                          f'candidates by weighted score ({r["score"]:.1f} {r["unit"]}).</p>')
         except ValueError as err:
-            parts.append(f"<p>Rank not available: {html.escape(str(err))}</p>")
+            parts.append(f"<p>Rank not available: {html_text(str(err))}</p>")
         band = pr.reference_range(result.rows, self._model_or_none())
         if band is None:
             parts.append(f'<p class="pmo-intake-range">Reference-class cost range: {pr.NO_MODEL}.'
@@ -256,12 +255,12 @@ class IntakeApp:
         try:
             summary = pr.save(result, self.writer, self.based_on)
         except StoreError as err:  # also ImportConflict: someone saved the same id first
-            self.confirmation.value = f"<p>Not saved: {html.escape(str(err))}</p>"
+            self.confirmation.value = f"<p>Not saved: {html_text(str(err))}</p>"
             return None
         name = result.rows.projects.at[0, "name"]
         self.confirmation.value = (
-            f'<p>Saved <span class="pmo-intake-saved-id">{html.escape(result.project_id)}</span>'
-            f' "{html.escape(str(name))}" as a proposed project (import {summary.import_id}).</p>')
+            f'<p>Saved <span class="pmo-intake-saved-id">{html_text(result.project_id)}</span>'
+            f' "{html_text(str(name))}" as a proposed project (import {summary.import_id}).</p>')
         self.reload()
         return summary
 

@@ -11,15 +11,13 @@ compared side by side. DOM classes ``pmo-...`` name every part for tests.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
 from pmo_nb.charts import prioritisation as pcharts
 from pmo_nb.errors import StoreError
-from pmo_nb.formatting import whole_money
+from pmo_nb.formatting import html_text, whole_money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.frontier import efficient_frontier
 from pmo_nb.prioritise.scenarios import (
@@ -59,16 +57,17 @@ def selection_html(selection: Selection) -> str:
     table = selection.table.sort_values(["selected", "rank"], ascending=[False, True])
     rows = "".join(
         f'<tr class="{"pmo-funded" if row.selected else "pmo-not-funded"}">'
-        f"<td>{html.escape(str(pid))}</td><td>{html.escape(str(row.name))}</td>"
+        f"<td>{html_text(str(pid))}</td><td>{html_text(str(row.name))}</td>"
         f"<td style='text-align:right'>{whole_money(row.budget)}</td>"
         f"<td style='text-align:right'>{row.score:.1f}</td>"
         f"<td>{'funded' if row.selected else 'not funded'}</td>"
-        f"<td>{html.escape(str(row.reason))}</td></tr>"
+        f"<td>{html_text(str(row.reason))}</td></tr>"
         for pid, row in zip(table.index, table.itertuples(), strict=True)
     )
+    funded = html_text(", ".join(selection.selected)) or "none"
     return (f'<p><span class="pmo-selected-count">{len(selection.selected)}</span> of '
             f"{len(table)} candidates funded: "
-            f'<span class="pmo-selected-ids">{", ".join(selection.selected) or "none"}</span></p>'
+            f'<span class="pmo-selected-ids">{funded}</span></p>'
             "<table><tr><th>Project</th><th>Name</th><th>Budget</th><th>Score</th>"
             f"<th>Decision</th><th>Why</th></tr>{rows}</table>")
 
@@ -180,7 +179,7 @@ class ScenarioExplorer:
                                                    weights=self.weights())
         except (InfeasibleSelection, ValueError) as exc:
             self.selection = None
-            self.summary.value = f"<b>No selection:</b> {html.escape(str(exc))}"
+            self.summary.value = f"<b>No selection:</b> {html_text(str(exc))}"
             self.selection_list.value = ""
             return
         self.summary.value = summary_text(self.selection)
@@ -224,19 +223,19 @@ class ScenarioExplorer:
                                       checksum=self.portfolio.checksum(),
                                       weights=self.weights())
         except ValueError as exc:
-            return f"<span style='color:#c62828'>{html.escape(str(exc))}.</span>"
+            return f"<span style='color:#c62828'>{html_text(str(exc))}.</span>"
         try:
             version = save_scenario(self._store(), scenario)
         except (StoreError, OSError) as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
             return ("<span style='color:#c62828'>Saving is not permitted here: this "
                     "dashboard's store is read-only or unreachable "
-                    f"({html.escape(reason)}). Ask the PMO to set a writable store "
+                    f"({html_text(reason)}). Ask the PMO to set a writable store "
                     "(PMO_SCENARIO_DB) for scenarios.</span>")
         self._refresh_saved()
         self.first.value = scenario.name  # ready to compare with the sliders' next move
         self.second.value = CURRENT
-        return (f"Saved scenario <b>{html.escape(scenario.name)}</b> (version {version}): "
+        return (f"Saved scenario <b>{html_text(scenario.name)}</b> (version {version}): "
                 f"{len(scenario.selected)} projects, value {scenario.value:,.1f}.")
 
     def _refresh_saved(self) -> None:
@@ -266,7 +265,7 @@ class ScenarioExplorer:
         try:
             result = compare(self._scenario(first), self._scenario(second))
         except (KeyError, ValueError) as exc:
-            return f"<span style='color:#c62828'>{html.escape(str(exc))}</span>"
+            return f"<span style='color:#c62828'>{html_text(str(exc))}</span>"
         summary = result.summary.astype(object)
         for measure, fmt in (("value", "{:,.1f}"), ("projects", "{:,.0f}")):
             summary.loc[measure] = [fmt.format(v) for v in result.summary.loc[measure]]
@@ -277,7 +276,7 @@ class ScenarioExplorer:
         diff["budget"] = diff["budget"].map(whole_money)
         diff_html = (diff.to_html(escape=True) if len(diff)
                      else "<p>Both fund exactly the same projects.</p>")
-        text = "".join(f"<p>{html.escape(s)}</p>" for s in result.sentences())
+        text = "".join(f"<p>{html_text(s)}</p>" for s in result.sentences())
         return text + table + "<p><b>Funded in only one of them</b></p>" + diff_html
 
     # -- layout --------------------------------------------------------------------------

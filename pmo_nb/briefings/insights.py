@@ -71,7 +71,7 @@ from pmo_nb.capacity.demand import capacity, over_allocations
 from pmo_nb.config import safe_stem
 from pmo_nb.dates import latest_status, reporting_date
 from pmo_nb.delivery.evm import earned_value
-from pmo_nb.formatting import money
+from pmo_nb.formatting import md_text, money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.scoring import objective_weights
 from pmo_nb.risks.model import open_risks
@@ -397,7 +397,11 @@ def portfolio_insights(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFra
 
 
 def to_markdown(insights: Insights, limit: int | None = None) -> str:
-    """The ranked insights as a numbered markdown list with their links and recommendations."""
+    """The ranked insights as a numbered markdown list with their links and recommendations.
+
+    Headlines and recommendations are plain text (they quote names from the
+    store); they are escaped here, where they meet Markdown.
+    """
     table = insights.table if limit is None else insights.table.head(int(limit))
     if table.empty:
         return "No insight crosses its threshold on this date."
@@ -406,8 +410,9 @@ def to_markdown(insights: Insights, limit: int | None = None) -> str:
         pages = ""
         if len(r.pages) > 1 or (r.pages and r.evidence.split("#")[0] not in r.pages.values()):
             pages = " &nbsp; *Project pages:* " + ", ".join(
-                f"[{p}]({link})" for p, link in r.pages.items())
-        lines.append(f"{r.rank}. **{r.headline}**  \n   *Recommendation:* {r.recommendation}  \n"
+                f"[{md_text(p)}]({link})" for p, link in r.pages.items())
+        lines.append(f"{r.rank}. **{md_text(r.headline)}**  \n"
+                     f"   *Recommendation:* {md_text(r.recommendation)}  \n"
                      f"   *Evidence:* [{r.evidence.split('#')[0]}]({r.evidence}){pages} &nbsp; "
                      f"*Importance:* {money(r.importance)} ({money(r.money_at_stake)} at stake x "
                      f"{r.probability:.0%} x {1 + r.strategic_weight:.2f})")

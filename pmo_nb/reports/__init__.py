@@ -21,6 +21,8 @@ _EXPORTS = {
     "write_indexes": "index",
     "succeeded_periods": "planning",
     "SuiteResult": "jobs",
+    "styled": "tables",
+    "SafeStyler": "tables",
 }
 
 __all__ = sorted(_EXPORTS)

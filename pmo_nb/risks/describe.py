@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pmo_nb.formatting import md_text
 from pmo_nb.formatting import whole_money as money
 from pmo_nb.risks.adjusted import DOUBLE_COUNTING
 from pmo_nb.risks.model import TOTAL
@@ -38,7 +39,8 @@ def largest_projects(simulation: RiskSimulation, n: int = 15) -> pd.DataFrame:
 def describe_tail(tail: pd.DataFrame, n: int = 5) -> str:
     """Which risks make the worst futures (``RiskSimulation.drivers`` output)."""
     lead = tail.head(n)
-    named = ", ".join(f"{r.risk_id} {r.title} ({r.share:.0%})" for r in lead.itertuples())
+    named = ", ".join(f"{md_text(r.risk_id)} {md_text(r.title)} ({r.share:.0%})"
+                      for r in lead.itertuples())
     return (f"In the worst 20% of futures (total risk cost above "
             f"{money(tail.attrs['threshold'])}, mean {money(tail.attrs['tail_mean'])}), the "
             f"{len(lead)} largest drivers make {lead['share'].sum():.0%} of the tail: {named}.")

@@ -14,13 +14,9 @@ import json
 
 import nbformat
 import pytest
-from click.testing import CliRunner
-from payloads import MARK, live_payloads, poison
+from payloads import MARK, live_payloads, poisoned_store
 
-from pmo_nb.cli import main as pmo
 from pmo_nb.config import notebooks_dir
-from pmo_nb.demo import demo_portfolio
-from pmo_nb.io import write_workbook
 from pmo_nb.reports import run_report, write_indexes
 from pmo_nb.store import Store
 
@@ -37,11 +33,7 @@ def _smoke(name: str) -> dict:
 def poisoned_pages(tmp_path_factory):
     """(out folder, store) after every report ran on the poisoned portfolio."""
     root = tmp_path_factory.mktemp("payload")
-    workbook = root / "workbook"
-    write_workbook(poison(demo_portfolio(n_projects=40, seed=11, as_of=AS_OF)), workbook)
-    db = str(root / "portfolio.db")
-    result = CliRunner().invoke(pmo, ["import", str(workbook), "--db", db])
-    assert result.exit_code == 0, result.output
+    db = poisoned_store(root, AS_OF)
     store = Store(db)
     projects = store.load().projects
     active = projects.loc[projects["stage"] == "active", "project_id"].iloc[0]

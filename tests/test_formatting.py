@@ -1,0 +1,30 @@
+"""Formatting for people: money, URLs, and store text escaped for HTML and Markdown."""
+
+from __future__ import annotations
+
+import math
+
+from pmo_nb.formatting import html_text, md_text, money, redact_url, whole_money
+
+
+def test_money_short_and_whole_and_never_inf():
+    assert money(950) == "950" and money(12_300) == "12.3 k" and money(2.5e9) == "2.5 bn"
+    assert whole_money(1_234_567.4) == "1,234,567"
+    assert money(math.inf) == "n/a" and whole_money(math.nan) == "n/a"
+
+
+def test_redact_url_hides_the_password_only():
+    assert redact_url("postgresql+psycopg://ann:s3cret@db/pmo") == \
+        "postgresql+psycopg://ann:***@db/pmo"
+    assert redact_url("sqlite:////srv/pmo.db") == "sqlite:////srv/pmo.db"
+
+
+def test_html_text_escapes_markup_and_quotes():
+    assert html_text('<img src=x onerror="a">') == "&lt;img src=x onerror=&#34;a&#34;&gt;"
+    assert html_text(None) == ""
+
+
+def test_md_text_kills_links_emphasis_and_tags_but_reads_the_same():
+    text = md_text("[x](javascript:alert(1)) *b* <i>")
+    assert text == r"\[x\]\(javascript:alert\(1\)\) \*b\* &lt;i&gt;"
+    assert md_text("P-001 Data platform") == "P-001 Data platform"
