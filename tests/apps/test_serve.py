@@ -6,6 +6,7 @@ import asyncio
 import json
 import stat
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,8 @@ def test_kernel_manager_refuses_above_its_maximum_without_starting_one():
     manager._reserved.update({"a", "b"})  # two kernels being started
     assert manager.kernel_count() == 2
     with pytest.raises(HTTPError) as refused:
-        asyncio.run(manager.start_kernel(kernel_name="python3"))
+        # in a thread of its own: an earlier test may leave this thread's event loop running
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, manager.start_kernel(kernel_name="python3")).result()
     assert refused.value.status_code == 503 and refused.value.reason == BUSY_REASON
     assert manager.kernel_count() == 2

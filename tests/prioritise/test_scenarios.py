@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import pytest
 from prioritisation_support import make_portfolio, project
@@ -143,7 +145,8 @@ def test_explorer_says_when_saving_is_not_permitted(app, demo_db):
     message = app.save("blocked")
     assert "Saving is not permitted here" in message
     # the store's own reason is passed on, escaped, and no traceback reaches the viewer
-    assert "opened read-only" in message and "analysts&#x27; URL" in message
+    assert "opened read-only" in message and "analysts' URL" in html.unescape(message)
+    assert "analysts' URL" not in message  # escaped, as every store text is
     assert "Traceback" not in message
     assert app.save("") .endswith("needs a name.</span>")
 

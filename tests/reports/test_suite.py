@@ -173,7 +173,7 @@ def test_index_pages_never_link_to_a_page_not_yet_written(tmp_path, monkeypatch)
     (out / AS_OF / "quick.html").write_text("<p>quick</p>")
     (out / AS_OF / "quick.json").write_text(json.dumps(
         {"report": "quick", "output": "quick", "status": "succeeded"}))
-    written = report_index._write_atomic
+    written = report_index.write_atomic
     dangling = []
 
     def checked_write(path, text):
@@ -183,7 +183,7 @@ def test_index_pages_never_link_to_a_page_not_yet_written(tmp_path, monkeypatch)
                             for link in _links(page.read_text())
                             if not (page.parent / link).resolve().exists())
 
-    monkeypatch.setattr(report_index, "_write_atomic", checked_write)
+    monkeypatch.setattr(report_index, "write_atomic", checked_write)
     report_index.write_indexes(out, AS_OF)
     report_index.write_indexes(out, AS_OF)
     assert dangling == []
