@@ -1,4 +1,4 @@
-"""The ``pmo`` command: import, history, demo, report run, serve, db, export.
+"""The ``pmo`` command: import, history, demo, report run, serve, mcp, db, export.
 
 Thin: every command parses its options and calls one function of the
 package, so what the CLI does can also be done from a notebook.
@@ -300,6 +300,41 @@ def serve(port: int, host: str, db: str | None, token: str | None, token_file: s
     sys.exit(run_server(port=port, db=db, host=host, token=token, intake_db=intake_db,
                         max_kernels=max_kernels, cull_idle=cull_idle,
                         cull_interval=cull_interval))
+
+
+@main.command()
+@click.option("--db", default=None, help=DB_HELP + " Opened read-only.")
+@click.option("--reports", default="reports", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Reports folder whose latest pages are served.")
+@click.option("--http", "use_http", is_flag=True,
+              help="Serve streamable HTTP on 127.0.0.1 instead of stdio (needs a token).")
+@click.option("--port", default=8767, show_default=True, type=click.IntRange(1, 65535),
+              help="Port for --http.")
+@click.option("--token", default=None,
+              help="Bearer token for --http (visible in ps: prefer $PMO_MCP_TOKEN).")
+def mcp(db: str | None, reports: str, use_http: bool, port: int, token: str | None) -> None:
+    """Serve the portfolio to an AI assistant over MCP (read-only), on stdio by default.
+
+    With --http: streamable HTTP at http://127.0.0.1:PORT/mcp, every request
+    needing ``Authorization: Bearer <token>`` (--token or $PMO_MCP_TOKEN; exit
+    status 2 without one). The token is never printed.
+    """
+    if not use_http:
+        from pmo_nb.assistant.server import serve_stdio  # lazy: keeps `pmo --help` fast
+
+        with _store_faults():
+            serve_stdio(db, reports)
+        return
+    from pmo_nb.assistant.http import HOST, PATH, resolve_token, serve_http  # lazy, as above
+
+    try:
+        token = resolve_token(token)
+    except ValueError as exc:
+        _fail(f"error: {exc}", 2)
+    click.echo(f"serving MCP on http://{HOST}:{port}{PATH} (bearer token required)", err=True)
+    with _store_faults():
+        serve_http(port, token, db, reports)
 
 
 if __name__ == "__main__":

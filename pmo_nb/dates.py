@@ -65,7 +65,7 @@ def day(value) -> pd.Timestamp:
 def data_date(portfolio: Portfolio) -> pd.Timestamp:
     """The latest status update, actual finish or benefit measurement (today if none)."""
     columns = [portfolio.status_updates["as_of"], portfolio.projects["actual_finish_date"],
-               portfolio.benefit_measurements["as_of"]]
+               portfolio.benefit_measurements["date"]]
     found = pd.concat([c for c in columns if len(c)]).dropna() if any(len(c) for c in columns) \
         else pd.Series(dtype="datetime64[ns]")
     return day(found.max()) if len(found) else today()

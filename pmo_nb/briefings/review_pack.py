@@ -137,7 +137,8 @@ class SelectionChanges:
     ``table``: every candidate with ``change`` (``fund`` a proposal,
     ``drop`` an approval, ``keep``, ``leave out``), ``reason``, ``score``,
     ``rank``, ``budget``, ``stage``. ``message`` explains an infeasible
-    request (then ``table`` is empty).
+    request (then ``table`` is empty). ``selection`` is the optimum itself
+    (:class:`pmo_nb.prioritise.Selection`; None without one).
     """
 
     table: pd.DataFrame
@@ -145,6 +146,7 @@ class SelectionChanges:
     basis: str
     sentences: list = field(default_factory=list)
     message: str | None = None
+    selection: object | None = None
 
     @property
     def fund(self) -> list[str]:
@@ -156,8 +158,8 @@ class SelectionChanges:
 
 
 def selection_changes(portfolio: Portfolio, budget: float | None = None, *,
-                      method: str = "weighted", time_limit: float | None = 30.0
-                      ) -> SelectionChanges:
+                      method: str = "weighted", time_limit: float | None = 30.0,
+                      weights=None) -> SelectionChanges:
     """Re-run :func:`pmo_nb.select_portfolio` over the proposed and approved projects.
 
     Parameters
@@ -183,10 +185,11 @@ def selection_changes(portfolio: Portfolio, budget: float | None = None, *,
         budget, basis = approved, "the total budget of the approved projects"
     else:
 
-        budget, basis = default_budget(portfolio, method=method), \
+        budget, basis = default_budget(portfolio, method=method, weights=weights), \
             "half of what the candidates ask for (no project is approved)"
     try:
-        sel = select_portfolio(portfolio, budget, method=method, time_limit=time_limit)
+        sel = select_portfolio(portfolio, budget, method=method, weights=weights,
+                               time_limit=time_limit)
     except InfeasibleSelection as exc:
         return SelectionChanges(empty, budget, basis, message=str(exc))
     t = sel.table.copy()
@@ -210,7 +213,7 @@ def selection_changes(portfolio: Portfolio, budget: float | None = None, *,
     if not len(fund) and not len(drop):
         sentences.append(f"It confirms the {int((t['stage'] == 'approved').sum())} approved "
                          "project(s) and funds no proposal (prioritisation).")
-    return SelectionChanges(t, budget, basis, sentences)
+    return SelectionChanges(t, budget, basis, sentences, selection=sel)
 
 
 def accuracy(card: pd.DataFrame | None) -> list[str]:
