@@ -95,3 +95,17 @@ async def stdio_session(db, reports):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 yield session
+
+
+def run_in_own_loop(fn) -> None:
+    """``anyio.run(fn)`` in a thread of its own.
+
+    The session's Playwright browser (sync API) keeps an asyncio loop running
+    on the main thread, so a test later in the same session cannot start one there.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, fn).result()

@@ -6,10 +6,9 @@ import socket
 import subprocess
 import time
 
-import anyio
 import httpx2
 import pytest
-from conftest import command, result, server_env, sha256
+from conftest import command, result, run_in_own_loop, server_env, sha256
 
 TOKEN = "test-token-9f8e7d6c5b4a3210"
 
@@ -92,7 +91,7 @@ def test_the_sdk_client_with_the_token_calls_the_tools(http_server, mcp_store):
                 bad = await s.call_tool("what_if_selection", {"weights": "{not json"})
                 got["bad"] = (bad.is_error, bad.content[0].text)
 
-    anyio.run(run)
+    run_in_own_loop(run)
     portfolio = Store(mcp_store).load()
     assert len(got["tools"]) == 8
     assert got["summary"]["kpis"] == pytest.approx(kpis(portfolio, "2026-06-30"))

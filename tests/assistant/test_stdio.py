@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import anyio
 import pandas as pd
 import pytest
-from conftest import AS_OF, result, sha256, stdio_session
+from conftest import AS_OF, result, run_in_own_loop, sha256, stdio_session
 
 import pmo_nb.forecast as fc
 from pmo_nb.benefits import benefits_status, needing_attention
@@ -51,7 +50,7 @@ def test_every_tool_answers_with_the_numbers_of_the_python_api(mcp_store, report
                                                            {"limit": 100}))
             answers["capacity"] = result(await s.call_tool("capacity_hotspots", {"limit": 100}))
 
-    anyio.run(run)
+    run_in_own_loop(run)
     for name, answer in answers.items():
         if isinstance(answer, dict):
             assert answer["as_of"] == "2026-06-30", name
@@ -143,7 +142,7 @@ def test_resources_and_the_briefing_prompt(mcp_store, reports_dir):
                 assert tool in text
             assert "2026-06-30" in text
 
-    anyio.run(run)
+    run_in_own_loop(run)
 
 
 BAD = [
@@ -174,7 +173,7 @@ def test_bad_arguments_get_a_tool_error_naming_them(mcp_store, reports_dir):
             assert call.is_error
 
     before = sha256(mcp_store)
-    anyio.run(run)
+    run_in_own_loop(run)
     assert sha256(mcp_store) == before
 
 
@@ -190,7 +189,7 @@ def test_without_a_persisted_forecast_it_says_so(bare_store, reports_dir):
             assert status["forecast_band"] is None
             assert any(status_report.NO_FORECAST in s["text"] for s in status["narrative"])
 
-    anyio.run(run)
+    run_in_own_loop(run)
     assert Store(bare_store).list_results().empty  # nothing was sampled or saved
 
 
