@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pmo_nb.dates import day, is_blank
 from pmo_nb.store.core import Store
 
 #: Columns of :func:`gate_audit`, in order.
@@ -22,13 +23,19 @@ AUDIT_COLUMNS = ("import_id", "imported_at", "source", "project_id", "name", "st
 NO_GATE = "no gate decision recorded"
 
 
-def stage_changes(store: Store) -> pd.DataFrame:
+def stage_changes(store: Store, as_of=None) -> pd.DataFrame:
     """Every project stage change between consecutive imports, oldest first.
+
+    Only the imports started on or before ``as_of`` (a bare date: the end of
+    that day; blank: every import) count.
 
     Columns ``import_id``, ``imported_at`` (the import's start, UTC),
     ``source``, ``project_id``, ``name``, ``stage_from``, ``stage_to``.
     """
     log = store.history().sort_values("import_id", kind="stable")
+    if not is_blank(as_of):
+        log = log[log["started_at"] <= day(as_of) + pd.Timedelta(days=1)
+                  - pd.Timedelta(microseconds=1)]
     rows, before = [], None
     for imp in log.itertuples():
         projects = store.load(as_of=imp.started_at).projects.set_index("project_id")
@@ -66,13 +73,16 @@ def match_gates(changes: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([changes, extra], axis=1)
 
 
-def gate_audit(store: Store) -> pd.DataFrame:
+def gate_audit(store: Store, as_of=None) -> pd.DataFrame:
     """Each stage change between imports with the gate decision that allowed it.
 
     Parameters
     ----------
     store : Store
         A store with at least one import.
+    as_of : date-like, optional
+        Only the imports started on or before it (a bare date: by the end of
+        that day); blank means every import.
 
     Returns
     -------
@@ -83,5 +93,5 @@ def gate_audit(store: Store) -> pd.DataFrame:
         ``decided_date`` and ``forum`` (empty when none) and ``gate`` (the
         decision in words, or ``"no gate decision recorded"``).
     """
-    changes = stage_changes(store)
+    changes = stage_changes(store, as_of)
     return match_gates(changes, store.load().decisions)

@@ -53,3 +53,13 @@ def test_one_import_has_no_stage_change(tmp_path):
     audit = gate_audit(store)
     assert audit.empty
     assert describe_gates(audit) == ["No stage change between imports (store history)."]
+
+
+def test_as_of_keeps_the_imports_started_by_then(tmp_path):
+    store = Store(tmp_path / "two.db")
+    store.import_portfolio(Portfolio(projects=table("projects", [project("P1", "approved")])),
+                           source="x", file_checksums={})
+    store.import_portfolio(Portfolio(projects=table("projects", [project("P1", "active")])),
+                           source="y", file_checksums={})
+    assert len(gate_audit(store)) == 1
+    assert gate_audit(store, "2000-01-01").empty
