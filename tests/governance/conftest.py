@@ -89,3 +89,20 @@ def scope_portfolio() -> Portfolio:
              "actual_cost": 300.0},
         ]),
     )
+
+
+@pytest.fixture
+def governance_portfolio(changes_portfolio, scope_portfolio) -> Portfolio:
+    """Changes, requirements, status and an overdue and a gate decision on P1 and P2."""
+    decisions = table("decisions", [
+        {"decision_id": "D1", "date": "2026-05-01", "forum": "Portfolio board",
+         "title": "Fund phase 2", "project_id": "P1", "kind": "funding", "owner": "Ann",
+         "due_date": "2026-06-01", "status": "open"},
+        {"decision_id": "G1", "date": "2026-01-01", "forum": "Gate 3", "title": "Hold P2",
+         "project_id": "P2", "kind": "gate", "outcome": "approved", "stage_to": "on_hold",
+         "decided_date": "2026-01-15", "status": "closed", "owner": "Board"},
+    ])
+    return Portfolio(projects=changes_portfolio.projects,
+                     change_requests=changes_portfolio.change_requests,
+                     requirements=scope_portfolio.requirements,
+                     status_updates=changes_portfolio.status_updates, decisions=decisions)
