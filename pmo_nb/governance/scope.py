@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmo_nb.dates import latest_status, reporting_date
+from pmo_nb.dates import reporting_date
 from pmo_nb.portfolio import Portfolio
 
 #: Columns of :func:`scope_change`, in order.
@@ -111,19 +111,20 @@ def burnup(portfolio: Portfolio, as_of=None, project_ids=None) -> pd.DataFrame:
     req = _counted(portfolio, when)
     if project_ids is not None:
         req = req[req["project_id"].isin(list(project_ids))]
+    updates = portfolio.status_updates.dropna(subset=["percent_complete"])
+    updates = updates.sort_values(["project_id", "as_of"], kind="stable")
     rows = []
     for pid, items in req.groupby("project_id", sort=True):
         first = items["added_date"].min()
         dates = list(pd.date_range(first + pd.offsets.MonthEnd(0), when, freq="ME"))
         if not dates or dates[-1] != when:
             dates.append(when)
-        for date in dates:
+        mine = updates[updates["project_id"] == pid]
+        done = _share_at(mine["as_of"].to_numpy(), mine["percent_complete"].to_numpy(), dates)
+        for date, share in zip(dates, done, strict=True):
             sizes = _sizes(_counted_at(items, date))
             scope = float(sizes["current_size"].sum())
-            status = latest_status(_only(portfolio, pid), date)
-            share = float(status["percent_complete"].iloc[-1]) / 100.0 if len(status) else 0.0
-            rows.append((pid, date, scope, float(sizes["baseline_size"].sum()),
-                         scope * (0.0 if np.isnan(share) else share)))
+            rows.append((pid, date, scope, float(sizes["baseline_size"].sum()), scope * share))
     out = pd.DataFrame(rows, columns=list(BURNUP_COLUMNS))
     out["date"] = pd.to_datetime(out["date"])
     return out
@@ -136,7 +137,8 @@ def _counted_at(items: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
     return kept
 
 
-def _only(portfolio: Portfolio, project_id: str) -> Portfolio:
-    """A portfolio holding only one project's status updates (for :func:`latest_status`)."""
-    updates = portfolio.status_updates
-    return Portfolio(status_updates=updates[updates["project_id"] == project_id])
+def _share_at(when: np.ndarray, percent: np.ndarray, dates: list) -> np.ndarray:
+    """The latest reported percent complete / 100 on or before each of ``dates`` (0 before)."""
+    at = np.searchsorted(when, np.array(dates, dtype=when.dtype), side="right") - 1
+    share = np.where(at >= 0, percent[np.maximum(at, 0)] if len(percent) else 0.0, 0.0)
+    return share.astype("float64") / 100.0
