@@ -51,3 +51,9 @@ def test_the_words_call_out_growth_above_twenty_percent(scope_portfolio):
     words = describe_scope(scope_change(scope_portfolio, "2026-09-30"))
     assert "Scope grew by more than 20% in 1 project" in words[1]
     assert "+57%" in words[1]
+
+
+def test_blank_as_of_is_the_data_date(scope_portfolio):
+    pd.testing.assert_frame_equal(scope_change(scope_portfolio, None),
+                                  scope_change(scope_portfolio, AS_OF))
+    pd.testing.assert_frame_equal(burnup(scope_portfolio, ""), burnup(scope_portfolio, AS_OF))
