@@ -15,7 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmo_nb.delivery.changes import current_baseline
 from pmo_nb.portfolio import Portfolio
+
+#: What :func:`earned_value` measures against.
+BASELINES = ("current", "original")
 
 #: Columns of the table :func:`earned_value` returns, in order.
 COLUMNS = (
@@ -92,7 +96,7 @@ def _earned_schedule(history: pd.DataFrame, latest: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(ev_now), np.nan, es)
 
 
-def earned_value(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
+def earned_value(portfolio: Portfolio, as_of=None, baseline: str = "current") -> pd.DataFrame:
     """Earned value indicators per project at its data date.
 
     Parameters
@@ -102,6 +106,14 @@ def earned_value(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
     as_of : date-like, optional
         Reporting date: only status updates on or before it count. ``None``
         uses all the data (each project's latest update).
+    baseline : {"current", "original"}
+        ``"current"`` (default) measures against the current baseline at
+        ``as_of`` (blank: the data date): BAC is the approved budget plus the
+        cost impacts of the change requests approved on or before it, and the
+        linear planned value runs to the finish moved by their schedule
+        impacts (:func:`pmo_nb.delivery.changes.current_baseline`).
+        ``"original"`` uses the approved ``budget`` and ``finish_date``. The two
+        agree for a project without approved changes.
 
     Returns
     -------
@@ -109,7 +121,7 @@ def earned_value(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         Indexed by ``project_id`` (sorted), one row per project with at least
         one status update on or before ``as_of``. Columns: ``stage``,
         ``data_date`` (the update used), ``percent_complete``, ``rag``,
-        ``bac`` (budget), ``pv`` (reported planned value, else the linear
+        ``bac`` (budget on the chosen baseline), ``pv`` (reported planned value, else the linear
         baseline), ``ev`` (reported earned value, else percent complete x
         BAC), ``ac``, ``cv`` = EV - AC, ``sv`` = EV - PV, ``cpi`` = EV / AC,
         ``spi`` = EV / PV, ``eac`` = BAC / CPI, ``etc`` = EAC - AC,
@@ -120,12 +132,19 @@ def earned_value(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         curve reached EV), ``at`` (days from start to the data date),
         ``spi_t`` = ES / AT and ``sv_t`` = ES - AT (days).
     """
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
     updates = portfolio.status_updates
     if as_of is not None and not (isinstance(as_of, str) and not as_of.strip()):
         updates = updates[updates["as_of"] <= pd.Timestamp(as_of)]
     projects = portfolio.projects[
         ["project_id", "stage", "start_date", "finish_date", "budget"]
     ]
+    if baseline == "current" and len(portfolio.change_requests):
+        current = current_baseline(portfolio, as_of)
+        projects = projects.assign(
+            budget=projects["project_id"].map(current["budget_current"]).to_numpy(),
+            finish_date=projects["project_id"].map(current["finish_current"]).to_numpy())
     hist = updates.merge(projects, on="project_id", how="inner")
     if hist.empty:
         return _empty()

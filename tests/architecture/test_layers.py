@@ -18,7 +18,7 @@ from pmo_nb.config import project_root
 ROOT = project_root()
 PACKAGE = ROOT / "pmo_nb"
 DOMAINS = ["io", "store", "demo", "delivery", "benefits", "capacity", "risks", "forecast",
-           "prioritise", "briefings", "reports", "apps", "charts"]
+           "governance", "prioritise", "briefings", "reports", "apps", "charts"]
 
 
 def _lint_imports() -> list[str]:
