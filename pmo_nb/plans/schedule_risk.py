@@ -72,7 +72,8 @@ def two_views(simulation: ScheduleSimulation, forecast_row: pd.Series | None) ->
     forecast_out = not s["finish_p10"] <= f80 <= s["finish_p90"]
     out |= {"forecast_p10": f10, "forecast_p50": f50, "forecast_p90": f90,
             "disagree": bool(plan_out or forecast_out)}
-    view = (f"The plan's P80 finish is {s['finish_p80']:%Y-%m-%d} (P50 {s['finish_p50']:%Y-%m-%d}); "
+    view = (f"The plan's P80 finish is {s['finish_p80']:%Y-%m-%d} "
+            f"(P50 {s['finish_p50']:%Y-%m-%d}); "
             f"the reference-class forecast puts the finish between {f10:%Y-%m-%d} and "
             f"{f90:%Y-%m-%d} (P10-P90, median {f50:%Y-%m-%d}).")
     if not out["disagree"]:

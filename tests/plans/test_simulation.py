@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pmo_nb.plans.calibration import learn
 from pmo_nb.plans.calendar import WorkCalendar
+from pmo_nb.plans.calibration import learn
 from pmo_nb.plans.schedule import build_plan
 from pmo_nb.plans.simulation import run
 from pmo_nb.risks.pert import LAMBDA, pert_mean
