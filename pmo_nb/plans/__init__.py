@@ -16,6 +16,14 @@ _EXPORTS = {
     "ScheduleSimulation": "simulation",
     "Calibration": "calibration",
     "learn": "calibration",
+    "gantt_data": "views",
+    "finish_markers": "views",
+    "finish_curve": "views",
+    "tornado_data": "views",
+    "describe_simulation": "views",
+    "plan_brief": "brief",
+    "PlanBrief": "brief",
+    "NO_PLAN": "brief",
 }
 
 __all__ = sorted(_EXPORTS)
