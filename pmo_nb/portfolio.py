@@ -12,7 +12,7 @@ from pmo_nb.schema import TABLE_NAMES, TABLES
 
 @dataclass
 class Portfolio:
-    """The ten tables of the interchange format as typed DataFrames.
+    """The tables of the interchange format as typed DataFrames.
 
     Each attribute is a DataFrame with the spec's columns (in spec order and
     dtype) followed by any extra columns the organisation keeps. A table that
@@ -32,13 +32,20 @@ class Portfolio:
     teams: pd.DataFrame = field(default_factory=TABLES["teams"].empty_frame)
     demand: pd.DataFrame = field(default_factory=TABLES["demand"].empty_frame)
     dependencies: pd.DataFrame = field(default_factory=TABLES["dependencies"].empty_frame)
+    tasks: pd.DataFrame = field(default_factory=TABLES["tasks"].empty_frame)
+    task_links: pd.DataFrame = field(default_factory=TABLES["task_links"].empty_frame)
+    holidays: pd.DataFrame = field(default_factory=TABLES["holidays"].empty_frame)
+    requirements: pd.DataFrame = field(default_factory=TABLES["requirements"].empty_frame)
+    change_requests: pd.DataFrame = field(default_factory=TABLES["change_requests"].empty_frame)
+    decisions: pd.DataFrame = field(default_factory=TABLES["decisions"].empty_frame)
+    people: pd.DataFrame = field(default_factory=TABLES["people"].empty_frame)
     #: Where it came from (folder, workbook file or store URL).
     source: str = ""
     #: Notices that are not errors (e.g. extra columns kept as attributes).
     notices: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The ten tables by name, in spec order."""
+        """The tables by name, in spec order."""
         return {name: getattr(self, name) for name in TABLE_NAMES}
 
     def checksum(self) -> str:

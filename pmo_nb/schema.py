@@ -1,6 +1,6 @@
 """The portfolio interchange format as data: tables, columns, types, keys.
 
-This module is the single source of truth for the ten tables described in
+This module is the single source of truth for the tables described in
 ``docs/portfolio-format.md``. Validation, the store, the templates and the
 export all read it, so a column added here appears everywhere at once.
 """
@@ -54,6 +54,9 @@ class Column:
     le: float | None = None
     gt: float | None = None
     references: tuple[str, str] | None = None
+    #: The store revision that added the column to an existing table: while
+    #: empty it is left out of the row hash, so rows stored before keep theirs.
+    added: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Table:
     history: str
     required: bool = False
     owner: str | None = None  # the column naming the owning project, for "plan"
+    #: For "plan" tables whose owner column names a row of another table:
+    #: (table, column) giving the project (task_links: predecessor -> tasks).
+    owner_via: tuple[str, str] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -103,6 +109,14 @@ STAGES = ("proposed", "approved", "active", "on_hold", "completed", "cancelled")
 RAGS = ("green", "amber", "red")
 RISK_STATUSES = ("open", "closed", "occurred")
 DIRECTIONS = ("increase", "decrease")
+LINK_TYPES = ("FS", "SS", "FF", "SF")
+PRIORITIES = ("must", "should", "could", "wont")
+REQUIREMENT_STATUSES = ("proposed", "baselined", "in_progress", "done", "removed")
+CHANGE_STATUSES = ("proposed", "approved", "rejected", "withdrawn")
+DECISION_KINDS = ("gate", "funding", "reprioritisation", "risk", "benefit", "other")
+DECISION_OUTCOMES = ("approved", "rejected", "deferred", "noted")
+DECISION_STATUSES = ("open", "closed")
+DIGESTS = ("weekly", "daily", "none")
 
 _P = ("projects", "project_id")
 
@@ -199,12 +213,14 @@ TABLES: dict[str, Table] = {
                 Column("owner", "text"),
                 Column("mitigation", "text"),
                 Column("mitigated_probability", "number", ge=0, le=1),
+                Column("task_id", "id", references=("tasks", "task_id"), added="0003"),
             ),
             key=("risk_id",),
             history="entity",
             notes=(
                 "cost_low/likely/high: all three or none; low <= likely <= high",
                 "delay_low/likely/high: all three or none; low <= likely <= high",
+                "task_id: the task must belong to the risk's project",
             ),
         ),
         Table(
@@ -274,10 +290,119 @@ TABLES: dict[str, Table] = {
             owner="project_id",
             notes=("no self-dependency", "no cycle"),
         ),
+        Table(
+            "tasks",
+            (
+                Column("task_id", "id", required=True),
+                Column("project_id", "id", required=True, references=_P),
+                Column("name", "text", required=True),
+                Column("duration_likely", "number", required=True, ge=0),
+                Column("duration_low", "number", ge=0), Column("duration_high", "number", ge=0),
+                Column("team_id", "id", references=("teams", "team_id")),
+                Column("percent_complete", "number", ge=0, le=100, default=0.0),
+                Column("actual_start", "date"), Column("actual_finish", "date"),
+            ),
+            key=("task_id",),
+            history="plan",
+            owner="project_id",
+            notes=(
+                "task_id unique across the workbook",
+                "duration_low, duration_high: both or neither; low <= likely <= high",
+                "actual_start required when percent_complete > 0",
+                "actual_finish required when percent_complete = 100; >= actual_start",
+            ),
+        ),
+        Table(
+            "task_links",
+            (
+                Column("predecessor", "id", required=True, references=("tasks", "task_id")),
+                Column("successor", "id", required=True, references=("tasks", "task_id")),
+                Column("type", "enum", choices=LINK_TYPES, default="FS"),
+                Column("lag", "number", default=0.0),
+            ),
+            key=("predecessor", "successor"),
+            history="plan",
+            owner="predecessor",
+            owner_via=("tasks", "project_id"),
+            notes=("successor in the predecessor's project, not the predecessor itself",
+                   "no cycle"),
+        ),
+        Table(
+            "holidays",
+            (Column("date", "date", required=True), Column("name", "text")),
+            key=("date",),
+            history="entity",
+        ),
+        Table(
+            "requirements",
+            (
+                Column("requirement_id", "id", required=True),
+                Column("project_id", "id", required=True, references=_P),
+                Column("title", "text", required=True),
+                Column("size", "number", gt=0, default=1.0),
+                Column("priority", "enum", choices=PRIORITIES),
+                Column("status", "enum", required=True, choices=REQUIREMENT_STATUSES),
+                Column("baseline", "bool", required=True),
+                Column("added_date", "date", required=True),
+                Column("removed_date", "date"),
+                Column("change_id", "id", references=("change_requests", "change_id")),
+            ),
+            key=("requirement_id",),
+            history="plan",
+            owner="project_id",
+            notes=("removed_date required when status = removed; >= added_date",),
+        ),
+        Table(
+            "change_requests",
+            (
+                Column("change_id", "id", required=True),
+                Column("project_id", "id", required=True, references=_P),
+                Column("title", "text", required=True),
+                Column("raised_date", "date", required=True),
+                Column("status", "enum", required=True, choices=CHANGE_STATUSES),
+                Column("decided_date", "date"), Column("decided_by", "text"),
+                Column("cost_impact", "number"), Column("schedule_impact_days", "number"),
+                Column("scope_impact", "number"), Column("benefit_impact", "number"),
+                Column("benefit_id", "id", references=("benefits", "benefit_id")),
+                Column("reason", "text"),
+            ),
+            key=("change_id",),
+            history="entity",
+            notes=("decided_date, decided_by required when decided; >= raised_date",),
+        ),
+        Table(
+            "decisions",
+            (
+                Column("decision_id", "id", required=True),
+                Column("date", "date", required=True),
+                Column("forum", "text", required=True),
+                Column("title", "text", required=True),
+                Column("project_id", "id", references=_P),
+                Column("kind", "enum", choices=DECISION_KINDS),
+                Column("outcome", "enum", choices=DECISION_OUTCOMES),
+                Column("stage_to", "enum", choices=STAGES),
+                Column("owner", "text"), Column("due_date", "date"),
+                Column("decided_date", "date"),
+                Column("status", "enum", required=True, choices=DECISION_STATUSES),
+            ),
+            key=("decision_id",),
+            history="entity",
+            notes=("decided_date required with an outcome; it and due_date >= date",),
+        ),
+        Table(
+            "people",
+            (
+                Column("name", "text", required=True), Column("email", "text"),
+                Column("role", "text"), Column("digest", "enum", choices=DIGESTS, default="weekly"),
+            ),
+            key=("name",),
+            history="entity",
+            notes=("email: one @, no spaces",),
+        ),
     )
 }
 
-#: Table names in dependency order (referenced tables first).
+#: Table names in the spec's order.
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 

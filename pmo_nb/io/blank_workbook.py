@@ -43,7 +43,7 @@ EXAMPLE_ROWS: dict[str, dict[str, str]] = {
         "cost_low": "20000", "cost_likely": "50000", "cost_high": "120000",
         "delay_low": "10", "delay_likely": "30", "delay_high": "60",
         "status": "open", "owner": "A. Manager", "mitigation": "Second provider on standby",
-        "mitigated_probability": "0.15",
+        "mitigated_probability": "0.15", "task_id": "",
     },
     "benefits": {
         "benefit_id": "B001", "project_id": "P001", "objective_id": "OBJ1",
@@ -55,6 +55,33 @@ EXAMPLE_ROWS: dict[str, dict[str, str]] = {
     "teams": {"team_id": "T01", "name": "Web development", "capacity_fte": "12"},
     "demand": {"project_id": "P001", "team_id": "T01", "month": "2026-04", "fte": "4.5"},
     "dependencies": {"project_id": "P001", "depends_on": "P000", "lag_days": "0"},
+    "tasks": {
+        "task_id": "TK001", "project_id": "P001", "name": "Design the checkout",
+        "duration_likely": "15", "duration_low": "10", "duration_high": "25", "team_id": "T01",
+        "percent_complete": "100", "actual_start": "2026-01-05", "actual_finish": "2026-01-30",
+    },
+    "task_links": {"predecessor": "TK001", "successor": "TK002", "type": "FS", "lag": "0"},
+    "holidays": {"date": "2026-12-25", "name": "Christmas Day"},
+    "requirements": {
+        "requirement_id": "RQ001", "project_id": "P001", "title": "Pay by card",
+        "size": "8", "priority": "must", "status": "in_progress", "baseline": "true",
+        "added_date": "2026-01-05", "removed_date": "", "change_id": "",
+    },
+    "change_requests": {
+        "change_id": "CR001", "project_id": "P001", "title": "Add gift cards",
+        "raised_date": "2026-02-10", "status": "approved", "decided_date": "2026-02-24",
+        "decided_by": "Portfolio board", "cost_impact": "60000", "schedule_impact_days": "14",
+        "scope_impact": "5", "benefit_impact": "20000", "benefit_id": "B001",
+        "reason": "Customers ask for it",
+    },
+    "decisions": {
+        "decision_id": "D001", "date": "2026-02-24", "forum": "Portfolio board",
+        "title": "Approve gift cards (CR001)", "project_id": "P001", "kind": "funding",
+        "outcome": "approved", "stage_to": "", "owner": "Chief Digital Officer",
+        "due_date": "2026-03-10", "decided_date": "2026-02-24", "status": "closed",
+    },
+    "people": {"name": "A. Manager", "email": "a.manager@example.org",
+               "role": "project manager", "digest": "weekly"},
 }
 
 # A dependency needs a second project; the template shows it as a closed one.
@@ -64,6 +91,13 @@ EXTRA_PROJECT = {
     "start_date": "2025-03-03", "finish_date": "2025-11-28", "budget": "600000",
     "mandatory": "true", "actual_finish_date": "2025-12-12", "actual_cost": "640000",
 }
+# A task link needs a second task; an open milestone, as most plans end.
+EXTRA_TASK = {
+    "task_id": "TK002", "project_id": "P001", "name": "Checkout live",
+    "duration_likely": "0", "percent_complete": "0",
+}
+#: Further example rows after the first, by table.
+EXTRA_ROWS = {"projects": [EXTRA_PROJECT], "tasks": [EXTRA_TASK]}
 
 
 def example_workbook():
@@ -73,7 +107,7 @@ def example_workbook():
 
     book = Workbook(source="example")
     for name, row in EXAMPLE_ROWS.items():
-        rows = [row, EXTRA_PROJECT] if name == "projects" else [row]
+        rows = [row, *EXTRA_ROWS.get(name, [])]
         frame = pd.DataFrame(rows, columns=TABLES[name].column_names, dtype=object)
         frame = frame.map(lambda v: v or None).astype(object)
         frame.index = pd.RangeIndex(2, 2 + len(frame))

@@ -140,10 +140,11 @@ def parse_bools(cells: pd.Series) -> pd.Series:
 
 
 def parse_enum(cells: pd.Series, choices: tuple[str, ...]) -> pd.Series:
-    """Lower-cased choice; None when the text is not one of ``choices``."""
+    """The choice as spelled in ``choices`` (any case); None when it is not one."""
     return _on_distinct(lambda s: _parse_enum_texts(s, choices), cells)
 
 
 def _parse_enum_texts(cells: pd.Series, choices: tuple[str, ...]) -> pd.Series:
-    text = cells.astype("str").str.lower()
-    return text.where(text.isin(choices)).astype(object).where(lambda s: s.notna(), None)
+    spelled = {c.lower(): c for c in choices}
+    text = cells.astype("str").str.lower().map(spelled)
+    return text.astype(object).where(lambda s: s.notna(), None)

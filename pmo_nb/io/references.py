@@ -1,4 +1,8 @@
-"""Cross-table rules: every reference resolves, the dependencies have no cycle."""
+"""Cross-table rules: every reference resolves, dependencies and task links have no cycle.
+
+Also: a task link joins two tasks of one project, and a risk's task belongs
+to the risk's project.
+"""
 
 from __future__ import annotations
 
@@ -54,18 +58,51 @@ def reference_problems(portfolio: Portfolio, rows: dict | None,
                 file, row = where(name, int(case.index))
                 problems.append(problem(file, name, row, rule.column, case.failure_case,
                                          rule.text))
-    for cycle, position in _cycles(tables["dependencies"]):
+    for cycle, position in _cycles(tables["dependencies"], "project_id", "depends_on"):
         file, row = where("dependencies", position)
         problems.append(problem(file, "dependencies", row, "depends_on", cycle[1],
                                  "dependency cycle: " + " -> ".join(cycle)))
+    for table, position, column, value, rule in _plan_problems(tables):
+        file, row = where(table, position)
+        problems.append(problem(file, table, row, column, value, rule))
     return problem_frame(problems)
 
 
-def _cycles(deps: pd.DataFrame) -> list[tuple[list[str], int]]:
-    """Each dependency cycle in order (``A -> B`` = A depends on B), with the
-    position of the row that opens it. Self-dependencies are a separate rule."""
-    edges = deps[["project_id", "depends_on"]].dropna()
-    edges = edges[edges["project_id"] != edges["depends_on"]]
+def _plan_problems(tables: dict[str, pd.DataFrame]) -> list[tuple]:
+    """(table, position, column, value, rule) for the task links and risks' tasks."""
+    found = []
+    # tasks of a project that does not exist are reported as that already
+    tasks = tables["tasks"].drop_duplicates("task_id")
+    tasks = tasks[tasks["project_id"].isin(tables["projects"]["project_id"])]
+    project_of = tasks.set_index("task_id")["project_id"]
+    links = tables["task_links"]
+    pred = links["predecessor"].map(project_of)
+    succ = links["successor"].map(project_of)
+    apart = pred.notna() & succ.notna() & (pred != succ)
+    for pos in links.index[apart.to_numpy()]:
+        found.append(("task_links", pos, "successor", links.at[pos, "successor"],
+                      f"a link must join tasks of one project: the predecessor is in "
+                      f"{pred[pos]}, the successor in {succ[pos]}"))
+    for cycle, pos in _cycles(links, "predecessor", "successor"):
+        found.append(("task_links", pos, "successor", cycle[1],
+                      "task link cycle: " + " -> ".join(cycle)))
+    risks = tables["risks"]
+    owner = risks["task_id"].map(project_of)
+    # a risk whose project does not exist is reported as that already
+    known = risks["project_id"].isna() | risks["project_id"].isin(tables["projects"]["project_id"])
+    wrong = owner.notna() & known & (owner != risks["project_id"]).fillna(True)
+    for pos in risks.index[wrong.to_numpy()]:
+        found.append(("risks", pos, "task_id", risks.at[pos, "task_id"],
+                      f"the task belongs to project {owner[pos]}: it must belong to the "
+                      "risk's project"))
+    return found
+
+
+def _cycles(deps: pd.DataFrame, source: str, target: str) -> list[tuple[list[str], int]]:
+    """Each cycle in order (``A -> B`` = an edge from ``source`` A to ``target`` B),
+    with the position of the row that opens it. Self-edges are a separate rule."""
+    edges = deps[[source, target]].dropna()
+    edges = edges[edges[source] != edges[target]]
     first_row = {}
     graph: dict[str, set[str]] = {}
     for pos, (a, b) in zip(edges.index, edges.itertuples(index=False, name=None), strict=True):

@@ -31,6 +31,8 @@ from pmo_nb.io.problems import Rules, problem, problem_frame
 from pmo_nb.io.reading import EXCEL_SUFFIXES, RawTable, Workbook, strip_cells
 from pmo_nb.io.references import check_references as check_references  # re-exported
 from pmo_nb.io.references import reference_problems
+from pmo_nb.io.row_rules import ok_or_na as _ok_or_na
+from pmo_nb.io.row_rules import plan_row_rules
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES, Column, coerce_types
 
@@ -41,6 +43,7 @@ _KEY_PHRASES = {
     "benefit_measurements": "one row per benefit and date",
     "demand": "one row per project, team and month",
     "dependencies": "one row per project and the project it depends on",
+    "task_links": "one row per pair of tasks (predecessor and successor)",
 }
 
 _KIND_RULES = {
@@ -237,17 +240,13 @@ def _bound_checks(column: Column, rules: Rules) -> list[pa.Check]:
     return checks
 
 
-def _ok_or_na(result: pd.Series, *cols: pd.Series) -> pd.Series:
-    """A row rule passes when any of the cells it compares is empty."""
-    missing = pd.concat(cols, axis=1).isna().any(axis=1)
-    return result.fillna(False).astype(bool) | missing
-
-
 def _table_checks(table: str, rules: Rules) -> list[pa.Check]:
     """Uniqueness of the key plus the table's cross-column rules (row-wise)."""
     key = list(TABLES[table].key)
     label = ", ".join(key)
-    if len(key) == 1:
+    if table == "tasks":
+        text = "duplicate task_id: each task_id must be unique across the workbook"
+    elif len(key) == 1:
         text = f"duplicate {key[0]}: each {key[0]} must be unique"
     else:
         text = f"duplicate key ({label}): {_KEY_PHRASES[table]}"
@@ -296,6 +295,8 @@ def _table_checks(table: str, rules: Rules) -> list[pa.Check]:
         row_rule(lambda df: (df["project_id"] != df["depends_on"]).fillna(True),
                  "a project cannot depend on itself", "depends_on",
                  ("depends_on", "project_id"))
+    else:
+        plan_row_rules(table, row_rule)
     return checks
 
 

@@ -9,7 +9,7 @@ statements (:mod:`pmo_nb.store.sql`), what an import does to the versioned
 rows (:mod:`pmo_nb.store.versions`) and, in pure Python, how rows become
 column lists, keys and hashes (:mod:`pmo_nb.store.rows`).
 
-Each of the ten tables of the format is one SQL table with the spec's typed
+Each table of the format is one SQL table with the spec's typed
 columns plus bookkeeping: ``_extra`` (JSON text of extra columns),
 ``_row_hash`` (hash of the row's content), ``_valid_from`` / ``_valid_to``
 (naive UTC; ``_valid_to`` NULL = current version) and ``_import_id``. An
@@ -83,10 +83,11 @@ from pmo_nb.store.tables import (
     META,
     REVISIONS,
     create_tables,
+    missing_columns,
     revision_of,
 )
 from pmo_nb.store.upgrades import SchemaVersionsMixin
-from pmo_nb.store.versions import apply_plan, key_texts, plan_table
+from pmo_nb.store.versions import apply_plan, key_texts, owner_context, plan_table
 
 __all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
 
@@ -273,7 +274,8 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
                 check_unique_keys(encoded, source)
             later, imports = ({}, {}) if based_on is None or force else (
                 self._changed_since(conn, based_on))
-            plans = {n: plan_table(conn, n, *encoded[n], later=later.get(n, {}))
+            plans = {n: plan_table(conn, n, *encoded[n], later=later.get(n, {}),
+                                   owned=owner_context(conn, n, encoded))
                      for n in TABLE_NAMES}
             conflicts = [(n, key_text(k), i, *imports[i]) for n in TABLE_NAMES
                          for k, i in plans[n]["conflicts"]]
@@ -360,9 +362,14 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
 
     def _load(self, conn: sa.Connection, at: dt.datetime | None) -> Portfolio:
         tables = {}
+        missing = missing_columns(conn)
         for name in TABLE_NAMES:
             table = DATA_TABLES[name]
-            cols = [*TABLES[name].column_names, "_extra"]
+            cols = [c for c in TABLES[name].column_names if c not in missing.get(name, ())]
+            cols.append("_extra")
+            if len(cols) == 1:  # a table newer than the store: empty
+                tables[name] = decode(name, [[] for _ in cols], cols)
+                continue
             query = sa.select(*(table.c[c] for c in cols))
             if at is None:
                 query = query.where(table.c._valid_to.is_(None))
@@ -387,15 +394,17 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
                 raise StoreError(f"{self.url} holds no portfolio yet: nothing to export.")
             portfolio = self._load(conn, at)
             history = {}
+            missing = missing_columns(conn)
             for name in TABLE_NAMES:
                 t = DATA_TABLES[name]
-                cols = [*TABLES[name].column_names, "_extra", "_valid_from", "_valid_to",
-                        "_import_id"]
+                cols = [*(c for c in TABLES[name].column_names if c not in missing.get(name, ())),
+                        "_extra", "_valid_from", "_valid_to", "_import_id"]
                 query = sa.select(*(t.c[c] for c in cols)).where(t.c._valid_to.is_not(None))
                 if at is not None:
                     query = query.where(t.c._valid_to <= at)
                 query = query.order_by(*(t.c[k] for k in TABLES[name].key), t.c._valid_from)
-                found = conn.execute(query).all()  # typed by SQLAlchemy: few rows
+                # typed by SQLAlchemy: few rows; a table newer than the store has none
+                found = conn.execute(query).all() if len(cols) > 4 else []
                 frame = decode(name, [[r[i] for r in found] for i in range(len(cols))], cols)
                 book = frame.pop("_valid_from"), frame.pop("_valid_to"), frame.pop("_import_id")
                 frame["valid_from"] = pd.to_datetime(book[0]).astype("datetime64[us]")

@@ -162,8 +162,15 @@ def encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], 
         hashed = ["{}"] * n
     key_cols = [canonical[k] for k in spec.key]
     keys = [SEP.join(parts) for parts in zip(*key_cols, strict=True)] if n else []
+    # columns added to a table after rows were stored count only when filled
+    plain = [canonical[c.name] for c in spec.columns if c.added is None]
+    late = [(c.name, canonical[c.name]) for c in spec.columns if c.added is not None]
+    rows = zip(*plain, hashed, strict=True)
+    if late:
+        rows = ((*parts, *(f"{n}={v[i]}" for n, v in late if v[i] != NULL))
+                for i, parts in enumerate(rows))
     hashes = [hashlib.blake2b(SEP.join(parts).encode(), digest_size=16).hexdigest()
-              for parts in zip(*canonical.values(), hashed, strict=True)]
+              for parts in rows]
     return columns, keys, hashes
 
 

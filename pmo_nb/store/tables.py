@@ -1,6 +1,6 @@
 """The store's SQL schema and its Alembic revisions.
 
-Each of the ten tables of the format is one SQL table with the spec's typed
+Each table of the format is one SQL table with the spec's typed
 columns plus bookkeeping (``_extra``, ``_row_hash``, ``_valid_from``,
 ``_valid_to``, ``_import_id``; see :mod:`pmo_nb.store.core`), next to ``meta``,
 ``import_log`` and ``results``. A new store is created from :data:`METADATA`
@@ -20,7 +20,7 @@ from pmo_nb.schema import TABLES
 #: ``meta.schema_version``: pmo_nb releases from before Alembic refuse to write above 1.
 SCHEMA_VERSION = 2
 #: Alembic revisions this code knows, oldest first; it writes the last one.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -88,6 +88,25 @@ def revision_of(conn: sa.Connection) -> str | None:
     if inspector.has_table(VERSION_TABLE.name):
         return conn.execute(sa.select(VERSION_TABLE.c.version_num)).scalar()
     return REVISIONS[0] if inspector.has_table(META.name) else None
+
+
+def missing_columns(conn: sa.Connection) -> dict[str, set[str]]:
+    """Spec columns (by table) a store at an older revision does not have yet.
+
+    Empty at :data:`HEAD`; a missing table lists all its columns. Reading an
+    older store leaves them empty, so it loads before ``pmo db upgrade``.
+    """
+    if revision_of(conn) == HEAD:
+        return {}
+    inspector = sa.inspect(conn)
+    found = {}
+    for name, spec in TABLES.items():
+        have = ({c["name"] for c in inspector.get_columns(name)}
+                if inspector.has_table(name) else set())
+        lacking = set(spec.column_names) - have
+        if lacking:
+            found[name] = lacking
+    return found
 
 
 def stamp(conn: sa.Connection, revision: str) -> None:

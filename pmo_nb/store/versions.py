@@ -26,26 +26,56 @@ def key_texts(name: str, key_columns: list[list]) -> list[str]:
     return [SEP.join(p) for p in zip(*parts, strict=True)]
 
 
+def owner_context(conn: sa.Connection, name: str,
+                  encoded: dict[str, tuple]) -> tuple[dict, set] | None:
+    """For a "plan" table owned through another (``Table.owner_via``): who owns what.
+
+    Returns ``(project of each owner value, projects the workbook brings)``:
+    for ``task_links``, each task's project (the store's tasks, overridden by
+    the workbook's) and the projects of the workbook's tasks, whose links the
+    workbook then replaces. None for other tables.
+    """
+    spec = TABLES[name]
+    if spec.owner_via is None:
+        return None
+    via, via_col = spec.owner_via
+    via_key = TABLES[via].key[0]
+    table = DATA_TABLES[via]
+    query = sa.select(table.c[via_key], table.c[via_col]).where(table.c._valid_to.is_(None))
+    ids, owners = fetch_columns(conn, query, 2)
+    owner_of = dict(zip(ids, owners, strict=True))
+    incoming = encoded[via][0]
+    owner_of.update(zip(incoming[via_key], incoming[via_col], strict=True))
+    return owner_of, set(incoming[via_col])
+
+
 def plan_table(conn: sa.Connection, name: str, columns: dict[str, list], keys: list[str],
-               hashes: list[str], *, later: dict[str, tuple[int, str | None]]) -> dict:
+               hashes: list[str], *, later: dict[str, tuple[int, str | None]],
+               owned: tuple[dict, set] | None = None) -> dict:
     """Decide what one incoming table does to the current versions (nothing written yet).
 
     ``later`` maps keys that imports after the workbook's base changed to
     ``(import_id, hash at the base or None)``: such a row is kept as it is
     when the workbook holds it as it was at the base, and is a conflict when
-    the workbook changed it too.
+    the workbook changed it too. ``owned`` is :func:`owner_context`'s answer.
     """
     spec, table = TABLES[name], DATA_TABLES[name]
     plan = {"counts": dict.fromkeys(COUNT_KINDS, 0), "kept": 0, "conflicts": [],
             "insert": [], "close": []}
-    if not keys:
+    owner_of, owners = owned if owned is not None else (None, set())
+    if spec.history == "plan":
+        owners = owners | (set(columns[spec.owner]) if owner_of is None else
+                           {owner_of.get(v) for v in columns[spec.owner]})
+    if not keys and not owners:
         return plan
     counts = plan["counts"]
+    extra = [spec.owner] if spec.history == "plan" and spec.owner not in spec.key else []
     query = sa.select(table.c._rowid, table.c._row_hash,
-                      *(table.c[k] for k in spec.key)).where(table.c._valid_to.is_(None))
-    current = fetch_columns(conn, query, 2 + len(spec.key))
+                      *(table.c[k] for k in [*spec.key, *extra])).where(
+                          table.c._valid_to.is_(None))
+    current = fetch_columns(conn, query, 2 + len(spec.key) + len(extra))
     rowids, cur_hashes = current[0], current[1]
-    cur_keys = key_texts(name, current[2:])
+    cur_keys = key_texts(name, current[2:2 + len(spec.key)])
     by_key = dict(zip(cur_keys, zip(rowids, cur_hashes, strict=True), strict=True))
     for i, (k, h) in enumerate(zip(keys, hashes, strict=True)):
         found = by_key.get(k)
@@ -65,9 +95,10 @@ def plan_table(conn: sa.Connection, name: str, columns: dict[str, list], keys: l
             plan["close"].append(found[0])
             plan["insert"].append(i)
     if spec.history == "plan":
-        owners = set(columns[spec.owner])
         incoming = set(keys)
-        cur_owner = current[2 + spec.key.index(spec.owner)]
+        cur_owner = current[2 + [*spec.key, *extra].index(spec.owner)]
+        if owner_of is not None:
+            cur_owner = [owner_of.get(v) for v in cur_owner]
         for k, owner, rowid in zip(cur_keys, cur_owner, rowids, strict=True):
             if owner not in owners or k in incoming:
                 continue
