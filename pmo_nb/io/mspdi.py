@@ -39,7 +39,7 @@ TASK_COLUMNS = ["task_id", "project_id", "name", "duration_likely", "duration_lo
 LINK_COLUMNS = ["predecessor", "successor", "type", "lag"]
 
 
-def _fail(path, rule: str, value="", row=None, column=None):
+def fail(path, rule: str, value="", row=None, column=None):
     problem = {"file": str(path), "table": "tasks", "row": row, "column": column, "value": value,
                "rule": rule}
     frame = pd.DataFrame([problem]).reindex(columns=PROBLEM_COLUMNS)
@@ -82,18 +82,18 @@ def read_mspdi(path, project_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError, ValueError) as exc:
-        _fail(path, f"not a readable MS Project XML file: {str(exc)[:160]}")
+        fail(path, f"not a readable MS Project XML file: {str(exc)[:160]}")
     if root.tag != _NS + "Project":
-        _fail(path, "not MS Project XML (MSPDI): the root element is not <Project> in the "
+        fail(path, "not MS Project XML (MSPDI): the root element is not <Project> in the "
                     "http://schemas.microsoft.com/project namespace", root.tag[:80])
     per_day = float(_text(root, "MinutesPerDay") or 480)
     if per_day <= 0:
-        _fail(path, "MinutesPerDay must be positive", per_day, column="MinutesPerDay")
+        fail(path, "MinutesPerDay must be positive", per_day, column="MinutesPerDay")
     tasks, summaries, links = [], set(), []
     for number, task in enumerate(root.iter(_NS + "Task"), start=1):
         uid = _text(task, "UID")
         if uid is None:
-            _fail(path, "every task needs a UID", "", row=number, column="UID")
+            fail(path, "every task needs a UID", "", row=number, column="UID")
         if uid == "0" or _text(task, "Summary") == "1" or _text(task, "IsNull") == "1":
             summaries.add(uid)
             continue
@@ -111,7 +111,7 @@ def _task(path, task, uid: str, project_id: str, per_day: float) -> dict:
     if _text(task, "Milestone") == "1":
         minutes = 0.0
     if minutes is None or minutes < 0:
-        _fail(path, f"{where}: Duration must be an ISO 8601 duration such as PT8H0M0S",
+        fail(path, f"{where}: Duration must be an ISO 8601 duration such as PT8H0M0S",
               _text(task, "Duration") or "", column="Duration")
     points = {}
     for attribute in task.iter(_NS + "ExtendedAttribute"):
@@ -136,12 +136,12 @@ def _link(path, link, uid: str, project_id: str, per_day: float) -> dict:
     pred = _text(link, "PredecessorUID")
     kind = LINK_TYPES.get(_text(link, "Type") or "1")
     if pred is None or kind is None:
-        _fail(path, f"task UID {uid}: a PredecessorLink needs a PredecessorUID and a Type "
+        fail(path, f"task UID {uid}: a PredecessorLink needs a PredecessorUID and a Type "
                     "0-3", _text(link, "Type") or "", column="PredecessorLink")
     try:
         lag = float(_text(link, "LinkLag") or 0) / 10.0 / per_day
     except ValueError:
-        _fail(path, f"task UID {uid}: LinkLag must be a number (tenths of a minute)",
+        fail(path, f"task UID {uid}: LinkLag must be a number (tenths of a minute)",
               _text(link, "LinkLag"), column="LinkLag")
     return {"predecessor": f"{project_id}-{pred}", "successor": f"{project_id}-{uid}",
             "type": kind, "lag": lag}
