@@ -54,8 +54,12 @@ def main() -> None:
                    "when it came from this store). Later changes to rows it did not change "
                    "are kept; changes to the same rows refuse the import.")
 @click.option("--force", is_flag=True, help="Overwrite later changes instead of refusing.")
-def import_(source: str, db: str | None, based_on: int | None, force: bool) -> None:
-    """Validate SOURCE (CSV folder or .xlsx) and write it to the store in one transaction.
+@click.option("--project", default=None,
+              help="For an MS Project XML plan (SOURCE.xml): the project whose plan it replaces.")
+def import_(source: str, db: str | None, based_on: int | None, force: bool,
+            project: str | None) -> None:
+    """Validate SOURCE (CSV folder, .xlsx, or an MS Project .xml plan with --project) and
+    write it to the store in one transaction.
 
     Exit status: 2 the workbook has problems, 3 later imports changed rows it
     changes too (see --force), 1 the store refused (schema, read-only); nothing
@@ -67,6 +71,9 @@ def import_(source: str, db: str | None, based_on: int | None, force: bool) -> N
     from pmo_nb.store.core import ImportConflict, Store  # lazy: keeps `pmo --help` fast
     from pmo_nb.store.export import based_on as export_base  # lazy: keeps `pmo --help` fast
 
+    if Path(source).suffix.lower() == ".xml":
+        _import_plan(source, db, project)
+        return
     try:
         workbook = read_workbook(source)
         portfolio = validate(workbook)
@@ -87,6 +94,29 @@ def import_(source: str, db: str | None, based_on: int | None, force: bool) -> N
     for notice in portfolio.notices:
         click.echo(f"notice: {notice}")
     click.echo(f"imported {source} into {store.url}")
+    click.echo(_summary_text(summary))
+
+
+def _import_plan(source: str, db: str | None, project: str | None) -> None:
+    """``pmo import plan.xml --project P``: replace one project's plan (exit 2 on a bad plan)."""
+    from pmo_nb.errors import StoreError, ValidationError  # lazy: keeps `pmo --help` fast
+    from pmo_nb.io.plan_import import read_plan  # lazy: keeps `pmo --help` fast
+    from pmo_nb.store.core import Store  # lazy: keeps `pmo --help` fast
+
+    if not project:
+        _fail(f"{source}: an MS Project XML plan needs --project PROJECT_ID (the project "
+              "whose plan it replaces)", 2)
+    try:
+        store = Store(db)
+        portfolio, workbook = read_plan(store.load(), source, project)
+        summary = store.import_portfolio(portfolio, source=str(Path(source).resolve()),
+                                         file_checksums=workbook.file_checksums)
+    except ValidationError as exc:
+        _fail(str(exc), 2)
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    tasks = int((portfolio.tasks["project_id"] == project).sum())
+    click.echo(f"imported the plan of {project} ({tasks} tasks) from {source} into {store.url}")
     click.echo(_summary_text(summary))
 
 

@@ -231,6 +231,7 @@ class ExecutiveDashboard:
                 f'{band["finish_p10"]:%Y-%m-%d} to {band["finish_p90"]:%Y-%m-%d}; chance of '
                 f'overrunning budget {_pct(band["p_over_budget"])}, of finishing late '
                 f'{_pct(band["p_late"])} ({html_text(d["forecast_note"])}).</p>')
+        parts.append(f'<p class="pmo-project-plan">Plan: {html_text(d["plan_text"])}</p>')
         risks = d["risks"]
         parts.append("<h4>Open risks</h4>" + (
             "<p>None open.</p>" if risks is None or risks.empty else _table(

@@ -7,11 +7,11 @@ from pmo_nb.lazy import lazy_exports
 
 _EXPORTS = {
     "status_facts": "status_report",
-    "narrative": "status_report",
+    "narrative": "status_narrative",
     "rag_disagreement": "status_report",
     "choose_project": "status_report",
     "top_risks": "status_report",
-    "forecast_sentences": "status_report",
+    "forecast_sentences": "status_narrative",
     "portfolio_insights": "insights",
     "to_markdown": "insights",
     "Insights": "insights",
@@ -25,6 +25,7 @@ _EXPORTS = {
     "select": "executive",
     "view": "executive",
     "project_detail": "executive",
+    "plan_sentences": "status_narrative",
 }
 
 __all__ = sorted(_EXPORTS)

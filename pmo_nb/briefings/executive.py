@@ -20,6 +20,7 @@ from pmo_nb.benefits.status import benefits_rollup, benefits_status
 from pmo_nb.capacity.demand import capacity
 from pmo_nb.delivery import overview as overview
 from pmo_nb.forecast.stored import FORECAST_KIND, NO_FORECAST, latest
+from pmo_nb.plans import NO_PLAN, plan_brief
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.risks.model import open_risks
 from pmo_nb.schema import RAGS
@@ -243,7 +244,9 @@ def project_detail(data: ExecutiveData, project_id: str) -> dict:
     risks = None if data.risks is None else data.risks[data.risks["bucket"] == project_id]
     benefits = None if data.benefits is None else data.benefits[
         data.benefits["project_id"] == project_id]
+    plan = plan_brief(data.portfolio, project_id, data.as_of)
     return {"project_id": project_id, "facts": facts, "rag": data.projects.at[project_id, "rag"],
+            "plan": plan, "plan_text": NO_PLAN if plan is None else plan.sentence(),
             "evm": evm, "history": history.reset_index(drop=True), "forecast": band,
             "forecast_note": note,
             "risks": None if risks is None else risks.sort_values(

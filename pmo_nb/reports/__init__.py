@@ -15,6 +15,7 @@ _EXPORTS = {
     "summary_text": "suite",
     "SuiteBusy": "jobs",
     "active_projects": "planning",
+    "projects_with_plan": "planning",
     "load_schedule": "schedule",
     "ScheduleError": "schedule",
     "due_reports": "schedule",

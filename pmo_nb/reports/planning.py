@@ -27,22 +27,39 @@ def active_projects(db=None) -> list[str]:
     return sorted(map(str, projects.loc[projects["stage"] == "active", "project_id"]))
 
 
+def projects_with_plan(db=None) -> list[str]:
+    """Ids of the projects that have a plan (tasks) and are not cancelled, sorted."""
+    portfolio = Store(db).load()
+    live = portfolio.projects.loc[portfolio.projects["stage"] != "cancelled", "project_id"]
+    planned = set(map(str, portfolio.tasks["project_id"]))
+    return sorted(p for p in map(str, live) if p in planned)
+
+
+#: ``per:`` of the schedule -> the function of this module listing its projects (looked up
+#: by name when a run is planned), and what they are.
+FAN_OUT_LISTS = {"active_project": ("active_projects", "active projects"),
+                 "project_with_plan": ("projects_with_plan", "projects with a plan")}
+
+
 def plan(specs: list[ReportSpec], db=None) -> tuple[list[Job], dict[str, str]]:
     """Jobs for ``specs`` (fan-outs expanded) and the fan-outs that could not be
     expanded (report name -> reason)."""
     jobs, broken = [], {}
-    projects = None
+    listed: dict[str, list[str] | Exception] = {}
     for spec in specs:
-        if spec.per != "active_project":
+        if spec.per is None:
             jobs.append(Job(spec, spec.name, None, dict(spec.parameters)))
             continue
-        if projects is None:
+        name, what = FAN_OUT_LISTS[spec.per]
+        lister = globals()[name]
+        if spec.per not in listed:
             try:
-                projects = active_projects(db)
+                listed[spec.per] = lister(db)
             except Exception as exc:  # noqa: BLE001 - that report fails, the others run
-                projects = exc
+                listed[spec.per] = exc
+        projects = listed[spec.per]
         if isinstance(projects, Exception):
-            broken[spec.name] = f"cannot list active projects: {projects}".splitlines()[0]
+            broken[spec.name] = f"cannot list {what}: {projects}".splitlines()[0]
             continue
         for pid in projects:
             jobs.append(Job(spec, f"{spec.name}/{safe_stem(pid)}", pid,

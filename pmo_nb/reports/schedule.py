@@ -19,7 +19,7 @@ from pathlib import Path
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: The fan-out values ``per`` accepts.
-FAN_OUTS = ("active_project",)
+FAN_OUTS = ("active_project", "project_with_plan")
 #: Parameters the runner sets itself (a schedule may not set them).
 RUNNER_PARAMETERS = ("db", "as_of")
 #: Keys of one report entry.
@@ -214,7 +214,7 @@ def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
             parameters = {}
         for key, value in parameters.items():
             where = f"parameters.{key}"
-            if key in RUNNER_PARAMETERS or (per == "active_project" and key == "project_id"):
+            if key in RUNNER_PARAMETERS or (per in FAN_OUTS and key == "project_id"):
                 _problem(problems, source, label, where, value,
                          "set by the runner (--db, --as-of, per); remove it")
             elif not isinstance(key, str) or not key.isidentifier():

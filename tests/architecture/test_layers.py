@@ -17,7 +17,7 @@ from pmo_nb.config import project_root
 
 ROOT = project_root()
 PACKAGE = ROOT / "pmo_nb"
-DOMAINS = ["io", "store", "demo", "delivery", "benefits", "capacity", "risks", "forecast",
+DOMAINS = ["io", "store", "demo", "delivery", "benefits", "capacity", "risks", "forecast", "plans",
            "governance", "prioritise", "briefings", "reports", "apps", "charts"]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pmo_nb.briefings import narrative
 from pmo_nb.briefings import status_report as sr
 from pmo_nb.forecast.stored import stored_backtest, stored_forecast
 from pmo_nb.portfolio import Portfolio
@@ -73,7 +74,7 @@ def _forecast(pid="A", p_over=0.78, p_late=0.3, budget=1_000_000.0) -> pd.DataFr
 
 
 def _texts(facts) -> list[str]:
-    return [str(s) for s in sr.narrative(facts)]
+    return [str(s) for s in narrative(facts)]
 
 
 def test_empty_project_id_means_first_active_project(small, demo_small):
@@ -102,12 +103,12 @@ def test_every_sentence_has_a_number_and_a_source(demo_small):
     active = demo_small.projects.loc[demo_small.projects["stage"] == "active", "project_id"]
     fc = pd.concat([_forecast(p) for p in active])
     sources = ("status update", "forecast", "risk register", "benefits register",
-               "dependencies", "store")
+               "dependencies", "store", "tasks table", "schedule simulation")
     for forecast in (None, fc):
         for pid in active:
             facts = sr.status_facts(demo_small, pid, AS_OF, forecast=forecast,
                                     forecast_name=None if forecast is None else "2026-06-30")
-            sentences = sr.narrative(facts)
+            sentences = narrative(facts)
             assert len(sentences) >= 5
             for s in sentences:
                 assert re.search(r"\d", s.text), s.text

@@ -1,0 +1,1 @@
+"""Tests of pmo_nb.plans: the working-day calendar, the critical path, schedule risk."""
