@@ -20,7 +20,8 @@ from pmo_nb.assistant.source import (
     plain,
     records,
 )
-from pmo_nb.briefings.status_report import narrative, status_facts
+from pmo_nb.briefings.status_narrative import narrative
+from pmo_nb.briefings.status_report import status_facts
 from pmo_nb.dates import latest_status
 from pmo_nb.delivery.overview import filter as filter_projects
 from pmo_nb.delivery.overview import kpis, rag_counts, stage_counts

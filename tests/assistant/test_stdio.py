@@ -8,7 +8,7 @@ from conftest import AS_OF, result, run_in_own_loop, sha256, stdio_session
 
 import pmo_nb.forecast as fc
 from pmo_nb.benefits import benefits_status, needing_attention
-from pmo_nb.briefings import review_pack, status_report
+from pmo_nb.briefings import narrative, review_pack, status_report
 from pmo_nb.capacity import capacity, over_allocations
 from pmo_nb.delivery import kpis, rag_counts, stage_counts
 from pmo_nb.store import Store
@@ -75,7 +75,7 @@ def test_every_tool_answers_with_the_numbers_of_the_python_api(mcp_store, report
     status = answers["status"]
     assert status["forecast"]["name"] == stored.name == "2026-06-30"
     assert [s["text"] for s in status["narrative"]] == [
-        s.text for s in status_report.narrative(facts)]
+        s.text for s in narrative(facts)]
     assert status["earned_value"]["cpi"] == pytest.approx(float(facts.evm["cpi"]))
     assert status["forecast_band"]["cost_p50"] == pytest.approx(
         float(stored.table.loc[pid, "cost_p50"]))
