@@ -1,6 +1,6 @@
 """A realistic, seeded demo portfolio that passes every rule of the format.
 
-:func:`demo_portfolio` builds all ten tables for ``n_projects`` projects
+:func:`demo_portfolio` builds every table for ``n_projects`` projects
 around a reporting date: about a third live (proposed, approved, active, on
 hold), the rest completed plus a few cancelled. Completed projects' outcomes
 come from a stated generative truth (:data:`OUTCOME_TRUTH`), so a model of
@@ -14,8 +14,12 @@ over the whole portfolio); with the tiers the demo averages about 30 status
 updates per project at any size (about 300,000 for 10,000 projects).
 
 Everything is vectorised (see :mod:`pmo_nb.demo.history`); helpers live in
-``demo_catalogue`` (vocabulary), ``demo_history`` (status updates) and
-``demo_registers`` (alignment, risks, benefits, resources, dependencies).
+``demo_catalogue`` (vocabulary), ``demo_history`` (status updates),
+``demo_registers`` (alignment, risks, benefits, resources, dependencies),
+``demo_plans`` (tasks, links, holidays) and ``demo_governance``
+(requirements, change requests, decisions, people). The plan and governance
+tables draw from a second generator seeded from ``seed``, so the tables
+that came before them keep their numbers.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from pmo_nb.demo.catalogue import (
     REGIONS,
     SPONSORS,
 )
+from pmo_nb.demo.governance import decisions, people, scope_and_changes
 from pmo_nb.demo.history import (
     FORTNIGHTLY,
     MONTHLY,
@@ -41,6 +46,7 @@ from pmo_nb.demo.history import (
     days_to_dates,
     status_updates,
 )
+from pmo_nb.demo.plans import holidays, plans, risk_tasks
 from pmo_nb.demo.registers import alignment, benefits, dependencies, ids, risks, teams_and_demand
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import coerce_types
@@ -225,6 +231,22 @@ def _priorities(rng: np.random.Generator, p: dict) -> pd.DataFrame:
     return pd.DataFrame({k: np.where(scored, v, np.nan) for k, v in values.items()})
 
 
+def _plans_and_governance(rng: np.random.Generator, p: dict, as_of_day: int,
+                          tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Holidays, plans, scope, changes, decisions and people; risks gain their tasks."""
+    years = pd.DatetimeIndex(days_to_dates(np.concatenate([p["start"], p["finish"],
+                                                           [as_of_day]]))).year
+    calendar = holidays(int(years.min()) - 1, int(years.max()) + 1)
+    tasks, links = plans(rng, p, as_of_day, calendar["date"].to_numpy())
+    tables["risks"]["task_id"] = risk_tasks(rng, tables["risks"], tasks)
+    requirements, changes = scope_and_changes(rng, p, as_of_day, tables["benefits"])
+    out = {"tasks": tasks, "task_links": links, "holidays": calendar,
+           "requirements": requirements, "change_requests": changes,
+           "decisions": decisions(rng, p, as_of_day)}
+    out["people"] = people(rng, {**tables, **out})
+    return out
+
+
 def demo_portfolio(n_projects: int = 600, seed: int = 0, as_of=None) -> Portfolio:
     """A seeded, valid demo portfolio of ``n_projects`` projects.
 
@@ -242,7 +264,7 @@ def demo_portfolio(n_projects: int = 600, seed: int = 0, as_of=None) -> Portfoli
     Returns
     -------
     Portfolio
-        All ten tables, typed with :func:`pmo_nb.schema.coerce_types`.
+        Every table, typed with :func:`pmo_nb.schema.coerce_types`.
     """
     if n_projects < 1:
         raise ValueError(f"n_projects must be at least 1, got {n_projects}")
@@ -268,6 +290,7 @@ def demo_portfolio(n_projects: int = 600, seed: int = 0, as_of=None) -> Portfoli
         "demand": demand,
         "dependencies": dependencies(rng, p),
     }
+    tables.update(_plans_and_governance(np.random.default_rng([seed, 1]), p, as_of_day, tables))
     return Portfolio(
         **{name: coerce_types(name, frame) for name, frame in tables.items()},
         source=f"demo(n_projects={n_projects}, seed={seed}, as_of={as_of.date()})",
