@@ -48,6 +48,11 @@ _EXPORTS = {
     "simulate_risks": "risks.register",
     "RiskSimulation": "risks.register",
     "risk_adjusted": "risks.adjusted",
+    "critical_path": "plans.schedule",
+    "simulate_schedule": "plans.schedule_risk",
+    "baseline": "governance.baselines",
+    "scope_change": "governance.scope",
+    "decisions_owed": "governance.decisions",
 }
 #: public names that are also domain packages: the package is returned, and
 #: calling it calls the function (:class:`pmo_nb.lazy.CallablePackage`)

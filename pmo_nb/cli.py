@@ -299,7 +299,7 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
               help="Read the viewers' token from this file.")
 @click.option("--insecure", is_flag=True,
               help="Allow binding beyond this machine without a token.")
-@click.option("--max-kernels", default=8, show_default=True, type=click.IntRange(min=1),
+@click.option("--max-kernels", default=12, show_default=True, type=click.IntRange(min=1),
               help="Most dashboard kernels at once; above it viewers get a 503 'busy' page.")
 @click.option("--cull-idle", default=90, show_default=True, type=click.IntRange(min=1),
               help="Seconds a kernel no browser is connected to may idle before it is shut down.")

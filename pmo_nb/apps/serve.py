@@ -28,7 +28,7 @@ INTAKE_DB_ENV = "PMO_INTAKE_DB"
 #: Kernel manager of the Voila process: refuses kernels above a maximum.
 KERNEL_MANAGER = "pmo_nb.apps.kernels.BoundedKernelManager"
 #: Default most kernels at once (each 140-230 MB).
-MAX_KERNELS = 8
+MAX_KERNELS = 12
 #: Default seconds a kernel with no browser connected may idle before it is culled.
 CULL_IDLE_SECONDS = 90
 #: Default seconds between two looks for idle kernels.

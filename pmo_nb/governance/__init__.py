@@ -6,11 +6,11 @@ Public names are resolved on first use (:mod:`pmo_nb.lazy`).
 from pmo_nb.lazy import lazy_exports
 
 _EXPORTS = {
-    "baseline": "baseline",
-    "change_status_at": "baseline",
-    "change_summary": "baseline",
-    "drift_table": "baseline",
-    "pending": "baseline",
+    "baseline": "baselines",
+    "change_status_at": "baselines",
+    "change_summary": "baselines",
+    "drift_table": "baselines",
+    "pending": "baselines",
     "scope_change": "scope",
     "league_table": "scope",
     "burnup": "scope",
