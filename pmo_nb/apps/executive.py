@@ -232,6 +232,8 @@ class ExecutiveDashboard:
                 f'overrunning budget {_pct(band["p_over_budget"])}, of finishing late '
                 f'{_pct(band["p_late"])} ({html_text(d["forecast_note"])}).</p>')
         parts.append(f'<p class="pmo-project-plan">Plan: {html_text(d["plan_text"])}</p>')
+        parts.append(f'<p class="pmo-project-governance">Baseline and scope: '
+                     f'{html_text(d["governance_text"])}</p>')
         risks = d["risks"]
         parts.append("<h4>Open risks</h4>" + (
             "<p>None open.</p>" if risks is None or risks.empty else _table(

@@ -20,6 +20,8 @@ from pmo_nb.benefits.status import benefits_rollup, benefits_status
 from pmo_nb.capacity.demand import capacity
 from pmo_nb.delivery import overview as overview
 from pmo_nb.forecast.stored import FORECAST_KIND, NO_FORECAST, latest
+from pmo_nb.formatting import money
+from pmo_nb.governance import baseline, scope_change
 from pmo_nb.plans import NO_PLAN, plan_brief
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.risks.model import open_risks
@@ -66,6 +68,8 @@ class ExecutiveData:
     forecast: pd.DataFrame | None
     forecast_note: str
     objective_members: dict[str, set[str]] = field(default_factory=dict)
+    baselines: pd.DataFrame | None = None  # governance.baseline at as_of
+    scope: pd.DataFrame | None = None  # governance.scope_change at as_of
 
     def choices(self) -> dict[str, list[tuple[str, str]]]:
         """Filter options as (label, value) pairs."""
@@ -121,7 +125,8 @@ def prepare(portfolio: Portfolio, as_of, forecast: pd.DataFrame | None = None,
     return ExecutiveData(portfolio=portfolio, as_of=as_of, projects=table, evm=evm,
                          rag_months=rag_months, benefits=status, risks=risks,
                          forecast=forecast, forecast_note=forecast_note,
-                         objective_members=members)
+                         objective_members=members, baselines=baseline(portfolio, as_of),
+                         scope=scope_change(portfolio, as_of))
 
 
 def select(data: ExecutiveData, category=None, sponsor=None, objective=None,
@@ -245,10 +250,38 @@ def project_detail(data: ExecutiveData, project_id: str) -> dict:
     benefits = None if data.benefits is None else data.benefits[
         data.benefits["project_id"] == project_id]
     plan = plan_brief(data.portfolio, project_id, data.as_of)
+    governance = _governance_text(data, project_id)
     return {"project_id": project_id, "facts": facts, "rag": data.projects.at[project_id, "rag"],
             "plan": plan, "plan_text": NO_PLAN if plan is None else plan.sentence(),
+            "governance_text": governance,
             "evm": evm, "history": history.reset_index(drop=True), "forecast": band,
             "forecast_note": note,
             "risks": None if risks is None else risks.sort_values(
                 "expected_cost", ascending=False).reset_index(drop=True),
             "benefits": None if benefits is None else benefits.reset_index()}
+
+
+def _governance_text(data: ExecutiveData, project_id: str) -> str:
+    """Original against current baseline, scope growth and open change requests, in words."""
+    b = data.baselines.loc[project_id] if data.baselines is not None \
+        and project_id in data.baselines.index else None
+    parts = []
+    if b is not None:
+        parts.append(f"baseline budget {money(b['budget_original'])} original, "
+                     f"{money(b['budget_current'])} current; finish "
+                     f"{pd.Timestamp(b['finish_original']):%Y-%m-%d} original, "
+                     f"{pd.Timestamp(b['finish_current']):%Y-%m-%d} current "
+                     f"({int(b['approved_changes'])} approved changes)")
+        if b["pending_changes"]:
+            parts.append(f"{int(b['pending_changes'])} open change request(s) would add "
+                         f"{money(b['pending_cost'])} and {b['pending_days']:.0f} days")
+        else:
+            parts.append("no open change request")
+    s = data.scope.loc[project_id] if data.scope is not None \
+        and project_id in data.scope.index else None
+    if s is not None and pd.notna(s["growth"]):
+        parts.append(f"scope grew {s['growth']:.0%} (churn {s['churn']:.0%}) against its "
+                     "baseline")
+    else:
+        parts.append("no baselined scope recorded")
+    return "; ".join(parts) + " (change requests and requirements)."

@@ -75,7 +75,11 @@ class StatusFacts:
     project : pandas.Series
         The project's row (name, stage, sponsor, dates, budget, ...).
     evm : pandas.Series or None
-        :func:`pmo_nb.delivery.evm.earned_value` row at the latest update (None: no update).
+        :func:`pmo_nb.delivery.evm.earned_value` row at the latest update (None: no
+        update), against the current baseline (approved changes included).
+    evm_original : pandas.Series or None
+        The same against the original approved baseline, so a re-baseline never
+        hides an overrun.
     rag, rag_date, commentary
         The latest reported RAG, the date of that update and its commentary.
     forecast : pandas.Series or None
@@ -114,6 +118,7 @@ class StatusFacts:
     dependents: list = field(default_factory=list)
     disagreement: str | None = None
     plan: PlanBrief | None = None
+    evm_original: pd.Series | None = None
 
 
 def choose_project(portfolio: Portfolio, project_id: str = "") -> str:
@@ -231,24 +236,36 @@ def status_facts(portfolio: Portfolio, project_id: str = "", as_of=None, *,
         dependents=sorted(deps.loc[deps["depends_on"] == pid, "project_id"].astype("str")),
     )
     facts.plan = plan_brief(portfolio, pid, as_of)
+    original = earned_value(portfolio, as_of, baseline="original")
+    facts.evm_original = original.loc[pid] if pid in original.index else None
     if row is not None:
         facts.disagreement = rag_disagreement(rag, float(row["p_over_budget"]),
                                               float(row["p_late"]))
     return facts
 
 
+def _evm_rows(e: pd.Series) -> dict:
+    rows = {"Data date": f"{pd.Timestamp(e['data_date']):%Y-%m-%d}",
+            "Percent complete": f"{e['percent_complete']:.0f}%"}
+    rows |= {k.upper(): money(e[k]) for k in ("bac", "pv", "ev", "ac", "eac", "vac")
+             if pd.notna(e[k])}
+    rows |= {k.upper(): f"{e[k]:.2f}" for k in ("cpi", "spi", "tcpi", "spi_t")
+             if pd.notna(e[k]) and np.isfinite(e[k])}
+    return rows
+
+
 def evm_table(facts: StatusFacts) -> pd.DataFrame:
-    """The earned value figures as a two-column table (figure, value) for the report."""
-    e = facts.evm
-    if e is None:
-        return pd.DataFrame(columns=["figure", "value"])
-    rows = [("Data date", f"{pd.Timestamp(e['data_date']):%Y-%m-%d}"), ("Percent complete",
-                                                   f"{e['percent_complete']:.0f}%")]
-    rows += [(k.upper(), money(e[k])) for k in ("bac", "pv", "ev", "ac", "eac", "vac")
-             if pd.notna(e[k])]
-    rows += [(k.upper(), f"{e[k]:.2f}") for k in ("cpi", "spi", "tcpi", "spi_t")
-             if pd.notna(e[k]) and np.isfinite(e[k])]
-    return pd.DataFrame(rows, columns=["figure", "value"])
+    """Earned value against the current and the original baseline (figure, value, original).
+
+    ``value`` is against the current baseline (approved changes included),
+    ``original`` against the budget and finish the project was approved with.
+    """
+    if facts.evm is None:
+        return pd.DataFrame(columns=["figure", "value", "original"])
+    current = _evm_rows(facts.evm)
+    original = {} if facts.evm_original is None else _evm_rows(facts.evm_original)
+    return pd.DataFrame({"figure": list(current), "value": list(current.values()),
+                         "original": [original.get(k, "") for k in current]})
 
 
 def cost_band_data(facts: StatusFacts) -> pd.DataFrame:

@@ -244,3 +244,24 @@ def test_cost_band_chart(small):
         charts.cost_band_chart(pd.DataFrame({"estimate": ["x"]}))
     with pytest.raises(ValueError, match="no estimate"):
         charts.cost_band_chart(pd.DataFrame(columns=["estimate", "low", "value", "high"]))
+
+
+def test_the_status_page_shows_earned_value_on_both_baselines():
+    """A re-baseline (an approved change) must not hide the overrun against the original."""
+    tables = {
+        "projects": [{"project_id": "P1", "name": "Grow", "category": "IT", "stage": "active",
+                      "start_date": "2026-01-01", "finish_date": "2026-12-31",
+                      "budget": 100_000.0}],
+        "status_updates": [{"project_id": "P1", "as_of": "2026-06-30", "percent_complete": 50,
+                            "actual_cost": 90_000.0, "rag": "amber"}],
+        "change_requests": [{"change_id": "C1", "project_id": "P1", "title": "More scope",
+                             "raised_date": "2026-03-01", "status": "approved",
+                             "decided_date": "2026-03-15", "decided_by": "Board",
+                             "cost_impact": 50_000.0}],
+    }
+    portfolio = Portfolio(**{t: coerce_types(t, pd.DataFrame(rows)) for t, rows in tables.items()})
+    facts = sr.status_facts(portfolio, "P1", "2026-06-30")
+    table = sr.evm_table(facts).set_index("figure")
+    assert table.loc["BAC", "value"] == "150.0 k" and table.loc["BAC", "original"] == "100.0 k"
+    assert table.loc["EV", "value"] == "75.0 k" and table.loc["EV", "original"] == "50.0 k"
+    assert float(table.loc["CPI", "original"]) < float(table.loc["CPI", "value"])
