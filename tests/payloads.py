@@ -26,10 +26,15 @@ TEXT_PAYLOAD = (f' <img src=x onerror=alert("{MARK}1")>'
                 f' [{MARK}3](javascript:alert(3)) <b class="{MARK}4">bold</b>')
 #: Appended to every id (ids stay unique, references stay consistent).
 ID_PAYLOAD = f'<i class="{MARK}5">'
+#: Appended to text a format rule keeps free of spaces and further @s (people.email):
+#: the same element, handler and class, with "/" where a browser reads a space.
+COMPACT_PAYLOAD = f'<img/src="x"/onerror="alert({MARK}1)"><b/class="{MARK}4">bold</b>'
+#: Text columns whose rule allows no spaces.
+COMPACT_COLUMNS = {("people", "email")}
 
 
-def _poison_column(values: pd.Series, kind: str) -> pd.Series:
-    suffix = ID_PAYLOAD if kind == "id" else TEXT_PAYLOAD
+def _poison_column(values: pd.Series, kind: str, compact: bool = False) -> pd.Series:
+    suffix = ID_PAYLOAD if kind == "id" else COMPACT_PAYLOAD if compact else TEXT_PAYLOAD
     text = values.astype("string")
     return text.where(text.isna(), text + suffix).astype(values.dtype)
 
@@ -41,7 +46,8 @@ def poison(portfolio: Portfolio) -> Portfolio:
         frame = frame.copy()
         for column in TABLES[name].columns:
             if column.kind in ("text", "id") and column.name in frame:
-                frame[column.name] = _poison_column(frame[column.name], column.kind)
+                frame[column.name] = _poison_column(frame[column.name], column.kind,
+                                                    (name, column.name) in COMPACT_COLUMNS)
         tables[name] = frame
     return Portfolio(**tables, source="poisoned")
 

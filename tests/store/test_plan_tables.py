@@ -5,9 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
+import pytest
 import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
 
+from pmo_nb.errors import ValidationError
 from pmo_nb.io.blank_workbook import example_portfolio
 from pmo_nb.io.reading import read_workbook
 from pmo_nb.io.validation import validate
@@ -90,3 +93,27 @@ def test_a_store_at_0002_loads_then_upgrades_keeping_every_row(tmp_path):
     assert summary.totals()["changed"] == summary.totals()["inserted"] == 0
     assert store.upgrade("0002") == (HEAD, "0002")  # downgrade keeps the old rows too
     assert store.load().checksum() == before.checksum()
+
+
+def test_a_workbook_replans_only_its_projects_and_keeps_references_whole(tmp_path):
+    first = example_portfolio()
+    other = first.tasks.assign(task_id=["TK101", "TK102"], project_id="P000",
+                               percent_complete=0.0, actual_start=pd.NaT, actual_finish=pd.NaT)
+    first.tasks = pd.concat([first.tasks, other], ignore_index=True)
+    first.task_links = pd.concat([first.task_links, first.task_links.assign(
+        predecessor="TK101", successor="TK102", type="SS")], ignore_index=True)
+    store = Store(tmp_path / "p.db")
+    store.import_portfolio(first, source="first", file_checksums={})
+    only_p001 = Portfolio(projects=first.projects, tasks=first.tasks.iloc[:2],
+                          task_links=first.task_links.iloc[:1])
+    summary = store.import_portfolio(only_p001, source="P001 again", file_checksums={})
+    assert sum(summary.retired.values()) == 0 and summary.totals()["inserted"] == 0
+    assert store.load().task_links["predecessor"].tolist() == ["TK001", "TK101"]
+    # a stored risk naming a task the new plan drops: refused, nothing written
+    risky = Portfolio(**store.load().tables())
+    risky.risks = risky.risks.assign(task_id="TK102", project_id="P000")
+    store.import_portfolio(risky, source="risk on TK102", file_checksums={})
+    replan = Portfolio(projects=first.projects, tasks=other.iloc[:1])
+    with pytest.raises(ValidationError, match=r"risks.*task_id.*TK102.*must exist in tasks"):
+        store.import_portfolio(replan, source="drops TK102", file_checksums={})
+    assert len(store.history()) == 3 and len(store.load().tasks) == 4
