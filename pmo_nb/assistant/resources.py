@@ -77,11 +77,12 @@ the tools give them, and cite for each its source, the data checksum and the for
    to land on budget and time. If no forecast is available, say so; never estimate one.
 4. overrun_drivers: what predicts overruns (say so if no fitted model is stored).
 5. benefits_behind_plan and capacity_hotspots: benefits off track and overloaded teams.
-6. If a funding decision is pending, what_if_selection at the budget in question.
+6. decisions_owed: the decisions past their due date and who owes them; baseline_drift:
+   the projects whose approved changes moved their budget or finish.
+7. If a funding decision is pending, what_if_selection at the budget in question.
 
-Decisions owed and changes since last week are not available from these tools: do not
-invent them. End with three points that need a decision or attention, each tied to a number
-above.
+Changes since last week are not available from these tools: do not invent them. End with
+three points that need a decision or attention, each tied to a number above.
 """
 
 

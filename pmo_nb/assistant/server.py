@@ -19,7 +19,7 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from pmo_nb import __version__
-from pmo_nb.assistant import analysis, resources, tools
+from pmo_nb.assistant import analysis, governance, resources, tools
 from pmo_nb.assistant.source import DEFAULT_LIMIT, MAX_LIMIT, ArgumentError, Source
 from pmo_nb.errors import StoreError
 
@@ -138,6 +138,19 @@ def build_server(db=None, reports=None, source: Source | None = None) -> MCPServ
                           limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict[str, Any]:
         """Over-allocated team-months and the projects causing them, worst first (paged)."""
         return analysis.capacity_hotspots(src, team_id, limit, offset)
+
+    @tool
+    def decisions_owed(as_of: AsOf = None, owner: Annotated[str | None, Field(
+                           max_length=200)] = None,
+                       limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict[str, Any]:
+        """Open decisions past their due date, most overdue first, and who owes them (paged)."""
+        return governance.decisions_owed_answer(src, as_of, owner, limit, offset)
+
+    @tool
+    def baseline_drift(as_of: AsOf = None, limit: Limit = DEFAULT_LIMIT,
+                       offset: Offset = 0) -> dict[str, Any]:
+        """Projects whose approved changes moved budget or finish, largest first (paged)."""
+        return governance.baseline_drift_answer(src, as_of, limit, offset)
 
     _add_resources(server, src)
     return server

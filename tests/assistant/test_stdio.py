@@ -11,10 +11,12 @@ from pmo_nb.benefits import benefits_status, needing_attention
 from pmo_nb.briefings import narrative, review_pack, status_report
 from pmo_nb.capacity import capacity, over_allocations
 from pmo_nb.delivery import kpis, rag_counts, stage_counts
+from pmo_nb.governance import baseline, decisions_owed, drift_table
 from pmo_nb.store import Store
 
 TOOLS = {"portfolio_summary", "find_projects", "project_status", "forecast", "overrun_drivers",
-         "what_if_selection", "benefits_behind_plan", "capacity_hotspots"}
+         "what_if_selection", "benefits_behind_plan", "capacity_hotspots", "decisions_owed",
+         "baseline_drift"}
 
 
 def test_every_tool_answers_with_the_numbers_of_the_python_api(mcp_store, reports_dir):
@@ -49,6 +51,8 @@ def test_every_tool_answers_with_the_numbers_of_the_python_api(mcp_store, report
             answers["benefits"] = result(await s.call_tool("benefits_behind_plan",
                                                            {"limit": 100}))
             answers["capacity"] = result(await s.call_tool("capacity_hotspots", {"limit": 100}))
+            answers["owed"] = result(await s.call_tool("decisions_owed", {"limit": 100}))
+            answers["drift"] = result(await s.call_tool("baseline_drift", {"limit": 100}))
 
     run_in_own_loop(run)
     for name, answer in answers.items():
@@ -57,6 +61,11 @@ def test_every_tool_answers_with_the_numbers_of_the_python_api(mcp_store, report
             assert answer["data_checksum"] == checksum, name
             assert answer["import_id"] == import_id, name
 
+    owed = decisions_owed(portfolio, AS_OF)
+    assert answers["owed"]["overdue"] == len(owed) == answers["owed"]["total"]
+    assert [d["decision_id"] for d in answers["owed"]["items"]] == list(owed["decision_id"])
+    drift = drift_table(baseline(portfolio, AS_OF))
+    assert [d["project_id"] for d in answers["drift"]["items"]] == list(drift.index[:100])
     summary = answers["summary"]
     assert summary["kpis"] == pytest.approx(kpis(portfolio, AS_OF))
     assert summary["rag_counts"] == rag_counts(portfolio, AS_OF).to_dict("records")
