@@ -66,17 +66,29 @@ def _day(value) -> str:
     return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
+def _delta(now: float, after: float) -> str:
+    change = after - now
+    return f"{'+' if change >= 0 else '-'}{money(abs(change))}"
+
+
+def _days(now, after) -> str:
+    return "n/a" if pd.isna(now) or pd.isna(after) else f"{(after - now).days:+d} days"
+
+
 def effect_html(got: dict, name: str) -> str:
     """The effect of approving the change (:func:`pmo_nb.governance.change_form.effect`)."""
     return (
         f"<h4>Effect on {html_text(got['project_id'])} {html_text(name)} if approved on "
         f"{_day(got['as_of'])}</h4>"
         f'<p class="pmo-cr-effect-budget">Current budget {money(got["budget_now"])}, '
-        f'{money(got["budget_after"])} if approved.</p>'
+        f'{money(got["budget_after"])} if approved '
+        f'({_delta(got["budget_now"], got["budget_after"])}).</p>'
         f'<p class="pmo-cr-effect-finish">Current finish {_day(got["finish_now"])}, '
-        f'{_day(got["finish_after"])} if approved.</p>'
+        f'{_day(got["finish_after"])} if approved '
+        f'({_days(got["finish_now"], got["finish_after"])}).</p>'
         f'<p class="pmo-cr-effect-total">Portfolio total budget {money(got["total_now"])}, '
-        f'{money(got["total_after"])} if approved.</p>')
+        f'{money(got["total_after"])} if approved '
+        f'({_delta(got["total_now"], got["total_after"])}).</p>')
 
 
 class ChangeRequestApp:

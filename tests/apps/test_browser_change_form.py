@@ -95,7 +95,8 @@ def test_change_form_rejects_an_invalid_change_and_saves_a_valid_one(
         page.wait_for_selector(".pmo-cr-saved-id", timeout=WAIT_MS)
         assert page.inner_text(".pmo-cr-saved-id") == want_id
         assert page.inner_text(".pmo-cr-errors").strip() == ""
-        assert "if approved" in page.inner_text(".pmo-cr-effect-budget")
+        assert "if approved (+25.0 k)" in page.inner_text(".pmo-cr-effect-budget")
+        assert "if approved (+14 days)" in page.inner_text(".pmo-cr-effect-finish")
     saved = Store(writer_path).load().change_requests.set_index("change_id").loc[want_id]
     assert (saved["project_id"], saved["title"], saved["status"]) == (
         chosen["project_id"], "Browser change", "proposed")
