@@ -22,7 +22,7 @@ from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLES
 
 
-def _cells(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+def text_cells(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """A typed table back as text cells (None for empty), indexed by spreadsheet row."""
     out = pd.DataFrame(index=pd.RangeIndex(2, len(frame) + 2))
     kinds = {c.name: c.kind for c in TABLES[table].columns}
@@ -50,16 +50,27 @@ def plan_workbook(current: Portfolio, path, project_id: str) -> Workbook:
     old_ids = set(current.tasks.loc[mine, "task_id"].astype(str))
     kept_tasks = current.tasks[~mine]
     kept_links = current.task_links[~current.task_links["predecessor"].astype(str).isin(old_ids)]
+    replaced = {"tasks": (pd.concat([kept_tasks, tasks], ignore_index=True), path.name),
+                "task_links": (pd.concat([kept_links, links], ignore_index=True), path.name)}
+    return store_workbook(current, str(path), replaced, {path.name: _sha256(path)})
+
+
+def store_workbook(current: Portfolio, source: str, replaced: dict | None = None,
+                   file_checksums: dict | None = None) -> Workbook:
+    """The store's portfolio as a workbook of text cells, to be validated as an import.
+
+    ``replaced`` maps a table to ``(typed frame, location)`` used instead of
+    the store's (problems in it name ``location``); the other tables point
+    at ``store[table]``.
+    """
     tables = {}
     for name, frame in current.tables().items():
         location = f"store[{name}]"
-        if name == "tasks":
-            frame, location = pd.concat([kept_tasks, tasks], ignore_index=True), f"{path.name}"
-        elif name == "task_links":
-            frame, location = pd.concat([kept_links, links], ignore_index=True), f"{path.name}"
+        if name in (replaced or {}):
+            frame, location = replaced[name]
         if len(frame) or name == "projects":
-            tables[name] = RawTable(name, location, _cells(frame, name), stripped=True)
-    return Workbook(str(path), tables, {path.name: _sha256(path)})
+            tables[name] = RawTable(name, location, text_cells(frame, name), stripped=True)
+    return Workbook(source, tables, dict(file_checksums or {}))
 
 
 def _sha256(path: Path) -> str:
