@@ -8,7 +8,7 @@ import time
 
 import httpx2
 import pytest
-from conftest import command, result, run_in_own_loop, server_env, sha256
+from mcp_support import command, result, run_in_own_loop, server_env, sha256
 
 TOKEN = "test-token-9f8e7d6c5b4a3210"
 
@@ -93,7 +93,7 @@ def test_the_sdk_client_with_the_token_calls_the_tools(http_server, mcp_store):
 
     run_in_own_loop(run)
     portfolio = Store(mcp_store).load()
-    assert len(got["tools"]) == 8
+    assert len(got["tools"]) == 10
     assert got["summary"]["kpis"] == pytest.approx(kpis(portfolio, "2026-06-30"))
     assert got["summary"]["data_checksum"] == portfolio.checksum()
     assert got["status"]["forecast"]["name"] == "2026-06-30"

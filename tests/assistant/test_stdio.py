@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, result, run_in_own_loop, sha256, stdio_session
+from mcp_support import AS_OF, result, run_in_own_loop, sha256, stdio_session
 
 import pmo_nb.forecast as fc
 from pmo_nb.benefits import benefits_status, needing_attention

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import AS_OF
+from governance_support import AS_OF
 
 from pmo_nb import earned_value
 from pmo_nb.governance import baseline, change_summary, describe_baseline, describe_changes

@@ -6,7 +6,7 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, table
+from governance_support import AS_OF, table
 
 from pmo_nb.governance import change_form as cf
 from pmo_nb.portfolio import Portfolio

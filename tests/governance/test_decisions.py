@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import AS_OF, project, table
+from governance_support import AS_OF, project, table
 
 from pmo_nb.governance import decisions_owed, describe_decisions, owed_by_owner
 from pmo_nb.portfolio import Portfolio

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import project, table
+from governance_support import project, table
 
 from pmo_nb.governance import describe_gates, gate_audit
 from pmo_nb.governance.gates import NO_GATE

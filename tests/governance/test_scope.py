@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import AS_OF
+from governance_support import AS_OF
 
 from pmo_nb.governance import burnup, describe_scope, league_table, scope_change
 from pmo_nb.portfolio import Portfolio
