@@ -174,7 +174,7 @@ def run(plan: Plan, draws: int, seed, planned_finish, risks=None, calibration=No
         raw = schedule_pass(plan, base + delays)[1].max(axis=0)
         todo = np.ones(len(plan.tasks), dtype=bool)
         todo[list(plan.pinned)] = False
-        base = np.where(todo[:, None], base * factor[None, :], base)
+        base = np.where(todo[:, None], base * factor, base)
     es, ef, ls, lf, dur = schedule_pass(plan, base + delays)
     done = np.zeros(len(plan.tasks), dtype=bool)
     done[list(plan.pinned)] = True

@@ -83,13 +83,16 @@ def test_summary_dates_follow_the_working_day_calendar():
     assert row["p_on_time"] == 1.0
 
 
-def _history(ratio: float, n: int, seed: int, noise: float = 0.15) -> SimpleNamespace:
-    """Completed one-project plans whose tasks took ``ratio`` x their likely duration."""
+def _history(ratio, n: int, seed: int, noise: float = 0.15, longest: int = 20
+             ) -> SimpleNamespace:
+    """Completed one-project plans whose tasks took ``ratio`` x their likely duration
+    (``ratio`` may be a function of the likely duration)."""
     rng = np.random.default_rng(seed)
     cal = WorkCalendar("2025-01-06")
-    likely = rng.integers(3, 20, n).astype(float)
-    actual = np.maximum(np.round(likely * ratio * np.exp(rng.normal(0, noise, n))), 1)
-    starts = np.arange(n) * 25.0
+    likely = rng.integers(3, longest, n).astype(float)
+    factor = ratio(likely) if callable(ratio) else ratio
+    actual = np.maximum(np.round(likely * factor * np.exp(rng.normal(0, noise, n))), 1)
+    starts = np.arange(n) * (longest * 2.5)
     tasks = pd.DataFrame({
         "task_id": [f"H{i}" for i in range(n)], "project_id": "H", "name": "done",
         "duration_likely": likely, "duration_low": np.nan, "duration_high": np.nan,
@@ -111,3 +114,16 @@ def test_calibration_recovers_a_known_overrun_ratio():
     few = learn(_history(1.3, 8, 4))
     assert few.for_category("IT")[1] > se  # few tasks: honestly wider
     assert "400 completed tasks" in learnt.describe()
+
+
+def test_calibration_tells_long_tasks_that_overrun_more_from_short_ones():
+    learnt = learn(_history(lambda likely: np.where(likely > 20, 1.5, 1.1), 600, 6,
+                            longest=40))
+    sizes = learnt.by_size["ratio"]
+    assert sizes["long (over 20 days)"] > 1.15 > sizes["short (up to 5 days)"]
+    mu_long, _ = learnt.for_size([30.0])
+    mu_short, _ = learnt.for_size([4.0])
+    cat_mu, _ = learnt.for_category("IT")
+    # category and size together recover each size's own ratio
+    assert np.exp(cat_mu + mu_long[0]) == pytest.approx(1.5, rel=0.05)
+    assert np.exp(cat_mu + mu_short[0]) == pytest.approx(1.1, rel=0.06)
