@@ -15,18 +15,16 @@ transaction, with the next free ``CRnnnn`` id of the store written to.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from pmo_nb.dates import reporting_date
 from pmo_nb.errors import PROBLEM_COLUMNS, ValidationError
 from pmo_nb.governance.baselines import baseline
+from pmo_nb.io.form_cells import form_text, next_free_id
 from pmo_nb.io.plan_import import store_workbook, text_cells
-from pmo_nb.io.reading import RawTable, format_number
+from pmo_nb.io.reading import RawTable
 from pmo_nb.io.validation import validate
 from pmo_nb.portfolio import Portfolio
 
@@ -73,36 +71,20 @@ class ChangeCheck:
         return self.rows is not None and self.problems.empty
 
 
-def _text(value) -> str | None:
-    """A form value as the format's cell text (None when empty)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
-        return format_number(float(value))
-    if isinstance(value, dt.date | pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    text = str(value).strip()
-    return text or None
-
-
 def next_change_id(portfolio: Portfolio) -> str:
     """The next free ``CRnnnn`` id (one more than the largest ``CR`` number in use)."""
-    pattern = re.compile(rf"^{ID_PREFIX}(\d+)$")
-    used = [int(m.group(1)) for c in portfolio.change_requests["change_id"].astype("str")
-            if (m := pattern.match(c))]
-    return f"{ID_PREFIX}{(max(used) if used else 0) + 1:0{ID_DIGITS}d}"
-
+    return next_free_id(portfolio.change_requests["change_id"], ID_PREFIX, ID_DIGITS)
 
 def change_row(form: ChangeForm, change_id: str) -> dict[str, str | None]:
     """The form's change as one ``change_requests`` row of text cells, status proposed."""
-    return {"change_id": change_id, "project_id": _text(form.project_id),
-            "title": _text(form.title), "raised_date": _text(form.raised_date),
+    return {"change_id": change_id, "project_id": form_text(form.project_id),
+            "title": form_text(form.title), "raised_date": form_text(form.raised_date),
             "status": STATUS, "decided_date": None, "decided_by": None,
-            "cost_impact": _text(form.cost_impact),
-            "schedule_impact_days": _text(form.schedule_impact_days),
-            "scope_impact": _text(form.scope_impact),
-            "benefit_impact": _text(form.benefit_impact),
-            "benefit_id": _text(form.benefit_id), "reason": _text(form.reason)}
+            "cost_impact": form_text(form.cost_impact),
+            "schedule_impact_days": form_text(form.schedule_impact_days),
+            "scope_impact": form_text(form.scope_impact),
+            "benefit_impact": form_text(form.benefit_impact),
+            "benefit_id": form_text(form.benefit_id), "reason": form_text(form.reason)}
 
 
 def _no_problems() -> pd.DataFrame:

@@ -14,7 +14,6 @@ writes it to the store as a ``proposed`` project in one import transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -26,7 +25,8 @@ from pmo_nb.errors import PROBLEM_COLUMNS, ValidationError
 from pmo_nb.forecast.forecasting import MODEL_KIND, MODEL_NAME
 from pmo_nb.forecast.model import ForecastModel
 from pmo_nb.forecast.progress import covariate_columns, planned_days
-from pmo_nb.io.reading import RawTable, Workbook, format_number
+from pmo_nb.io.form_cells import form_text, next_free_id
+from pmo_nb.io.reading import RawTable, Workbook
 from pmo_nb.io.validation import validate
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.scoring import score
@@ -94,27 +94,9 @@ class ProposalCheck:
         return self.rows is not None and self.problems.empty
 
 
-def _text(value) -> str | None:
-    """A form value as the format's cell text (None when empty)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | np.number):
-        return format_number(float(value))
-    if isinstance(value, dt.date | pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    text = str(value).strip()
-    return text or None
-
-
 def next_project_id(portfolio: Portfolio) -> str:
     """The next free ``PRnnnn`` id (one more than the largest in use)."""
-    pattern = re.compile(rf"^{ID_PREFIX}(\d+)$")
-    used = [int(m.group(1)) for p in portfolio.projects["project_id"].astype("str")
-            if (m := pattern.match(p))]
-    return f"{ID_PREFIX}{(max(used) if used else 0) + 1:0{ID_DIGITS}d}"
-
+    return next_free_id(portfolio.projects["project_id"], ID_PREFIX, ID_DIGITS)
 
 def _months(first: str | None, last: str | None) -> list[str] | None:
     """Every ``YYYY-MM`` from first to last; None when either is not a month."""
@@ -128,7 +110,7 @@ def _months(first: str | None, last: str | None) -> list[str] | None:
 
 
 def _blank(line) -> bool:
-    return all(_text(v) in (None, "increase") for v in vars(line).values())
+    return all(form_text(v) in (None, "increase") for v in vars(line).values())
 
 
 def proposal_tables(proposal: Proposal, project_id: str) -> tuple[dict, dict, list[dict]]:
@@ -140,21 +122,22 @@ def proposal_tables(proposal: Proposal, project_id: str) -> tuple[dict, dict, li
     form problem (the rows cannot be built).
     """
     rows = {"projects": [{
-        "project_id": project_id, "name": _text(proposal.name),
-        "category": _text(proposal.category), "stage": STAGE,
-        "sponsor": _text(proposal.sponsor), "manager": _text(proposal.manager),
-        "start_date": _text(proposal.start_date), "finish_date": _text(proposal.finish_date),
-        "budget": _text(proposal.budget), "mandatory": _text(bool(proposal.mandatory)),
+        "project_id": project_id, "name": form_text(proposal.name),
+        "category": form_text(proposal.category), "stage": STAGE,
+        "sponsor": form_text(proposal.sponsor), "manager": form_text(proposal.manager),
+        "start_date": form_text(proposal.start_date),
+        "finish_date": form_text(proposal.finish_date),
+        "budget": form_text(proposal.budget), "mandatory": form_text(bool(proposal.mandatory)),
     }], "alignment": [], "demand": [], "benefits": []}
     labels = {("projects", 2): "Project"}
     problems: list[dict] = []
     for objective_id, value in proposal.alignment.items():
         rows["alignment"].append({"project_id": project_id, "objective_id": objective_id,
-                                  "score": _text(value)})
+                                  "score": form_text(value)})
         labels[("alignment", len(rows["alignment"]) + 1)] = f"Alignment with {objective_id}"
     lines = [d for d in proposal.demand if not _blank(d)]
     for k, line in enumerate(lines, start=1):
-        first, last = _text(line.first_month), _text(line.last_month)
+        first, last = form_text(line.first_month), form_text(line.last_month)
         months = _months(first, last)
         if months is None:
             months = [first] if first == last or last is None else [first, last]
@@ -165,17 +148,17 @@ def proposal_tables(proposal: Proposal, project_id: str) -> tuple[dict, dict, li
                              "field": f"Demand line {k}"})
             continue
         for month in months:
-            rows["demand"].append({"project_id": project_id, "team_id": _text(line.team_id),
-                                   "month": month, "fte": _text(line.fte)})
+            rows["demand"].append({"project_id": project_id, "team_id": form_text(line.team_id),
+                                   "month": month, "fte": form_text(line.fte)})
             labels[("demand", len(rows["demand"]) + 1)] = f"Demand line {k}"
     benefits = [b for b in proposal.benefits if not _blank(b)]
     for k, line in enumerate(benefits, start=1):
         rows["benefits"].append({
             "benefit_id": f"{project_id}-B{k}", "project_id": project_id,
-            "objective_id": _text(line.objective_id), "name": _text(line.name),
-            "unit": _text(line.unit), "direction": _text(line.direction),
-            "baseline": _text(line.baseline), "target": _text(line.target),
-            "target_date": _text(line.target_date), "owner": _text(line.owner)})
+            "objective_id": form_text(line.objective_id), "name": form_text(line.name),
+            "unit": form_text(line.unit), "direction": form_text(line.direction),
+            "baseline": form_text(line.baseline), "target": form_text(line.target),
+            "target_date": form_text(line.target_date), "owner": form_text(line.owner)})
         labels[("benefits", k + 1)] = f"Benefit {k}"
     return rows, labels, problems
 
@@ -193,7 +176,7 @@ def _reference_rows(portfolio: Portfolio) -> dict[str, list[dict]]:
     for name, cols in (("objectives", ["objective_id", "name", "weight"]),
                        ("teams", ["team_id", "name", "capacity_fte"])):
         frame = getattr(portfolio, name)[cols]
-        out[name] = [{c: _text(v) for c, v in zip(cols, row, strict=True)}
+        out[name] = [{c: form_text(v) for c, v in zip(cols, row, strict=True)}
                      for row in frame.itertuples(index=False)]
     return out
 
