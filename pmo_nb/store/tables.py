@@ -3,7 +3,7 @@
 Each table of the format is one SQL table with the spec's typed
 columns plus bookkeeping (``_extra``, ``_row_hash``, ``_valid_from``,
 ``_valid_to``, ``_import_id``; see :mod:`pmo_nb.store.core`), next to ``meta``,
-``import_log`` and ``results``. A new store is created from :data:`METADATA`
+``import_log``, ``results``, ``alert_log`` and ``digest_log``. A new store is created from :data:`METADATA`
 and stamped with the newest revision; older stores are upgraded by the
 migrations in ``pmo_nb/store/migrations`` (a test checks both give one schema).
 """
@@ -20,7 +20,7 @@ from pmo_nb.schema import TABLES
 #: ``meta.schema_version``: pmo_nb releases from before Alembic refuse to write above 1.
 SCHEMA_VERSION = 2
 #: Alembic revisions this code knows, oldest first; it writes the last one.
-REVISIONS = ("0001", "0002", "0003")
+REVISIONS = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -73,6 +73,40 @@ RESULTS = sa.Table(
     sa.Column("payload", sa.LargeBinary),
     sa.Column("attrs", sa.Text),
     sa.Index("ix_results_kind_name", "kind", "name", "version"),
+)
+#: one row per alert episode: opened when a rule starts holding, closed when it stops
+ALERT_LOG = sa.Table(
+    "alert_log", METADATA,
+    sa.Column("alert_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("metric", sa.String(100), nullable=False),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("value", sa.Double),
+    sa.Column("threshold", sa.Double),
+    sa.Column("message", sa.Text),
+    sa.Column("raised_at", sa.DateTime, nullable=False),
+    sa.Column("raised_as_of", sa.Date, nullable=False),
+    sa.Column("last_value", sa.Double),
+    sa.Column("cleared_at", sa.DateTime),
+    sa.Column("cleared_as_of", sa.Date),
+    sa.Index("ix_alert_log_open", "rule", "subject", "cleared_at"),
+)
+#: one row per person, period and channel a digest was built for, with its delivery
+DIGEST_LOG = sa.Table(
+    "digest_log", METADATA,
+    sa.Column("_rowid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person", sa.String(200), nullable=False),
+    sa.Column("period", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("items", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("built_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime),
+    sa.Column("message_id", sa.String(200)),
+    sa.UniqueConstraint("person", "period", "channel", name="uq_digest_log_person_period"),
 )
 #: Alembic's own table, as Alembic creates it (kept out of METADATA).
 VERSION_TABLE = sa.Table(
