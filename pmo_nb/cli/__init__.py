@@ -1,6 +1,7 @@
 """The ``pmo`` command: import, history, demo, report run, serve, mcp, db, export.
 
-Thin: every command parses its options and calls one function of the
+A package so that further command groups live in modules of their own
+(registered at the end of this file with ``main.add_command``). Thin: every command parses its options and calls one function of the
 package, so what the CLI does can also be done from a notebook.
 """
 
@@ -366,6 +367,3 @@ def mcp(db: str | None, reports: str, use_http: bool, port: int, token: str | No
     with _store_faults():
         serve_http(port, token, db, reports)
 
-
-if __name__ == "__main__":
-    main()
