@@ -50,6 +50,8 @@ Kinds (``kind`` column):
 ``risk``
     The open risks of active projects with the largest expected cost.
     Money: the PERT mean cost if it occurs; probability: its probability.
+``decisions_overdue``, ``scope_growth``, ``pending_changes``
+    The governance facts (:mod:`pmo_nb.briefings.governance_insights`).
 
 Evidence links are relative to the run folder (``OUT/<as_of>/``) where the
 executive summary sits beside the other reports: ``capacity.html#...``,
@@ -66,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.benefits.status import benefits_status
+from pmo_nb.briefings.governance_insights import GROWTH_ALERT, governance_insights
 from pmo_nb.briefings.status_report import rag_disagreement
 from pmo_nb.capacity.demand import capacity, over_allocations
 from pmo_nb.config import safe_stem
@@ -340,7 +343,8 @@ def _risk_insights(portfolio, weights, n_risks) -> list[dict]:
 def portfolio_insights(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFrame | None = None,
                        forecast_name: str | None = None, n_risks: int = 3,
                        likely: float = LIKELY, overrun: float = OVERRUN,
-                       cpi_alert: float = CPI_ALERT, min_over: float = MIN_OVER) -> Insights:
+                       cpi_alert: float = CPI_ALERT, min_over: float = MIN_OVER,
+                       growth_alert: float = GROWTH_ALERT) -> Insights:
     """Every insight the data supports, ranked by importance (see the module docstring).
 
     Parameters
@@ -355,7 +359,7 @@ def portfolio_insights(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFra
         Its name (as-of date), quoted as the source.
     n_risks : int
         How many of the largest risks to list.
-    likely, overrun, cpi_alert, min_over : float
+    likely, overrun, cpi_alert, min_over, growth_alert : float
         Thresholds of the insights (module constants by default).
     """
     as_of = reporting_date(portfolio, as_of)
@@ -385,6 +389,11 @@ def portfolio_insights(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFra
         rows += _risk_insights(portfolio, weights, n_risks)
     else:
         unavailable.append("Risk insights are omitted: the risk register is empty.")
+    if len(portfolio.decisions) or len(portfolio.requirements) or len(portfolio.change_requests):
+        rows += governance_insights(portfolio, as_of, weights, _row, _mean_weight, growth_alert)
+    else:
+        unavailable.append("Governance insights are omitted: no decisions, requirements or "
+                           "change requests are recorded.")
     active = set(portfolio.projects.loc[portfolio.projects["stage"] == "active", "project_id"])
     for row in rows:
         row["pages"] = {p: project_page(p) for p in row["projects"] if p in active}

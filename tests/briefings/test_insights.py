@@ -10,6 +10,7 @@ import pytest
 from nbconvert import HTMLExporter
 
 from pmo_nb.briefings import insights as ins
+from pmo_nb.briefings.governance_insights import GOVERNANCE_SECTIONS
 from pmo_nb.config import notebooks_dir
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import coerce_types
@@ -101,7 +102,10 @@ def test_ranking_on_a_constructed_case(case):
     risk = t.iloc[3]
     assert risk["importance"] == pytest.approx(100_000 * 0.5 * 1.0)
     assert "Second supplier, cutting its chance to 20%" in risk["recommendation"]
-    assert found.unavailable == ["Benefit insights are omitted: no benefit is registered."]
+    assert found.unavailable == [
+        "Benefit insights are omitted: no benefit is registered.",
+        "Governance insights are omitted: no decisions, requirements or change requests are "
+        "recorded."]
 
 
 def test_missing_forecast_omits_forecast_insights_and_says_so(case):
@@ -110,7 +114,9 @@ def test_missing_forecast_omits_forecast_insights_and_says_so(case):
     assert found.unavailable == [
         "Forecast-based insights (chance of overrunning, reported RAG against the forecast) are "
         "omitted: no forecast has been run yet on or before 2026-06-30.",
-        "Benefit insights are omitted: no benefit is registered."]
+        "Benefit insights are omitted: no benefit is registered.",
+        "Governance insights are omitted: no decisions, requirements or change requests are "
+        "recorded."]
     assert found.forecast_name is None
     assert not found.table["headline"].str.contains("forecast").any()
 
@@ -135,14 +141,16 @@ def _heading_ids(report: str) -> set[str]:
 def test_sections_exist_in_their_notebooks():
     for report, heading in ins.SECTIONS.values():
         assert ins.anchor(heading) in _heading_ids(report), (report, heading)
+    for heading in GOVERNANCE_SECTIONS.values():
+        assert ins.anchor(heading) in _heading_ids("governance"), heading
 
 
 def test_links_point_at_existing_pages_and_anchors(demo_small):
     active = set(demo_small.projects.loc[demo_small.projects["stage"] == "active", "project_id"])
-    ids = {r: _heading_ids(r) for r in {r for r, _ in ins.SECTIONS.values()}}
+    ids = {r: _heading_ids(r) for r in {r for r, _ in ins.SECTIONS.values()} | {"governance"}}
     t = ins.portfolio_insights(demo_small, AS_OF).table
     links = list(t["evidence"]) + [link for pages in t["pages"] for link in pages.values()]
-    assert links
+    assert links and t["kind"].isin(["decisions_overdue", "pending_changes"]).any()
     for link in links:
         page, _, frag = link.partition("#")
         m = re.fullmatch(r"project_status/(.+)\.html", page)
