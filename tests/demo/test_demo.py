@@ -250,7 +250,7 @@ def test_live_histories(demo):
 def test_outcomes_follow_category_truth(demo):
     done = demo.projects[demo.projects["stage"] == "completed"]
     ratio = (done["actual_cost"] / done["budget"]).groupby(done["category"]).median()
-    assert ratio["IT"] > ratio["Compliance"] > 1.0
+    assert ratio["IT"] > ratio["Compliance"]
     assert OUTCOME_TRUTH["IT"]["cost_median"] > OUTCOME_TRUTH["Compliance"]["cost_median"]
 
 
@@ -359,3 +359,18 @@ def test_ids_are_in_start_order(demo):
     assert pr["project_id"].is_monotonic_increasing
     assert pr["start_date"].is_monotonic_increasing
     assert all(re.fullmatch(r"P\d{4}", p) for p in pr["project_id"])
+
+
+def test_outcomes_follow_published_base_rates(big):
+    # about half of the projects end over budget, overruns have a fat right tail, and
+    # in-flight projects have mostly spent less than their budget so far
+    port, _ = big
+    done = port.projects[port.projects["stage"] == "completed"]
+    ratio = done["actual_cost"] / done["budget"]
+    assert 0.45 < (ratio > 1.0).mean() < 0.58
+    p10, p50, p90, p99 = ratio.quantile([0.1, 0.5, 0.9, 0.99])
+    assert p90 - p50 > 1.3 * (p50 - p10) and p99 > 1.6
+    active = port.projects[port.projects["stage"] == "active"].set_index("project_id")
+    last = port.status_updates.sort_values("as_of").groupby("project_id").last()
+    spent = last.loc[active.index, "actual_cost"] / active["budget"]
+    assert (spent < 1.0).mean() > 0.85
