@@ -367,3 +367,9 @@ def mcp(db: str | None, reports: str, use_http: bool, port: int, token: str | No
     with _store_faults():
         serve_http(port, token, db, reports)
 
+
+
+# -- command groups in modules of their own (they import the helpers above) --------------
+from pmo_nb.cli.digest import digest_group  # noqa: E402
+
+main.add_command(digest_group)

@@ -1,0 +1,294 @@
+"""What needs one person: the items of their digest, most important first.
+
+Pure: :func:`build_digest` takes the portfolio, the alert log and the changes
+as frames (the watch layer's ``Store.alert_log()`` and ``pmo_nb.watch.changes``;
+``None`` when they are not available, which the digest then says) and returns a
+:class:`Digest`. Nothing is read from the store here; the only file system
+access is checking which report pages exist, so that a link never points to a
+page that is not there.
+
+What a person owns
+------------------
+The projects they sponsor or manage (``projects.sponsor`` / ``manager``), and
+everything that names them as its owner (risks, benefits, decisions, alerts on
+a per-owner metric). Names are compared as written, surrounding spaces aside.
+
+The items and their order
+-------------------------
+First what asks the person to act, then what they should watch:
+
+1. ``alert``: alerts still open on their projects, on them, or on a team month
+   their projects ask capacity of; by severity (:data:`SEVERITIES`), newest first.
+2. ``decision``: decisions they owe (:func:`pmo_nb.governance.decisions_owed`),
+   most days late first.
+3. ``forecast_vs_rag``, ``risk``, ``benefit_behind``, ranked together on the
+   executive insights' money scale (money at stake x probability x
+   (1 + strategic weight), :mod:`pmo_nb.briefings.insights`): projects they
+   sponsor or manage whose forecast disagrees with their reported RAG
+   (:func:`pmo_nb.briefings.rag_disagreement`; stake: the forecast's P90 cost
+   over budget), their open risks (owned, or on their projects; stake: the
+   PERT mean cost if it occurs), their benefits behind plan
+   (:func:`pmo_nb.briefings.insights.benefits_behind`).
+
+The changes since their last digest (:attr:`Digest.changes`) open the
+message; they are the watch layer's rows about the person's projects or
+naming them as owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pmo_nb.benefits.status import benefits_status
+from pmo_nb.briefings.insights import (
+    benefits_behind,
+    evidence_link,
+    project_page,
+    strategic_weights,
+)
+from pmo_nb.briefings.status_report import rag_disagreement
+from pmo_nb.dates import latest_status, reporting_date
+from pmo_nb.formatting import money
+from pmo_nb.governance.decisions import decisions_owed
+from pmo_nb.portfolio import Portfolio
+from pmo_nb.risks.model import open_risks
+
+#: Alert severities, most severe first (an unknown one sorts after these).
+SEVERITIES = ("critical", "high", "warning", "medium", "low", "info")
+#: Item kinds in the order of their section (the last three share one ranking).
+KINDS = ("alert", "decision", "forecast_vs_rag", "risk", "benefit_behind")
+#: Columns of :attr:`Digest.items`.
+ITEM_COLUMNS = ["rank", "kind", "subject", "project_id", "text", "link", "importance"]
+#: Report page of the decisions owed (governance notebook heading).
+DECISIONS_PAGE = "governance.html#Decisions-owed"
+
+
+@dataclass
+class Digest:
+    """One person's digest.
+
+    Attributes
+    ----------
+    person, email : str
+        Who it is for (``email`` None when the people table gives none).
+    as_of : pandas.Timestamp
+        The reporting date.
+    items : pandas.DataFrame
+        :data:`ITEM_COLUMNS`, every item, most important first. ``link`` is
+        relative to the reports folder (``2026-06-29/benefits.html#...``),
+        None when the page it would point to is not published.
+    changes : pandas.DataFrame or None
+        The person's changes since ``since`` (the watch layer's columns), or
+        None when changes are not available.
+    since : pandas.Timestamp or None
+        Their last digest (None: never sent one).
+    run : str or None
+        The report run folder the links point into (None: none published).
+    unavailable : list of str
+        What could not be looked at, and why.
+    """
+
+    person: str
+    email: str | None
+    as_of: pd.Timestamp
+    items: pd.DataFrame
+    changes: pd.DataFrame | None = None
+    since: pd.Timestamp | None = None
+    run: str | None = None
+    unavailable: list = field(default_factory=list)
+
+
+def latest_run(reports_dir, as_of) -> str | None:
+    """The newest report run folder (``YYYY-MM-DD``) dated on or before ``as_of``."""
+    if reports_dir is None or not Path(reports_dir).is_dir():
+        return None
+    cut = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    runs = sorted(p.name for p in Path(reports_dir).iterdir()
+                  if p.is_dir() and _is_day(p.name) and p.name <= cut)
+    return runs[-1] if runs else None
+
+
+def _is_day(name: str) -> bool:
+    try:
+        return len(name) == 10 and pd.Timestamp(name).strftime("%Y-%m-%d") == name
+    except ValueError:
+        return False
+
+
+def _name(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def owned_projects(portfolio: Portfolio, person: str) -> list[str]:
+    """The projects ``person`` sponsors or manages, in project order."""
+    p = portfolio.projects
+    mine = (p["sponsor"].map(_name) == person) | (p["manager"].map(_name) == person)
+    return p.loc[mine, "project_id"].astype("str").tolist()
+
+
+def open_alerts(alerts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The alerts raised for a date on or before ``as_of`` and not cleared by then."""
+    raised = pd.to_datetime(alerts["raised_as_of"])
+    cleared = pd.to_datetime(alerts["cleared_as_of"])
+    return alerts[(raised <= as_of) & (cleared.isna() | (cleared > as_of))]
+
+
+def _alerts(alerts: pd.DataFrame, portfolio: Portfolio, person: str, projects: set,
+            as_of: pd.Timestamp) -> list:
+    open_ = open_alerts(alerts, as_of)
+    demand = portfolio.demand
+    asked = set(zip(demand.loc[demand["project_id"].isin(projects), "team_id"].astype("str"),
+                    demand.loc[demand["project_id"].isin(projects), "month"].astype("str"),
+                    strict=True))
+    rows = []
+    for a in open_.itertuples(index=False):
+        subject = str(a.subject)
+        team, _, month = subject.partition(":")
+        if subject in projects:
+            pid, link = subject, project_page(subject)
+        elif subject == person:
+            pid, link = None, None
+        elif month and (team, month) in asked:
+            pid, link = None, evidence_link("capacity")
+        else:
+            continue
+        severity = str(a.severity).strip().lower()
+        raised = pd.Timestamp(a.raised_at)
+        rows.append({"kind": "alert", "subject": subject, "project_id": pid, "link": link,
+                     "text": f"[{severity}] {a.message} (alert {a.rule}, raised "
+                             f"{raised:%Y-%m-%d})",
+                     "_order": (SEVERITIES.index(severity) if severity in SEVERITIES
+                                else len(SEVERITIES), -raised.value)})
+    return rows
+
+
+def _decisions(portfolio: Portfolio, as_of, person: str) -> list:
+    owed = decisions_owed(portfolio, as_of)
+    owed = owed[owed["owner"].map(_name) == person]
+    return [{"kind": "decision", "subject": d.decision_id,
+             "project_id": d.project_id if isinstance(d.project_id, str) else None,
+             "link": DECISIONS_PAGE, "_order": (-d.days_late, d.decision_id),
+             "text": f"Decision {d.decision_id} \"{d.title}\" for {d.forum} is "
+                     f"{d.days_late} days late (due {d.due_date:%Y-%m-%d})"}
+            for d in owed.itertuples()]
+
+
+def _rag(portfolio, forecast, name, as_of, projects, weights) -> list:
+    f = forecast.set_index("project_id") if "project_id" in forecast.columns else forecast
+    latest = latest_status(portfolio, as_of, require="rag")
+    rag = latest[latest["project_id"].isin(projects)].set_index("project_id")["rag"]
+    rows = []
+    for pid in sorted(set(rag.index) & set(f.index.astype("str"))):
+        words = rag_disagreement(rag[pid], f.at[pid, "p_over_budget"], f.at[pid, "p_late"])
+        if words is None:
+            continue
+        stake = max(float(f.at[pid, "cost_p90"] - f.at[pid, "budget"]), 0.0)
+        prob = float(max(f.at[pid, "p_over_budget"], f.at[pid, "p_late"]))
+        rows.append({"kind": "forecast_vs_rag", "subject": pid, "project_id": pid,
+                     "link": evidence_link("forecast", pid),
+                     "text": f"Project {pid} is {words} (forecast of {name})",
+                     "importance": stake * prob * (1 + weights.get(pid, 0.0))})
+    return rows
+
+
+def _risks(portfolio, person, projects, weights) -> list:
+    reg = open_risks(portfolio, None, mitigated=False)
+    owner = portfolio.risks.set_index("risk_id")["owner"].map(_name)
+    reg = reg[(reg["risk_id"].map(owner) == person) | reg["bucket"].isin(projects)]
+    active = set(portfolio.projects.loc[portfolio.projects["stage"] == "active", "project_id"])
+    return [{"kind": "risk", "subject": r.risk_id, "project_id": r.bucket,
+             "link": evidence_link("risks", r.bucket) if r.bucket in active else None,
+             "text": f"Risk {r.risk_id} \"{r.title}\" on {r.bucket}: {r.p:.0%} chance of "
+                     f"{money(r.mean_cost_if_occurs)}, expected {money(r.expected_cost)}",
+             "importance": r.expected_cost * (1 + weights.get(r.bucket, 0.0))}
+            for r in reg.itertuples() if r.expected_cost > 0]
+
+
+def _benefits(portfolio, as_of, person, projects, weights) -> list:
+    s = benefits_behind(portfolio, benefits_status(portfolio, as_of))
+    s = s[(s["owner"].map(_name) == person) | s["project_id"].isin(projects)]
+    return [{"kind": "benefit_behind", "subject": bid, "project_id": b["project_id"],
+             "link": evidence_link("benefits"),
+             "text": f"Benefit \"{b['name']}\" ({bid}, project {b['project_id']}) is "
+                     f"{b['behind']:.0%} behind plan: {b['realised_share']:.0%} realised "
+                     f"against {b['planned_share']:.0%} planned",
+             "importance": b["stake"] * b["prob"] * (1 + weights.get(b["project_id"], 0.0))}
+            for bid, b in s.iterrows()]
+
+
+def _changes(changes: pd.DataFrame, person: str, projects: set) -> pd.DataFrame:
+    mine = changes["project_id"].isin(projects) | (changes["owner"].map(_name) == person)
+    return changes[mine].reset_index(drop=True)
+
+
+def build_digest(portfolio: Portfolio, person: str, *, alerts: pd.DataFrame | None,
+                 changes: pd.DataFrame | None, as_of=None, forecast: pd.DataFrame | None = None,
+                 forecast_name: str | None = None, reports_dir=None,
+                 since: pd.Timestamp | None = None) -> Digest:
+    """Every item that needs ``person`` at ``as_of``, most important first (module docstring).
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+    person : str
+        A name of the ``people`` table (its e-mail is taken from there).
+    alerts : pandas.DataFrame or None
+        The alert log (``Store.alert_log()``; only those open at ``as_of``
+        count, :func:`open_alerts`), or None when alerts are not available.
+    changes : pandas.DataFrame or None
+        ``pmo_nb.watch.changes(store, since, as_of)``, or None when not available.
+    as_of : date-like, optional
+        Reporting date (blank: the portfolio's data date).
+    forecast, forecast_name : optional
+        The persisted forecast table on or before ``as_of`` and its name;
+        without one the forecast-against-RAG items are left out, and said so.
+    reports_dir : path, optional
+        The published reports folder; links point into its newest run folder
+        on or before ``as_of``, and only to pages that exist there.
+    since : pandas.Timestamp, optional
+        The person's last digest, quoted with the changes.
+    """
+    as_of = reporting_date(portfolio, as_of)
+    person = _name(person)
+    people = portfolio.people.assign(_n=portfolio.people["name"].map(_name))
+    found = people.loc[people["_n"] == person, "email"]
+    email = found.iloc[0] if len(found) and isinstance(found.iloc[0], str) else None
+    projects = set(owned_projects(portfolio, person))
+    weights = strategic_weights(portfolio)
+    unavailable = []
+    rows = []
+    if alerts is None:
+        unavailable.append("alerts: not available")
+    else:
+        rows += _alerts(alerts, portfolio, person, projects, as_of)
+    rows += _decisions(portfolio, as_of, person)
+    watch = []
+    if forecast is not None and len(forecast):
+        watch += _rag(portfolio, forecast, forecast_name, as_of, projects, weights)
+    else:
+        unavailable.append(f"forecast against RAG: no forecast persisted on or before "
+                           f"{as_of:%Y-%m-%d}")
+    watch += _risks(portfolio, person, projects, weights)
+    watch += _benefits(portfolio, as_of, person, projects, weights)
+    watch.sort(key=lambda r: (-r["importance"], KINDS.index(r["kind"]), str(r["subject"])))
+    rows.sort(key=lambda r: (KINDS.index(r["kind"]), r["_order"]))
+    items = pd.DataFrame(rows + watch, columns=ITEM_COLUMNS[1:])
+    run = latest_run(reports_dir, as_of)
+    items["link"] = [_published(reports_dir, run, link) for link in items["link"]]
+    items.insert(0, "rank", range(1, len(items) + 1))
+    if changes is None:
+        unavailable.append("changes: not available")
+    mine = None if changes is None else _changes(changes, person, projects)
+    return Digest(person=person, email=email, as_of=as_of, items=items, changes=mine,
+                  since=since, run=run, unavailable=unavailable)
+
+
+def _published(reports_dir, run, link) -> str | None:
+    """``run/link`` when that page exists in ``reports_dir`` (anchor aside), else None."""
+    if run is None or not isinstance(link, str):
+        return None
+    page = link.split("#")[0]
+    return f"{run}/{link}" if (Path(reports_dir) / run / page).is_file() else None
