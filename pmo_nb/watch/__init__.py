@@ -7,7 +7,12 @@ Public names are resolved on first use (:mod:`pmo_nb.lazy`).
 
 from pmo_nb.lazy import lazy_exports
 
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    "changes": "changes",
+    "compare_points": "changes",
+    "CHANGE_COLUMNS": "changes",
+    "CHANGE_KINDS": "changes",
+}
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
