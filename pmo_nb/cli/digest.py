@@ -103,9 +103,23 @@ def _alerts(store):
 
 
 def _changes_for(store, until):
-    """``since -> changes`` from the watch layer, or None while it has none."""
+    """``since -> changes`` from the watch layer, or None while it has none.
+
+    A ``since`` before the first import counts from the first import (what
+    the store has seen); with one import there is nothing to compare: None.
+    """
     try:
         from pmo_nb.watch import changes  # lazy: keeps `pmo --help` fast
     except ImportError:
         return None
-    return lambda since: changes(store, since, until)
+    imports = store.history()
+    upto = imports[imports["started_at"] < until]
+    if len(upto) < 2:
+        return None
+
+    def since_(when):
+        first = upto["started_at"].min()
+        start = int(upto["import_id"].min()) if when < first else when
+        return changes(store, start, until)
+
+    return since_

@@ -31,8 +31,8 @@ First what asks the person to act, then what they should watch:
    (:func:`pmo_nb.briefings.insights.benefits_behind`).
 
 The changes since their last digest (:attr:`Digest.changes`) open the
-message; they are the watch layer's rows about the person's projects or
-naming them as owner.
+message; they are the watch layer's rows about the person's projects, naming
+them as owner, or about a team month their projects ask capacity of.
 """
 
 from __future__ import annotations
@@ -122,6 +122,13 @@ def _name(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _label(portfolio: Portfolio, project_id) -> str:
+    """``P001 Payments platform``: a project's id and name (the id alone if it has none)."""
+    names = portfolio.projects.set_index("project_id")["name"]
+    name = names.get(project_id)
+    return f"{project_id} {_name(name)}".strip() if isinstance(name, str) else str(project_id)
+
+
 def owned_projects(portfolio: Portfolio, person: str) -> list[str]:
     """The projects ``person`` sponsors or manages, in project order."""
     p = portfolio.projects
@@ -136,22 +143,24 @@ def open_alerts(alerts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return alerts[(raised <= as_of) & (cleared.isna() | (cleared > as_of))]
 
 
+def _team_months(portfolio: Portfolio, projects: set) -> set:
+    """``TEAM:YYYY-MM`` subjects the person's projects ask capacity of."""
+    mine = portfolio.demand[portfolio.demand["project_id"].isin(projects)]
+    return {f"{t}:{m}" for t, m in zip(mine["team_id"], mine["month"], strict=True)}
+
+
 def _alerts(alerts: pd.DataFrame, portfolio: Portfolio, person: str, projects: set,
             as_of: pd.Timestamp) -> list:
     open_ = open_alerts(alerts, as_of)
-    demand = portfolio.demand
-    asked = set(zip(demand.loc[demand["project_id"].isin(projects), "team_id"].astype("str"),
-                    demand.loc[demand["project_id"].isin(projects), "month"].astype("str"),
-                    strict=True))
+    asked = _team_months(portfolio, projects)
     rows = []
     for a in open_.itertuples(index=False):
         subject = str(a.subject)
-        team, _, month = subject.partition(":")
         if subject in projects:
             pid, link = subject, project_page(subject)
         elif subject == person:
             pid, link = None, None
-        elif month and (team, month) in asked:
+        elif subject in asked:
             pid, link = None, evidence_link("capacity")
         else:
             continue
@@ -189,7 +198,7 @@ def _rag(portfolio, forecast, name, as_of, projects, weights) -> list:
         prob = float(max(f.at[pid, "p_over_budget"], f.at[pid, "p_late"]))
         rows.append({"kind": "forecast_vs_rag", "subject": pid, "project_id": pid,
                      "link": evidence_link("forecast", pid),
-                     "text": f"Project {pid} is {words} (forecast of {name})",
+                     "text": f"Project {_label(portfolio, pid)} is {words} (forecast of {name})",
                      "importance": stake * prob * (1 + weights.get(pid, 0.0))})
     return rows
 
@@ -201,7 +210,8 @@ def _risks(portfolio, person, projects, weights) -> list:
     active = set(portfolio.projects.loc[portfolio.projects["stage"] == "active", "project_id"])
     return [{"kind": "risk", "subject": r.risk_id, "project_id": r.bucket,
              "link": evidence_link("risks", r.bucket) if r.bucket in active else None,
-             "text": f"Risk {r.risk_id} \"{r.title}\" on {r.bucket}: {r.p:.0%} chance of "
+             "text": f"Risk {r.risk_id} \"{r.title}\" on {_label(portfolio, r.bucket)}: {r.p:.0%} "
+                     f"chance of "
                      f"{money(r.mean_cost_if_occurs)}, expected {money(r.expected_cost)}",
              "importance": r.expected_cost * (1 + weights.get(r.bucket, 0.0))}
             for r in reg.itertuples() if r.expected_cost > 0]
@@ -212,15 +222,18 @@ def _benefits(portfolio, as_of, person, projects, weights) -> list:
     s = s[(s["owner"].map(_name) == person) | s["project_id"].isin(projects)]
     return [{"kind": "benefit_behind", "subject": bid, "project_id": b["project_id"],
              "link": evidence_link("benefits"),
-             "text": f"Benefit \"{b['name']}\" ({bid}, project {b['project_id']}) is "
+             "text": f"Benefit \"{b['name']}\" ({bid}, project "
+                     f"{_label(portfolio, b['project_id'])}) is "
                      f"{b['behind']:.0%} behind plan: {b['realised_share']:.0%} realised "
                      f"against {b['planned_share']:.0%} planned",
              "importance": b["stake"] * b["prob"] * (1 + weights.get(b["project_id"], 0.0))}
             for bid, b in s.iterrows()]
 
 
-def _changes(changes: pd.DataFrame, person: str, projects: set) -> pd.DataFrame:
-    mine = changes["project_id"].isin(projects) | (changes["owner"].map(_name) == person)
+def _changes(changes: pd.DataFrame, portfolio: Portfolio, person: str, projects: set
+             ) -> pd.DataFrame:
+    mine = (changes["project_id"].isin(projects) | (changes["owner"].map(_name) == person)
+            | changes["subject"].isin(_team_months(portfolio, projects)))
     return changes[mine].reset_index(drop=True)
 
 
@@ -281,7 +294,7 @@ def build_digest(portfolio: Portfolio, person: str, *, alerts: pd.DataFrame | No
     items.insert(0, "rank", range(1, len(items) + 1))
     if changes is None:
         unavailable.append("changes: not available")
-    mine = None if changes is None else _changes(changes, person, projects)
+    mine = None if changes is None else _changes(changes, portfolio, person, projects)
     return Digest(person=person, email=email, as_of=as_of, items=items, changes=mine,
                   since=since, run=run, unavailable=unavailable)
 
