@@ -165,7 +165,7 @@ def _alerts(alerts: pd.DataFrame, portfolio: Portfolio, person: str, projects: s
         else:
             continue
         severity = str(a.severity).strip().lower()
-        raised = pd.Timestamp(a.raised_at)
+        raised = pd.Timestamp(a.raised_as_of)
         rows.append({"kind": "alert", "subject": subject, "project_id": pid, "link": link,
                      "text": f"[{severity}] {a.message} (alert {a.rule}, raised "
                              f"{raised:%Y-%m-%d})",

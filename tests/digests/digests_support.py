@@ -157,3 +157,42 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+
+
+# -- a store holding the case, and the CLI -----------------------------------------------
+
+def case_store(path, p1_name: str | None = None):
+    """An SQLite store of the case with its forecast and open alerts on P1 and on Ben."""
+    from pmo_nb.store.core import Store
+
+    store = Store(path)
+    store.import_portfolio(portfolio(p1_name), source="case", file_checksums={})
+    store.save_result("forecast", "2026-06-30", frame=forecast().reset_index())
+    raised = alerts()
+    raised = raised[raised["subject"].isin(["P1", BEN])]
+    store.record_alerts(raised[["rule", "subject", "metric", "severity", "value", "threshold",
+                                "message"]], rules=raised["rule"], as_of="2026-06-20")
+    return store
+
+
+def run_cli(args, env=None):
+    """``pmo ARGS`` in this process, with ``env`` set (and no SMTP from the machine)."""
+    from click.testing import CliRunner
+
+    from pmo_nb.cli import main
+
+    clean = {k: None for k in ("PMO_SMTP", "PMO_SMTP_USER", "PMO_SMTP_PASSWORD",
+                               "PMO_SMTP_FROM", "PMO_SMTP_STARTTLS", "PMO_SMTP_CAFILE")}
+    return CliRunner().invoke(main, list(args), env=clean | (env or {}))
+
+
+def self_signed(folder):
+    """(cert, key) for 127.0.0.1 made by openssl, valid one day."""
+    import subprocess
+
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True,
+                   capture_output=True)
+    return cert, key

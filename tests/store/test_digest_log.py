@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from store_fixtures import db, pg, store  # noqa: F401 (fixtures)
+import store_fixtures
+
+db, pg, store = store_fixtures.db, store_fixtures.pg, store_fixtures.store  # fixtures
 
 
 def test_failures_count_attempts_and_a_sent_digest_is_final(store):
