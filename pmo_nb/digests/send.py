@@ -5,9 +5,11 @@ not ``none`` (:data:`pmo_nb.schema.DIGESTS`; blank means weekly), on each
 channel they have (``email`` with an address, ``webhook`` when
 ``digests.yml`` names them), unless the store's digest log already holds a
 successful delivery for that person, period and channel. The period is the
-ISO week (``2026-W27``) for ``weekly`` and the day for ``daily``. A failed
-delivery is recorded with its error, never stops the others, and is tried
-again by the next run; the run's exit status is 1 when any failed.
+ISO week (``2026-W27``) for ``weekly`` and the day for ``daily``. Each
+delivery is claimed in the log before it is made (so two runs at once never
+both send it) and its outcome recorded after. A failed delivery keeps its
+error, never stops the others, and is tried again by the next run; the run's
+exit status is 1 when any failed.
 
 Files go to the digest run folder ``REPORTS/digests/<as_of>/`` (outside the
 dated run folders, so the report indexes do not list it): the full page of a
@@ -221,6 +223,9 @@ def _deliver(store, digest, period, channel, hook, smtp, delivery, folder, base_
             path = folder / f"{stem}.{hook.name}.json"
             path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         return Outcome(digest.person, channel, "dry-run", f"{_items(n)}: {path}", n)
+    if store.claim_digest(digest.person, period, channel) is None:
+        return Outcome(digest.person, channel, "skipped",
+                       f"sent or being sent by another run for {period}", n)
     try:
         if channel == "email":
             message_id = smtp.send(msg)

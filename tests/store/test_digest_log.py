@@ -29,3 +29,20 @@ def test_failures_count_attempts_and_a_sent_digest_is_final(store):
     with pytest.raises(ValueError, match="status"):
         store.record_digest("Ana", "2026-W28", "email", status="bounced")
     assert store.digest_log("Ben").empty
+
+
+def test_a_claim_keeps_a_second_run_away_until_it_goes_stale(store):
+    from pmo_nb.store import digest_log
+
+    assert store.claim_digest("Ben", "2026-06-30", "email") == 1
+    assert store.claim_digest("Ben", "2026-06-30", "email") is None  # another run: hands off
+    assert store.record_digest("Ben", "2026-06-30", "email", status="failed", items=1,
+                               error="timed out") == 1  # the claim counted the attempt
+    assert store.claim_digest("Ben", "2026-06-30", "email") == 2  # a failure is retried
+    digest_log.STALE_CLAIM, saved = digest_log.dt.timedelta(0), digest_log.STALE_CLAIM
+    try:
+        assert store.claim_digest("Ben", "2026-06-30", "email") == 3  # a dead run's claim
+    finally:
+        digest_log.STALE_CLAIM = saved
+    assert store.record_digest("Ben", "2026-06-30", "email", status="sent", items=1) == 3
+    assert store.claim_digest("Ben", "2026-06-30", "email") is None  # sent: final
