@@ -55,8 +55,8 @@ from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.formatting import redact_url
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
-from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.alert_log import AlertLogMixin
+from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.import_log import ImportLogMixin
 from pmo_nb.store.results import ResultsMixin
 from pmo_nb.store.rows import (
