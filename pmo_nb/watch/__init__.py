@@ -12,6 +12,15 @@ _EXPORTS: dict[str, str] = {
     "compare_points": "changes",
     "CHANGE_COLUMNS": "changes",
     "CHANGE_KINDS": "changes",
+    "AlertRule": "rules",
+    "AlertsError": "rules",
+    "METRICS": "rules",
+    "load_rules": "rules",
+    "parse_rules": "rules",
+    "evaluate": "alerts",
+    "run_alerts": "alerts",
+    "run_text": "alerts",
+    "metric_values": "metrics",
 }
 
 __all__ = sorted(_EXPORTS)
