@@ -55,9 +55,10 @@ from pmo_nb.formatting import money
 from pmo_nb.governance.decisions import decisions_owed
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.risks.model import open_risks
+from pmo_nb.watch.rules import SEVERITIES as RULE_SEVERITIES
 
-#: Alert severities, most severe first (an unknown one sorts after these).
-SEVERITIES = ("critical", "high", "warning", "medium", "low", "info")
+#: Alert severities, most severe first (those of :data:`pmo_nb.watch.rules.SEVERITIES`).
+SEVERITIES = tuple(reversed(RULE_SEVERITIES))
 #: Item kinds in the order of their section (the last three share one ranking).
 KINDS = ("alert", "decision", "forecast_vs_rag", "risk", "benefit_behind")
 #: Columns of :attr:`Digest.items`.

@@ -96,7 +96,7 @@ def alerts() -> pd.DataFrame:
                          alert(2, BEN, "critical", "2026-06-10"),
                          alert(3, "P3", "critical", "2026-06-10"),
                          alert(4, "P2", "critical", "2026-06-01", cleared="2026-06-05"),
-                         alert(5, "T1:2026-07", "high", "2026-06-25")], columns=ALERT_COLUMNS)
+                         alert(5, "T1:2026-07", "critical", "2026-06-25")], columns=ALERT_COLUMNS)
 
 
 def changes(since=None) -> pd.DataFrame:

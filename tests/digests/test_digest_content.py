@@ -20,7 +20,7 @@ def test_sponsor_sees_her_projects_alerts_forecasts_benefit_and_risks_in_order()
     d = _digest(case.ANA)
     assert d.email == "ana@example.org" and d.unavailable == []
     assert list(zip(d.items["kind"], d.items["subject"], strict=True)) == [
-        ("alert", "T1:2026-07"),      # high: P2 asks T1 for July
+        ("alert", "T1:2026-07"),      # critical: P2 asks T1 for July
         ("alert", "P1"),              # warning; P2's alert was cleared, P3 is not hers
         ("forecast_vs_rag", "P1"),    # green, 80% over: (1.5 m - 1 m) x 0.8 = 400 k
         ("benefit_behind", "B1"),     # hers on P3: 500 k x 50% behind x (1 - P(target met))
@@ -36,8 +36,8 @@ def test_sponsor_sees_her_projects_alerts_forecasts_benefit_and_risks_in_order()
 def test_manager_sees_what_he_owns_and_owes_but_not_her_benefit():
     d = _digest(case.BEN)
     assert list(zip(d.items["kind"], d.items["subject"], strict=True)) == [
-        ("alert", "Ben Manager"),     # critical, on him (a per-owner metric)
-        ("alert", "T1:2026-07"),      # high, through P2 which he manages
+        ("alert", "T1:2026-07"),      # critical, through P2 which he manages, newer
+        ("alert", "Ben Manager"),     # critical, on him (a per-owner metric), older
         ("decision", "D1"),           # 29 days late
         ("decision", "D2"),           # 10 days late
         ("risk", "R1"),               # his, on P3: 50% x 200 k = 100 k
