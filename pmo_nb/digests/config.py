@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -79,7 +80,7 @@ def check_sender(value: str) -> str | None:
     name, addr = parseaddr(value)
     try:
         Address(display_name=name, addr_spec=addr)
-    except (ValueError, IndexError, TypeError):
+    except (ValueError, IndexError, TypeError, MessageError):
         return "must be an e-mail address, e.g. PMO Office <pmo@example.org>"
     return None if "@" in addr else "must be an e-mail address, e.g. PMO Office <pmo@example.org>"
 

@@ -89,8 +89,8 @@ def email_message(*, sender: str, to_name: str, to_addr: str, subject: str, text
 
     Raises
     ------
-    ValueError
-        An address the header registry refuses (CR/LF, no ``@``).
+    ValueError or email.errors.MessageError
+        An address the header registry refuses (CR/LF, no ``@``, two ``@``).
     """
     msg = EmailMessage()
     name, addr = parseaddr(sender)

@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
+from email.errors import MessageError
 from pathlib import Path
 
 import pandas as pd
@@ -211,7 +212,7 @@ def _deliver(store, digest, period, channel, hook, smtp, delivery, folder, base_
                 text=to_text(digest, period, **kwargs), html=to_html(digest, period, **kwargs))
         else:
             payload = _PAYLOADS[hook.kind](digest, period, **kwargs)
-    except ValueError as exc:  # an address the header registry refuses
+    except (ValueError, MessageError) as exc:  # an address the header registry refuses
         return _failed(store, digest, period, channel, n, f"cannot build the message: {exc}",
                        delivery.dry_run)
     if delivery.dry_run:

@@ -161,12 +161,12 @@ def free_port() -> int:
 
 # -- a store holding the case, and the CLI -----------------------------------------------
 
-def case_store(path, p1_name: str | None = None):
+def case_store(path, p1_name: str | None = None, email_ana: str = "ana@example.org"):
     """An SQLite store of the case with its forecast and open alerts on P1 and on Ben."""
     from pmo_nb.store.core import Store
 
     store = Store(path)
-    store.import_portfolio(portfolio(p1_name), source="case", file_checksums={})
+    store.import_portfolio(portfolio(p1_name, email_ana), source="case", file_checksums={})
     store.save_result("forecast", "2026-06-30", frame=forecast().reset_index())
     raised = alerts()
     raised = raised[raised["subject"].isin(["P1", BEN])]

@@ -73,6 +73,17 @@ def test_store_text_arrives_escaped_in_html_and_on_one_line_in_text(tmp_path):
     assert line.startswith("2. Project P1 <script>alert(1)</script>") and "Bcc: evil" in line
 
 
+def test_an_address_the_header_registry_refuses_fails_alone(tmp_path):
+    db, reports = tmp_path / "p.db", tmp_path / "reports"
+    case.case_store(db, email_ana="ana@b@example.org")
+    done = case.run_cli([*ARGS, "--db", str(db), "--reports", str(reports)])
+    assert done.exit_code == 1
+    line = next(ln for ln in done.output.splitlines() if ln.startswith("Ana Sponsor"))
+    assert "failed" in line and "cannot build the message" in line
+    assert [p.name.split("-")[0] for p in (reports / "digests" / "2026-06-30").glob("*.eml")
+            ] == ["Ben_Manager"]
+
+
 def test_changes_between_two_imports_open_the_digest(tmp_path):
     db, reports = tmp_path / "p.db", tmp_path / "reports"
     store = case.case_store(db)
