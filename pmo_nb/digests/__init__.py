@@ -10,6 +10,8 @@ _EXPORTS = {
     "build_digest": "content",
     "Digest": "content",
     "owned_projects": "content",
+    "digest_facts": "content",
+    "Facts": "content",
     "to_text": "render",
     "to_html": "render",
     "slack_payload": "render",

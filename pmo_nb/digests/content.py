@@ -123,13 +123,6 @@ def _name(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _label(portfolio: Portfolio, project_id) -> str:
-    """``P001 Payments platform``: a project's id and name (the id alone if it has none)."""
-    names = portfolio.projects.set_index("project_id")["name"]
-    name = names.get(project_id)
-    return f"{project_id} {_name(name)}".strip() if isinstance(name, str) else str(project_id)
-
-
 def owned_projects(portfolio: Portfolio, person: str) -> list[str]:
     """The projects ``person`` sponsors or manages, in project order."""
     p = portfolio.projects
@@ -144,18 +137,72 @@ def open_alerts(alerts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return alerts[(raised <= as_of) & (cleared.isna() | (cleared > as_of))]
 
 
+@dataclass
+class Facts:
+    """What every digest of one date reads, computed once for all people (:func:`digest_facts`).
+
+    The portfolio-wide tables, so a run over many people filters them per
+    person instead of recomputing the analyses each time.
+    """
+
+    as_of: pd.Timestamp
+    labels: pd.Series      # project_id -> "P001 Name"
+    weights: pd.Series     # project_id -> strategic weight
+    owed: pd.DataFrame     # decisions_owed
+    risks: pd.DataFrame    # open risks with expected cost > 0, and their owner
+    benefits: pd.DataFrame  # benefits_behind, indexed by benefit_id
+    disagree: pd.DataFrame  # projects whose forecast disagrees with their RAG
+    forecast_available: bool
+    active: set
+
+
+def digest_facts(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFrame | None = None,
+                 forecast_name: str | None = None) -> Facts:
+    """The facts of :func:`build_digest` for every person at ``as_of`` (blank: the data date)."""
+    as_of = reporting_date(portfolio, as_of)
+    projects = portfolio.projects
+    labels = pd.Series([f"{p} {_name(n)}".strip() for p, n in
+                        zip(projects["project_id"], projects["name"], strict=True)],
+                       index=projects["project_id"].astype("str"), dtype=object)
+    weights = strategic_weights(portfolio)
+    reg = open_risks(portfolio, None, mitigated=False)
+    owner = portfolio.risks.set_index("risk_id")["owner"].map(_name)
+    reg = reg[reg["expected_cost"] > 0].assign(owner=lambda r: r["risk_id"].map(owner))
+    reg = reg.assign(importance=reg["expected_cost"]
+                     * (1 + reg["bucket"].map(weights).fillna(0.0)))
+    behind = benefits_behind(portfolio, benefits_status(portfolio, as_of))
+    behind = behind.assign(owner=behind["owner"].map(_name), importance=(
+        behind["stake"] * behind["prob"] * (1 + behind["project_id"].map(weights).fillna(0.0))))
+    rows = []
+    available = forecast is not None and len(forecast) > 0
+    if available:
+        f = forecast.set_index("project_id") if "project_id" in forecast.columns else forecast
+        latest = latest_status(portfolio, as_of, require="rag").set_index("project_id")["rag"]
+        for pid in sorted(set(latest.index) & set(f.index.astype("str"))):
+            po, pl = f.at[pid, "p_over_budget"], f.at[pid, "p_late"]
+            words = rag_disagreement(latest[pid], po, pl)
+            if words is None:
+                continue
+            stake = max(float(f.at[pid, "cost_p90"] - f.at[pid, "budget"]), 0.0)
+            rows.append({"project_id": pid, "words": f"{words} (forecast of {forecast_name})",
+                         "importance": stake * float(max(po, pl))
+                         * (1 + weights.get(pid, 0.0))})
+    return Facts(as_of=as_of, labels=labels, weights=weights, owed=decisions_owed(portfolio, as_of),
+                 risks=reg, benefits=behind, forecast_available=available,
+                 disagree=pd.DataFrame(rows, columns=["project_id", "words", "importance"]),
+                 active=set(projects.loc[projects["stage"] == "active", "project_id"]))
+
+
 def _team_months(portfolio: Portfolio, projects: set) -> set:
     """``TEAM:YYYY-MM`` subjects the person's projects ask capacity of."""
     mine = portfolio.demand[portfolio.demand["project_id"].isin(projects)]
     return {f"{t}:{m}" for t, m in zip(mine["team_id"], mine["month"], strict=True)}
 
 
-def _alerts(alerts: pd.DataFrame, portfolio: Portfolio, person: str, projects: set,
+def _alerts(alerts: pd.DataFrame, person: str, projects: set, asked: set,
             as_of: pd.Timestamp) -> list:
-    open_ = open_alerts(alerts, as_of)
-    asked = _team_months(portfolio, projects)
     rows = []
-    for a in open_.itertuples(index=False):
+    for a in open_alerts(alerts, as_of).itertuples(index=False):
         subject = str(a.subject)
         if subject in projects:
             pid, link = subject, project_page(subject)
@@ -175,73 +222,55 @@ def _alerts(alerts: pd.DataFrame, portfolio: Portfolio, person: str, projects: s
     return rows
 
 
-def _decisions(portfolio: Portfolio, as_of, person: str) -> list:
-    owed = decisions_owed(portfolio, as_of)
-    owed = owed[owed["owner"].map(_name) == person]
+def _decisions(facts: Facts, person: str) -> list:
+    owed = facts.owed[facts.owed["owner"].map(_name) == person]
     return [{"kind": "decision", "subject": d.decision_id,
              "project_id": d.project_id if isinstance(d.project_id, str) else None,
              "link": DECISIONS_PAGE, "_order": (-d.days_late, d.decision_id),
-             "text": f"Decision {d.decision_id} \"{d.title}\" for {d.forum} is "
-                     f"{d.days_late} days late (due {d.due_date:%Y-%m-%d})"}
+             "text": f"Decision {d.decision_id} \"{d.title}\""
+                     + (f" for {d.forum}" if isinstance(d.forum, str) and d.forum else "")
+                     + f" is {d.days_late} days late (due {d.due_date:%Y-%m-%d})"}
             for d in owed.itertuples()]
 
 
-def _rag(portfolio, forecast, name, as_of, projects, weights) -> list:
-    f = forecast.set_index("project_id") if "project_id" in forecast.columns else forecast
-    latest = latest_status(portfolio, as_of, require="rag")
-    rag = latest[latest["project_id"].isin(projects)].set_index("project_id")["rag"]
-    rows = []
-    for pid in sorted(set(rag.index) & set(f.index.astype("str"))):
-        words = rag_disagreement(rag[pid], f.at[pid, "p_over_budget"], f.at[pid, "p_late"])
-        if words is None:
-            continue
-        stake = max(float(f.at[pid, "cost_p90"] - f.at[pid, "budget"]), 0.0)
-        prob = float(max(f.at[pid, "p_over_budget"], f.at[pid, "p_late"]))
-        rows.append({"kind": "forecast_vs_rag", "subject": pid, "project_id": pid,
-                     "link": evidence_link("forecast", pid),
-                     "text": f"Project {_label(portfolio, pid)} is {words} (forecast of {name})",
-                     "importance": stake * prob * (1 + weights.get(pid, 0.0))})
-    return rows
+def _watch(facts: Facts, person: str, projects: set) -> list:
+    """Forecast against RAG, risks and benefits of the person, on one money scale."""
+    label = facts.labels
+    d = facts.disagree[facts.disagree["project_id"].isin(projects)]
+    rows = [{"kind": "forecast_vs_rag", "subject": r.project_id, "project_id": r.project_id,
+             "link": evidence_link("forecast", r.project_id), "importance": r.importance,
+             "text": f"Project {label.get(r.project_id, r.project_id)} is {r.words}"}
+            for r in d.itertuples()]
+    reg = facts.risks[(facts.risks["owner"] == person) | facts.risks["bucket"].isin(projects)]
+    rows += [{"kind": "risk", "subject": r.risk_id, "project_id": r.bucket,
+              "link": evidence_link("risks", r.bucket) if r.bucket in facts.active else None,
+              "text": f"Risk {r.risk_id} \"{r.title}\" on {label.get(r.bucket, r.bucket)}: "
+                      f"{r.p:.0%} chance of {money(r.mean_cost_if_occurs)}, expected "
+                      f"{money(r.expected_cost)}", "importance": r.importance}
+             for r in reg.itertuples()]
+    b = facts.benefits
+    b = b[(b["owner"] == person) | b["project_id"].isin(projects)]
+    rows += [{"kind": "benefit_behind", "subject": bid, "project_id": r["project_id"],
+              "link": evidence_link("benefits"), "importance": r["importance"],
+              "text": f"Benefit \"{r['name']}\" ({bid}, project "
+                      f"{label.get(r['project_id'], r['project_id'])}) is {r['behind']:.0%} "
+                      f"behind plan: {r['realised_share']:.0%} realised against "
+                      f"{r['planned_share']:.0%} planned"}
+             for bid, r in b.iterrows()]
+    return sorted(rows, key=lambda r: (-r["importance"], KINDS.index(r["kind"]),
+                                       str(r["subject"])))
 
 
-def _risks(portfolio, person, projects, weights) -> list:
-    reg = open_risks(portfolio, None, mitigated=False)
-    owner = portfolio.risks.set_index("risk_id")["owner"].map(_name)
-    reg = reg[(reg["risk_id"].map(owner) == person) | reg["bucket"].isin(projects)]
-    active = set(portfolio.projects.loc[portfolio.projects["stage"] == "active", "project_id"])
-    return [{"kind": "risk", "subject": r.risk_id, "project_id": r.bucket,
-             "link": evidence_link("risks", r.bucket) if r.bucket in active else None,
-             "text": f"Risk {r.risk_id} \"{r.title}\" on {_label(portfolio, r.bucket)}: {r.p:.0%} "
-                     f"chance of "
-                     f"{money(r.mean_cost_if_occurs)}, expected {money(r.expected_cost)}",
-             "importance": r.expected_cost * (1 + weights.get(r.bucket, 0.0))}
-            for r in reg.itertuples() if r.expected_cost > 0]
-
-
-def _benefits(portfolio, as_of, person, projects, weights) -> list:
-    s = benefits_behind(portfolio, benefits_status(portfolio, as_of))
-    s = s[(s["owner"].map(_name) == person) | s["project_id"].isin(projects)]
-    return [{"kind": "benefit_behind", "subject": bid, "project_id": b["project_id"],
-             "link": evidence_link("benefits"),
-             "text": f"Benefit \"{b['name']}\" ({bid}, project "
-                     f"{_label(portfolio, b['project_id'])}) is "
-                     f"{b['behind']:.0%} behind plan: {b['realised_share']:.0%} realised "
-                     f"against {b['planned_share']:.0%} planned",
-             "importance": b["stake"] * b["prob"] * (1 + weights.get(b["project_id"], 0.0))}
-            for bid, b in s.iterrows()]
-
-
-def _changes(changes: pd.DataFrame, portfolio: Portfolio, person: str, projects: set
-             ) -> pd.DataFrame:
+def _changes(changes: pd.DataFrame, person: str, projects: set, asked: set) -> pd.DataFrame:
     mine = (changes["project_id"].isin(projects) | (changes["owner"].map(_name) == person)
-            | changes["subject"].isin(_team_months(portfolio, projects)))
+            | changes["subject"].isin(asked))
     return changes[mine].reset_index(drop=True)
 
 
 def build_digest(portfolio: Portfolio, person: str, *, alerts: pd.DataFrame | None,
                  changes: pd.DataFrame | None, as_of=None, forecast: pd.DataFrame | None = None,
                  forecast_name: str | None = None, reports_dir=None,
-                 since: pd.Timestamp | None = None) -> Digest:
+                 since: pd.Timestamp | None = None, facts: Facts | None = None) -> Digest:
     """Every item that needs ``person`` at ``as_of``, most important first (module docstring).
 
     Parameters
@@ -264,38 +293,37 @@ def build_digest(portfolio: Portfolio, person: str, *, alerts: pd.DataFrame | No
         on or before ``as_of``, and only to pages that exist there.
     since : pandas.Timestamp, optional
         The person's last digest, quoted with the changes.
+    facts : Facts, optional
+        :func:`digest_facts` of the same portfolio, date and forecast, when
+        building many digests (it then replaces ``as_of`` and ``forecast``).
     """
-    as_of = reporting_date(portfolio, as_of)
+    if facts is None:
+        facts = digest_facts(portfolio, as_of, forecast=forecast, forecast_name=forecast_name)
+    as_of = facts.as_of
     person = _name(person)
     people = portfolio.people.assign(_n=portfolio.people["name"].map(_name))
     found = people.loc[people["_n"] == person, "email"]
     email = found.iloc[0] if len(found) and isinstance(found.iloc[0], str) else None
     projects = set(owned_projects(portfolio, person))
-    weights = strategic_weights(portfolio)
+    asked = _team_months(portfolio, projects)
     unavailable = []
     rows = []
     if alerts is None:
         unavailable.append("alerts: not available")
     else:
-        rows += _alerts(alerts, portfolio, person, projects, as_of)
-    rows += _decisions(portfolio, as_of, person)
-    watch = []
-    if forecast is not None and len(forecast):
-        watch += _rag(portfolio, forecast, forecast_name, as_of, projects, weights)
-    else:
+        rows += _alerts(alerts, person, projects, asked, as_of)
+    rows += _decisions(facts, person)
+    rows.sort(key=lambda r: (KINDS.index(r["kind"]), r["_order"]))
+    if not facts.forecast_available:
         unavailable.append(f"forecast against RAG: no forecast persisted on or before "
                            f"{as_of:%Y-%m-%d}")
-    watch += _risks(portfolio, person, projects, weights)
-    watch += _benefits(portfolio, as_of, person, projects, weights)
-    watch.sort(key=lambda r: (-r["importance"], KINDS.index(r["kind"]), str(r["subject"])))
-    rows.sort(key=lambda r: (KINDS.index(r["kind"]), r["_order"]))
-    items = pd.DataFrame(rows + watch, columns=ITEM_COLUMNS[1:])
+    items = pd.DataFrame(rows + _watch(facts, person, projects), columns=ITEM_COLUMNS[1:])
     run = latest_run(reports_dir, as_of)
     items["link"] = [_published(reports_dir, run, link) for link in items["link"]]
     items.insert(0, "rank", range(1, len(items) + 1))
     if changes is None:
         unavailable.append("changes: not available")
-    mine = None if changes is None else _changes(changes, portfolio, person, projects)
+    mine = None if changes is None else _changes(changes, person, projects, asked)
     return Digest(person=person, email=email, as_of=as_of, items=items, changes=mine,
                   since=since, run=run, unavailable=unavailable)
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from pmo_nb.config import safe_stem
 from pmo_nb.digests.config import DigestConfig
-from pmo_nb.digests.content import Digest, build_digest
+from pmo_nb.digests.content import Digest, build_digest, digest_facts
 from pmo_nb.digests.delivery import DeliveryError, SmtpSender, email_message, post_webhook
 from pmo_nb.digests.render import (
     absolute,
@@ -128,6 +128,7 @@ def send_digests(store, portfolio, *, as_of, reports_dir, config: DigestConfig,
                    sent.loc[sent["status"] == "sent", "period"],
                    sent.loc[sent["status"] == "sent", "channel"], strict=True))
     cache: dict = {}
+    facts = digest_facts(portfolio, day, forecast=forecast, forecast_name=forecast_name)
     try:
         for person in portfolio.people.sort_values("name", kind="stable").itertuples():
             name = plain(person.name)
@@ -152,8 +153,8 @@ def send_digests(store, portfolio, *, as_of, reports_dir, config: DigestConfig,
                     continue
                 if digest is None:
                     first = day - pd.Timedelta(days=1 if person.digest == "daily" else 7)
-                    digest = _build(store, portfolio, name, day, first, reports_dir, alerts,
-                                    changes_for, forecast, forecast_name, cache)
+                    digest = _build(store, portfolio, name, first, reports_dir, alerts,
+                                    changes_for, facts, cache)
                     rest = _write_full_page(digest, period, folder, delivery.limit)
                     rest_url = absolute(base_url, None if rest is None else
                                         rest.relative_to(reports_dir).as_posix())
@@ -176,15 +177,14 @@ def _channels(person, config: DigestConfig) -> list:
     return out
 
 
-def _build(store, portfolio, name, day, first, reports_dir, alerts, changes_for, forecast,
-           forecast_name, cache) -> Digest:
+def _build(store, portfolio, name, first, reports_dir, alerts, changes_for, facts,
+           cache) -> Digest:
     """The digest; its changes run from the last one sent (the first: one period back)."""
     since = store.last_digest(name)
     start = since if since is not None else first
     if start not in cache:
         cache[start] = None if changes_for is None else changes_for(start)
-    return build_digest(portfolio, name, alerts=alerts, changes=cache[start], as_of=day,
-                        forecast=forecast, forecast_name=forecast_name,
+    return build_digest(portfolio, name, alerts=alerts, changes=cache[start], facts=facts,
                         reports_dir=reports_dir, since=since)
 
 
