@@ -80,6 +80,13 @@ def digest_send(as_of, db, reports, reports_url, smtp, sender, config_file, dry_
         if why:
             _fail(f"error: the From address (--from, digests.yml from or ${ENV['sender']}) "
                   f"{why}", 2)
+    if not dry and store.read_only:
+        _fail(f"{store.url} is opened read-only: sending records each digest in the store. "
+              "Use a writable URL, or --dry-run.", 1)
+    if portfolio.people.empty:
+        click.echo("the people table is empty: nobody to send a digest to "
+                   "(see docs/portfolio-format.md, people)")
+        return
     with _store_faults():
         forecast = stored_forecast(store, day)
     delivery = Delivery(smtp=settings, sender=sender, dry_run=dry, limit=limit,
