@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import digests_support as case
 import pandas as pd
+import pytest
 
 from pmo_nb.schema import coerce_types
 from pmo_nb.store.core import Store
@@ -133,3 +134,19 @@ def test_a_bad_digests_yml_lists_every_problem_and_sends_nothing(tmp_path):
         "webhook a",
     ]
     assert not (reports / "digests").exists()
+
+
+@pytest.mark.parametrize(("extra", "env", "says"), [
+    (["--smtp", "mailhost"], {}, "--smtp must be HOST:PORT"),
+    (["--smtp", "127.0.0.1:25"], {}, "is required to send e-mail"),
+    ([], {"PMO_SMTP": "127.0.0.1:25", "PMO_SMTP_FROM": "not an address"},
+     "must be an e-mail address"),
+    ([], {"PMO_SMTP": "127.0.0.1:25", "PMO_SMTP_USER": "bot"},
+     "$PMO_SMTP_USER is set but $PMO_SMTP_PASSWORD is not"),
+])
+def test_usage_errors_exit_2_before_anything_is_sent(tmp_path, extra, env, says):
+    db, reports = tmp_path / "p.db", tmp_path / "reports"
+    case.case_store(db)
+    done = case.run_cli([*ARGS, "--db", str(db), "--reports", str(reports), *extra], env)
+    assert done.exit_code == 2 and says in done.output
+    assert not (reports / "digests").exists() and Store(db).digest_log().empty
