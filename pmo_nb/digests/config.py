@@ -29,6 +29,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pmo_nb.errors import ConfigError
+
 #: Keys of the file and of one webhook entry.
 FILE_KEYS = ("from", "reports_url", "webhooks")
 WEBHOOK_KEYS = ("name", "kind", "url_env", "people")
@@ -39,18 +41,10 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
-class DigestConfigError(ValueError):
-    """``digests.yml`` broke one or more rules; ``problems`` lists each as a dict."""
+class DigestConfigError(ConfigError):
+    """``digests.yml`` broke one or more rules; ``problems`` lists every one (a DataFrame)."""
 
-    def __init__(self, problems: list[dict]):
-        self.problems = problems
-        lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the digest "
-                 "configuration"]
-        for p in problems:
-            where = ", ".join(f"{k} {p[k]}" for k in ("webhook", "key") if p.get(k))
-            value = "" if p.get("value") in (None, "") else f", value {p['value']!r}"
-            lines.append(f"  {p['file']}{': ' + where if where else ''}{value}: {p['rule']}")
-        super().__init__("\n".join(lines))
+    entry, reason, what = "webhook", "rule", "the digest configuration"
 
 
 @dataclass(frozen=True)
