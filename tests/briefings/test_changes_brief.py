@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from watch_support import clock, two_imports, week_one  # noqa: F401  (clock: a fixture)
+from watch_support import two_imports, week_one
 
 from pmo_nb.briefings import changes_markdown, changes_since_previous
 from pmo_nb.store.core import Store
@@ -27,9 +27,9 @@ def test_opens_with_the_changes_since_the_previous_import(store, clock):
                         "v1 -&gt; 2026-11-10 v1.")
     assert lines[2].startswith("- P\\(over budget\\) of P1 Project P1 rose from 20% to 45%")
     assert lines[5] == ("- and 11 more \\(1 rebaselined\\_budget, 1 rebaselined\\_finish, "
-                        "1 risk\\_new, 1 risk\\_closed, 2 risk\\_escalated, 1 benefit\\_off\\_track, "
-                        "1 decision\\_overdue, 1 capacity\\_over, 1 project\\_new, "
-                        "1 project\\_closed\\)")
+                        "1 risk\\_new, 1 risk\\_closed, 2 risk\\_escalated, "
+                        "1 benefit\\_off\\_track, 1 decision\\_overdue, 1 capacity\\_over, "
+                        "1 project\\_new, 1 project\\_closed\\)")
     # the import of 2026-11-02 is the first: nothing to compare
     first = changes_since_previous(store, "2026-11-02")
     assert first.table is None
