@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pmo_nb.dates import reporting_date
+from pmo_nb.dates import day, is_blank, reporting_date
+from pmo_nb.errors import StoreError
 from pmo_nb.forecast.stored import FORECAST_KIND, latest
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.store.alert_log import HOLDING_COLUMNS
+from pmo_nb.store.rows import store_time
 from pmo_nb.watch.metrics import LABELS, describe_value, live_projects, metric_values
 from pmo_nb.watch.rules import AlertRule
 
@@ -130,6 +132,12 @@ def run_alerts(store, rules: list[AlertRule], as_of=None) -> AlertRun:
     latest persisted on or before it (:func:`pmo_nb.forecast.stored.latest`).
     The alert log is reconciled in one transaction.
     """
+    imports = store.history()
+    if not is_blank(as_of) and len(imports) and (
+            imports["started_at"].min() > store_time(as_of)):
+        raise StoreError(f"{store.url} has no import on or before {day(as_of):%Y-%m-%d} (the "
+                         f"first is of {imports['started_at'].min():%Y-%m-%d}): nothing to "
+                         "evaluate the alerts on.")
     portfolio = store.load(as_of=as_of)
     when = reporting_date(portfolio, as_of)
     forecast = latest(store, FORECAST_KIND, when.strftime("%Y-%m-%d"))

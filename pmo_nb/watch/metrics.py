@@ -16,13 +16,14 @@ from pmo_nb.capacity.demand import capacity
 from pmo_nb.delivery.evm import earned_value
 from pmo_nb.governance.decisions import decisions_owed
 from pmo_nb.governance.scope import scope_change
+from pmo_nb.plans.calibration import learn
 from pmo_nb.plans.schedule_risk import simulate_schedule
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.watch.compare import CLOSED_STAGES
 
 #: Draws and seed of the plan simulation behind ``plan_p80_slip_days`` (seeded:
 #: the same data gives the same alert on every run).
-PLAN_DRAWS, PLAN_SEED = 2000, 20261
+PLAN_DRAWS, PLAN_SEED = 1000, 20261
 #: How each metric's value reads in a message.
 FORMATS = {"cpi": "{:.2f}", "spi": "{:.2f}", "p_over_budget": "{:.0%}", "p_late": "{:.0%}",
            "plan_p80_slip_days": "{:+.0f} days", "benefit_realisation": "{:.0%}",
@@ -53,10 +54,11 @@ def _project_values(metric, portfolio, when, forecast, project_ids) -> pd.Series
         if portfolio.tasks.empty:
             return "no project has tasks (a plan)"
         out = {}
+        learnt = (learn(portfolio, when),)  # once for every project, not per simulation
         for pid in sorted(set(portfolio.tasks["project_id"]) & set(project_ids)):
             try:
                 s = simulate_schedule(portfolio, pid, draws=PLAN_DRAWS, seed=PLAN_SEED,
-                                      as_of=when).summary().iloc[0]
+                                      as_of=when, learnt=learnt).summary().iloc[0]
             except ValueError:  # a plan the simulation cannot run has no value, not a guess
                 continue
             out[pid] = (pd.Timestamp(s["finish_p80"]) - pd.Timestamp(s["planned_finish"])

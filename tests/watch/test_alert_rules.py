@@ -121,3 +121,16 @@ def test_a_valid_rule_reads_as_written():
                                categories=("IT",))]
     rule = rules[0]
     assert [rule.holds(v) for v in (0.69, 0.7, 0.9, float("nan"))] == [False, True, True, False]
+
+
+def test_the_readme_documents_every_key_and_metric():
+    import re
+
+    from pmo_nb.watch.rules import METRICS, RULE_KEYS
+
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Alerts: `alerts.yml`", 1)[1].split("\n## ", 1)[0]
+    for key in RULE_KEYS:
+        assert re.search(rf"(`{key}`|^ +(- )?{key}:)", section, flags=re.M), key
+    for metric in METRICS:
+        assert f"`{metric}`" in section, metric
