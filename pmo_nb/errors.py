@@ -38,6 +38,44 @@ class ValidationError(ValueError):
         return "\n".join(lines)
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and value == "") or (
+        isinstance(value, float) and value != value)
+
+
+class ConfigError(ValueError):
+    """A configuration file broke one or more rules; ``problems`` lists every one.
+
+    One shape for every such file, so each lists its problems the same way
+    (file, entry, key, value, why). A subclass names what one entry of its
+    file is (:attr:`entry`: ``webhook``, ...), the column holding the reason
+    (:attr:`reason`) and what the file is (:attr:`what`, for the first line).
+
+    Parameters
+    ----------
+    problems : list of dict
+        Keys ``file``, :attr:`entry`, ``key``, ``value`` and :attr:`reason`
+        (missing ones are blank).
+    source : str
+        The file, named at the start of the first line when given.
+    """
+
+    entry, reason, what = "entry", "rule", "the configuration"
+
+    def __init__(self, problems: list[dict], source: str = ""):
+        self.problems = pd.DataFrame(problems, columns=["file", self.entry, "key", "value",
+                                                        self.reason], dtype=object)
+        self.source = source
+        n = len(self.problems)
+        lines = [f"{source + ': ' if source else ''}{n} problem{'s' if n != 1 else ''} in "
+                 f"{self.what}"]
+        for p in self.problems.to_dict("records"):
+            where = ", ".join(f"{k} {p[k]}" for k in (self.entry, "key") if not _blank(p[k]))
+            value = "" if _blank(p["value"]) else f", value {p['value']!r}"
+            lines.append(f"  {p['file']}{': ' + where if where else ''}{value}: {p[self.reason]}")
+        super().__init__("\n".join(lines))
+
+
 class StoreError(RuntimeError):
     """The store cannot do what was asked (wrong schema version, conflict, ...)."""
 

@@ -23,9 +23,17 @@ def whole_money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def redact_url(url: str) -> str:
-    """A store URL with any password replaced by ``***`` (for records, logs and pages)."""
-    return re.sub(r"(://[^:/@]+:)[^@/]+@", r"\1***@", str(url))
+def redact_url(url: str, *, path: bool = True) -> str:
+    """A store URL with any password replaced by ``***`` (for records, logs and pages).
+
+    ``path=False`` also hides everything after the host, for URLs whose path
+    is the secret (a chat incoming-webhook URL): ``https://hooks.example.org/***``.
+    """
+    text = re.sub(r"(://[^:/@]+:)[^@/]+@", r"\1***@", str(url))
+    if not path:
+        text = re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)[/?#].*$", r"\1/***", text,
+                      flags=re.DOTALL)
+    return text
 
 
 # -- text from the store is data, never markup ---------------------------------------------

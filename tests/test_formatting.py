@@ -19,6 +19,14 @@ def test_redact_url_hides_the_password_only():
     assert redact_url("sqlite:////srv/pmo.db") == "sqlite:////srv/pmo.db"
 
 
+def test_redact_url_without_path_hides_a_webhook_secret():
+    assert redact_url("https://hooks.slack.com/services/T0/B0/XyZ", path=False) == \
+        "https://hooks.slack.com/***"
+    assert redact_url("https://u:pw@h.example.org:8443/webhookb2/abc?sig=1", path=False) == \
+        "https://u:***@h.example.org:8443/***"
+    assert redact_url("https://h.example.org", path=False) == "https://h.example.org"
+
+
 def test_html_text_escapes_markup_and_quotes():
     assert html_text('<img src=x onerror="a">') == "&lt;img src=x onerror=&#34;a&#34;&gt;"
     assert html_text(None) == ""

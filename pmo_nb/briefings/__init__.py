@@ -26,6 +26,9 @@ _EXPORTS = {
     "view": "executive",
     "project_detail": "executive",
     "plan_sentences": "status_narrative",
+    "changes_since_previous": "changes_brief",
+    "changes_markdown": "changes_brief",
+    "ChangesBrief": "changes_brief",
 }
 
 __all__ = sorted(_EXPORTS)

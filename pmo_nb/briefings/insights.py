@@ -263,18 +263,28 @@ def _evm_insights(portfolio, as_of, weights, cpi_alert) -> list[dict]:
                  POINT_ESTIMATE_P, _mean_weight(weights, ev.index, excess), ev.index)]
 
 
-def _benefit_insights(portfolio, as_of, weights) -> list[dict]:
-    status = benefits_status(portfolio, as_of)
+def benefits_behind(portfolio: Portfolio, status: pd.DataFrame) -> pd.DataFrame:
+    """The measured benefits off track or at risk, with ``behind``, ``stake`` and ``prob``.
+
+    ``status`` is :func:`pmo_nb.benefits_status` at the reporting date. The
+    shortfall, money at stake and probability are those of the
+    ``benefit_behind`` insight (module docstring), so the digests rank a
+    benefit exactly as the executive summary does.
+    """
     s = status[status["status"].isin(["off_track", "at_risk"]) & (status["planned_share"] > 0)]
-    if s.empty:
-        return []
     budgets = portfolio.projects.set_index("project_id")["budget"].astype(float)
     per_project = status.groupby("project_id").size()
+    behind = (1.0 - s["realised_share"] / s["planned_share"]).clip(0.0, 1.0).astype(float)
+    stake = s["project_id"].map(budgets).fillna(0.0) / s["project_id"].map(per_project) * behind
+    prob = (1.0 - s["p_target_met"]).where(s["p_target_met"].notna(), 1.0).astype(float)
+    return s.assign(behind=behind, stake=stake.astype(float), prob=prob)
+
+
+def _benefit_insights(portfolio, as_of, weights) -> list[dict]:
+    s = benefits_behind(portfolio, benefits_status(portfolio, as_of))
     rows = []
     for bid, b in s.iterrows():
-        behind = float(np.clip(1.0 - b["realised_share"] / b["planned_share"], 0.0, 1.0))
-        stake = budgets.get(b["project_id"], 0.0) / per_project[b["project_id"]] * behind
-        prob = 1.0 - b["p_target_met"] if pd.notna(b["p_target_met"]) else 1.0
+        behind, stake, prob = b["behind"], b["stake"], b["prob"]
         owner = b["owner"] if isinstance(b["owner"], str) and b["owner"] else "its owner"
         head = (f"Benefit \"{b['name']}\" ({bid}, project {b['project_id']}) is {behind:.0%} "
                 f"behind plan: {b['realised_share']:.0%} of the improvement realised against "

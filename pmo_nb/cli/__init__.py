@@ -1,4 +1,4 @@
-"""The ``pmo`` command: import, history, demo, report run, serve, mcp, db, export.
+"""The ``pmo`` command: import, history, demo, report run, serve, mcp, db, export, alerts.
 
 A package so that further command groups live in modules of their own
 (registered at the end of this file with ``main.add_command``). Thin: every
@@ -243,12 +243,18 @@ def report() -> None:
               help="Report schedule (default: reports.yml at the project root).")
 @click.option("--notebooks", "notebooks", default=None, type=click.Path(file_okay=False),
               help="Folder of report notebooks (default: notebooks/ of the project).")
+@click.option("--alerts", "alerts_file", default=None, type=click.Path(dir_okay=False),
+              help="With --due: alert rules run after the reports (default: alerts.yml at "
+                   "the project root, when it exists).")
 def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
-               notebooks) -> None:
+               notebooks, alerts_file) -> None:
     """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
-    Exit status: 0 all succeeded (or nothing due), 1 a report failed or timed
-    out, 2 usage or schedule error, 3 another run is writing to OUT.
+    With --due, the alert rules (alerts.yml) are checked before anything runs
+    and evaluated after the reports (``pmo alerts run``), their log written to
+    OUT/<as_of>/alerts.html. Exit status: 0 all succeeded (or nothing due), 1 a
+    report or the alerts failed, or a report timed out, 2 usage, schedule or
+    alert rules error, 3 another run is writing to OUT.
     """
     from pmo_nb.config import project_root  # lazy: keeps `pmo --help` fast
     from pmo_nb.dates import iso_day  # lazy: keeps `pmo --help` fast
@@ -267,6 +273,14 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         _fail("--all runs every report: give no names and no --due with it", 2)
     if not (names or run_all or due):
         _fail("name a report (e.g. portfolio_overview) or pass --all or --due", 2)
+    if alerts_file and not due:
+        _fail("--alerts runs the alert rules after the due reports: use it with --due", 2)
+    alerts, rules = None, None
+    if due:
+        from pmo_nb.cli.alerts import alerts_path, load_or_exit  # lazy: only with --due
+
+        alerts = alerts_path(alerts_file)
+        rules = load_or_exit(alerts) if alerts_file or alerts.exists() else None
     try:
         day = iso_day(as_of)
         path = Path(schedule_file) if schedule_file else project_root() / "reports.yml"
@@ -277,17 +291,23 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
                                    notebooks_dir=notebooks)
     except (ScheduleError, ValueError) as exc:
         _fail(str(exc), 2)
+    status = 0
     if not specs:
         click.echo(f"nothing due on {day}" if due else "no reports to run")
-        return
-    try:
-        with _store_faults():
-            result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs, timeout=timeout,
-                               notebooks_dir=notebooks)
-    except SuiteBusy as exc:
-        _fail(str(exc), 3)
-    click.echo(summary_text(result))
-    sys.exit(result.exit_status)
+    else:
+        try:
+            with _store_faults():
+                result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs,
+                                   timeout=timeout, notebooks_dir=notebooks)
+        except SuiteBusy as exc:
+            _fail(str(exc), 3)
+        click.echo(summary_text(result))
+        status = result.exit_status
+    if rules is not None:
+        from pmo_nb.cli.alerts import alerts_after_reports  # lazy: only with --due
+
+        status = max(status, alerts_after_reports(alerts, rules, as_of=day, db=db, out=out))
+    sys.exit(status)
 
 
 @main.command()
@@ -368,3 +388,10 @@ def mcp(db: str | None, reports: str, use_http: bool, port: int, token: str | No
     with _store_faults():
         serve_http(port, token, db, reports)
 
+
+# -- command groups in modules of their own (they import the helpers above) --------------
+from pmo_nb.cli.alerts import alerts_group  # noqa: E402
+from pmo_nb.cli.digest import digest_group  # noqa: E402
+
+main.add_command(alerts_group)
+main.add_command(digest_group)

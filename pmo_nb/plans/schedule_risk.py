@@ -15,8 +15,8 @@ P80_BETWEEN_P50_AND_P90 = 0.6568
 
 
 def simulate_schedule(portfolio: Portfolio, project_id: str, draws: int = 10_000,
-                      seed=None, calibrate: bool | None = None, as_of=None
-                      ) -> ScheduleSimulation:
+                      seed=None, calibrate: bool | None = None, as_of=None, *,
+                      learnt=None) -> ScheduleSimulation:
     """Monte Carlo of a project's plan: finish quantiles, criticality, P80 drivers.
 
     Parameters
@@ -35,6 +35,11 @@ def simulate_schedule(portfolio: Portfolio, project_id: str, draws: int = 10_000
         least :data:`~pmo_nb.plans.calibration.MIN_TASKS` completed tasks exist.
     as_of : date-like, optional
         The reporting date: done work is a fact, the rest starts after it.
+    learnt : tuple, optional
+        ``(learn(portfolio, as_of),)``: the calibration already learnt from this
+        portfolio at ``as_of`` (None inside when there is nothing to learn
+        from), when the caller simulates many projects: learning reads every
+        completed task of the portfolio, so it is done once, not per project.
 
     Raises
     ------
@@ -44,7 +49,7 @@ def simulate_schedule(portfolio: Portfolio, project_id: str, draws: int = 10_000
     if int(draws) < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
     plan = plan_of(portfolio, project_id, as_of)
-    learnt = history.learn(portfolio, as_of)
+    learnt = history.learn(portfolio, as_of) if learnt is None else learnt[0]
     use = (learnt is not None and learnt.n_tasks >= history.MIN_TASKS) if calibrate is None \
         else bool(calibrate) and learnt is not None
     finish = portfolio.projects.set_index("project_id").at[project_id, "finish_date"]

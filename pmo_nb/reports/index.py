@@ -1,12 +1,12 @@
 """The ``index.html`` pages of a reports folder, built from the run records on disk.
 
-``OUT/<as_of>/index.html`` lists the reports of one run folder (title linked
-to the page, or to the executed notebook when the run failed; project,
-period, status and reason, duration, data checksum, generated at);
-``OUT/index.html`` lists the run folders. Both are self-contained HTML with
-relative links, so the folder can be copied to a shared drive as it is. They
-are rewritten whole (atomically) from the records, so they always show what
-is on disk.
+``OUT/<as_of>/index.html`` lists the reports of one run folder (title linked to the
+page, or to the executed notebook when the run failed; project, period, status and
+reason, duration, data checksum, generated at); ``OUT/index.html`` lists the run
+folders. A run folder's page links its alert log (``alerts.html``,
+:mod:`pmo_nb.reports.alerts_page`) when there is one. Both are self-contained HTML with
+relative links, so the folder can be copied to a shared drive as it is. They are
+rewritten whole (atomically) from the records, so they always show what is on disk.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def run_rows(folder: Path) -> list[dict]:
     return rows
 
 
-def _env():
+def report_env():
+    """The Jinja2 environment of the report pages (templates/report, autoescaped)."""
     import jinja2  # lazy: Jinja2 loads only when an index is written
 
     return jinja2.Environment(
@@ -95,9 +96,10 @@ def write_run_index(folder: str | Path) -> Path:
     rows = run_rows(folder)
     tops = [r for r in rows if not r["instance"]]
     counts = {s: sum(r["status"] == s for r in tops) for s in STATUSES}
-    page = _env().get_template("run_index.html.j2").render(
+    page = report_env().get_template("run_index.html.j2").render(
         title=f"Reports as of {folder.name}", as_of=folder.name, rows=rows, counts=counts,
         generated_at=utc_now(),
+        alerts_href="alerts.html" if (folder / "alerts.html").is_file() else None,
     )
     path = folder / "index.html"
     write_atomic(path, page)
@@ -125,7 +127,7 @@ def write_root_index(out: str | Path) -> Path:
     folders = sorted((p for p in out.iterdir()
                       if p.is_dir() and re.fullmatch(r"\d{4}-\d\d-\d\d", p.name)),
                      key=lambda p: p.name, reverse=True)
-    page = _env().get_template("runs_index.html.j2").render(
+    page = report_env().get_template("runs_index.html.j2").render(
         title="Report runs", rows=[run_summary(f) for f in folders], generated_at=utc_now(),
     )
     path = out / "index.html"

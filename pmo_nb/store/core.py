@@ -55,6 +55,8 @@ from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.formatting import redact_url
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
+from pmo_nb.store.alert_log import AlertLogMixin
+from pmo_nb.store.digest_log import DigestLogMixin
 from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.import_log import ImportLogMixin
 from pmo_nb.store.results import ResultsMixin
@@ -99,7 +101,7 @@ def _utcnow() -> dt.datetime:
 
 # --- the store ---------------------------------------------------------------------------
 
-class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
+class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, DigestLogMixin):
     """The versioned portfolio database.
 
     Parameters

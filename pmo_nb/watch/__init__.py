@@ -7,7 +7,21 @@ Public names are resolved on first use (:mod:`pmo_nb.lazy`).
 
 from pmo_nb.lazy import lazy_exports
 
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    "changes": "changes",
+    "compare_points": "changes",
+    "CHANGE_COLUMNS": "changes",
+    "CHANGE_KINDS": "changes",
+    "AlertRule": "rules",
+    "AlertsError": "rules",
+    "METRICS": "rules",
+    "load_rules": "rules",
+    "parse_rules": "rules",
+    "evaluate": "alerts",
+    "run_alerts": "alerts",
+    "run_text": "alerts",
+    "metric_values": "metrics",
+}
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

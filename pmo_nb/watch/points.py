@@ -1,0 +1,116 @@
+"""Points of the store's history that :func:`pmo_nb.watch.changes` compares.
+
+A point is one import: the portfolio as that import left it, the reporting
+date it stands for, and the persisted forecast a report for that date shows.
+
+The rules, defined once here:
+
+- ``since`` / ``until`` as an import id names that import; as a date, time or
+  ISO string, the last import started at or before it (a bare date means the
+  end of that day, as :meth:`pmo_nb.store.Store.load` reads it); ``until=None``
+  is the latest import.
+- The reporting date of a point is the date given; for an import id, the
+  import's day; for ``until=None``, today.
+- Its forecast is :func:`pmo_nb.forecast.stored.latest` for the last day the
+  import was the newest data: the date given; for an import id, the day
+  before the next import (never before the import's own day), or no cut-off
+  when it is the latest import. So a forecast run after an import, dated by
+  the report that ran it, belongs to that import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pmo_nb.dates import day, is_blank, today
+from pmo_nb.forecast.stored import FORECAST_KIND, Persisted, latest
+from pmo_nb.portfolio import Portfolio
+
+
+@dataclass
+class Point:
+    """One import as :func:`pmo_nb.watch.changes` sees it."""
+
+    import_id: int
+    started_at: pd.Timestamp
+    portfolio: Portfolio
+    #: the reporting date the point stands for (decisions due, benefit plans)
+    as_of: pd.Timestamp
+    forecast: Persisted
+    #: the forecast's stored version (None without a forecast)
+    forecast_version: int | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.import_id} ({self.started_at:%Y-%m-%d})"
+
+    @property
+    def forecast_label(self) -> str | None:
+        """``"2026-11-03 v2"``: the forecast's name and version, None without one."""
+        if not self.forecast.available:
+            return None
+        return f"{self.forecast.name} v{self.forecast_version}"
+
+
+def _is_import_id(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def pick_import(imports: pd.DataFrame, value, which: str) -> int:
+    """The import id ``value`` names (see the module notes); ``imports`` is ``Store.history()``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``which`` (since / until) and the value when no import matches.
+    """
+    if _is_import_id(value):
+        if int(value) not in set(imports["import_id"]):
+            raise ValueError(f"{which}={value}: the store has no import {value} (see pmo history)")
+        return int(value)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{which}={value!r}: not an import id or a date (use YYYY-MM-DD)"
+                         ) from None
+    if pd.isna(stamp):
+        raise ValueError(f"{which}={value!r}: not an import id or a date (use YYYY-MM-DD)")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    elif stamp == stamp.normalize() and not isinstance(value, dt.datetime):
+        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    found = imports[imports["started_at"] <= stamp]
+    if found.empty:
+        raise ValueError(f"{which}={value!r}: no import started on or before it "
+                         "(see pmo history)")
+    return int(found["import_id"].max())
+
+
+def load_point(store, imports: pd.DataFrame, import_id: int, given, versions: dict
+               ) -> Point:
+    """The :class:`Point` of ``import_id``; ``given`` is what the caller passed for it."""
+    ordered = imports.sort_values("import_id")
+    started = pd.Timestamp(ordered.loc[ordered["import_id"] == import_id, "started_at"].iloc[0])
+    later = ordered[ordered["import_id"] > import_id]
+    if given is not None and not _is_import_id(given):
+        as_of = day(given)
+        forecast_as_of = as_of
+    else:
+        as_of = today() if given is None else day(started)
+        forecast_as_of = None if later.empty else max(
+            day(started), day(later["started_at"].iloc[0]) - pd.Timedelta(days=1))
+    portfolio = store.load(as_of=started.to_pydatetime())
+    forecast = latest(store, FORECAST_KIND,
+                      None if is_blank(forecast_as_of) else forecast_as_of.strftime("%Y-%m-%d"))
+    version = versions.get(forecast.name) if forecast.available else None
+    return Point(import_id, started, portfolio, as_of, forecast, version)
+
+
+def forecast_versions(store) -> dict[str, int]:
+    """Latest stored version of each forecast name (what :func:`latest` reads)."""
+    found = store.list_results(FORECAST_KIND)
+    return {str(n): int(v) for n, v in zip(found["name"], found["version"], strict=True)}
