@@ -242,8 +242,11 @@ def report() -> None:
               help="Report schedule (default: reports.yml at the project root).")
 @click.option("--notebooks", "notebooks", default=None, type=click.Path(file_okay=False),
               help="Folder of report notebooks (default: notebooks/ of the project).")
+@click.option("--pdf", is_flag=True,
+              help="Also print every report to PDF beside its HTML (headless Chromium); "
+                   "reports.yml can ask for it per report with 'pdf: true'.")
 def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
-               notebooks) -> None:
+               notebooks, pdf) -> None:
     """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
     Exit status: 0 all succeeded (or nothing due), 1 a report failed or timed
@@ -279,6 +282,7 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
     if not specs:
         click.echo(f"nothing due on {day}" if due else "no reports to run")
         return
+    specs = _with_pdf(specs, pdf)
     try:
         with _store_faults():
             result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs, timeout=timeout,
@@ -287,6 +291,29 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         _fail(str(exc), 3)
     click.echo(summary_text(result))
     sys.exit(result.exit_status)
+
+
+def _with_pdf(specs: list, pdf: bool) -> list:
+    """``specs``, all printing PDF with ``--pdf``; exits 2 if ``--pdf`` cannot print.
+
+    Without the flag, reports whose schedule entry asks for a PDF still run
+    when Chromium is missing (their pages are published, their records say
+    why there is no PDF), after a one-line warning.
+    """
+    import dataclasses  # lazy: keeps `pmo --help` fast
+
+    from pmo_nb.reports.pdf import PdfError, check_pdf_support  # lazy: as above
+
+    if pdf:
+        specs = [dataclasses.replace(s, pdf=True) for s in specs]
+    if any(s.pdf for s in specs):
+        try:
+            check_pdf_support()
+        except PdfError as exc:
+            if pdf:
+                _fail(f"error: {exc}", 2)
+            click.echo(f"warning: {exc}; the pages are published without PDF", err=True)
+    return specs
 
 
 @main.command()
