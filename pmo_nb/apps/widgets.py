@@ -60,7 +60,29 @@ def _warning(text: str) -> str:
     return f'<span style="color:#e65100">{html_text(text)}</span>'
 
 
-class MoneyField:
+class _HintedField:
+    """An input widget with a hint beside it (class ``<key>-hint``), redrawn as it changes."""
+
+    def __init__(self, field: w.ValueWidget, key: str):
+        field.add_class(key)
+        self.field = field
+        self.hint = _hint(key)
+        self.widget = w.HBox([field, self.hint])
+        field.observe(lambda _c: self._show(), names="value")
+
+    @property
+    def value(self) -> str:
+        return self.field.value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.field.value = text
+
+    def _show(self) -> None:
+        raise NotImplementedError
+
+
+class MoneyField(_HintedField):
     """A money text field that shows what it read (``= 2,500,000``) or that it read nothing.
 
     ``value`` is the text as typed: :func:`pmo_nb.io.form_cells.money_text`
@@ -73,19 +95,8 @@ class MoneyField:
                  value: str = ""):
         self.text = w.Text(value=value, description=description, placeholder=MONEY_PLACEHOLDER,
                            style=style, layout=w.Layout(width=width))
-        self.text.add_class(key)
-        self.hint = _hint(key)
-        self.widget = w.HBox([self.text, self.hint])
-        self.text.observe(lambda _c: self._show(), names="value")
+        super().__init__(self.text, key)
         self._show()
-
-    @property
-    def value(self) -> str:
-        return self.text.value
-
-    @value.setter
-    def value(self, text: str) -> None:
-        self.text.value = text
 
     def _show(self) -> None:
         typed = self.text.value.strip()
@@ -147,7 +158,7 @@ class ChoiceWithOther:
             self.hint.value = _warning(self.warning_text.format(typed))
 
 
-class NameField:
+class NameField(_HintedField):
     """A combobox of known names that also takes a new one, with ``warning`` beside it.
 
     For people: choosing a listed name keeps one spelling per person; a name
@@ -162,18 +173,7 @@ class NameField:
         self.combobox = w.Combobox(description=description, options=self.known,
                                    ensure_option=False, style=style,
                                    layout=w.Layout(width=width))
-        self.combobox.add_class(key)
-        self.hint = _hint(key)
-        self.widget = w.HBox([self.combobox, self.hint])
-        self.combobox.observe(lambda _c: self._show(), names="value")
-
-    @property
-    def value(self) -> str:
-        return self.combobox.value
-
-    @value.setter
-    def value(self, text: str) -> None:
-        self.combobox.value = text
+        super().__init__(self.combobox, key)
 
     def _show(self) -> None:
         typed = self.combobox.value.strip()
