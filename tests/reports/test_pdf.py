@@ -266,3 +266,27 @@ def test_missing_chromium_marks_the_record_and_publishes_the_page(demo_db, tmp_p
 
     page = write_run_index(out / AS_OF).read_text()
     assert "PDF not printed: cannot print PDF: Chromium not found" in page
+
+
+@pytest.mark.slow
+def test_schedule_pdf_without_chromium_warns_publishes_and_stays_due(demo_db, tmp_path):
+    books = tmp_path / "notebooks"
+    write_notebook(books, "pack", "print('ok')")
+    schedule = tmp_path / "reports.yml"
+    schedule.write_text("reports:\n  - {name: pack, cadence: weekly, pdf: true}\n")
+    args = [*PMO, "report", "run", "--due", "--schedule", str(schedule), "--notebooks",
+            str(books), "--db", demo_db, "--out", str(tmp_path / "out"), "--as-of", AS_OF]
+    env = {**os.environ, CHROMIUM_ENV: MISSING}
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(f"warning: cannot print PDF: Chromium not found at {MISSING}")
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert re.match(r"ok\s+pack\s", lines[0])
+    assert lines[1].startswith("  PDF NOT PRINTED: cannot print PDF: Chromium not found at")
+    assert (tmp_path / "out" / AS_OF / "pack.html").is_file()
+    # no PDF yet, so the report is still due: the next --due run tries again
+    again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                           env=env)
+    assert re.match(r"ok\s+pack\s", again.stdout), again.stdout
