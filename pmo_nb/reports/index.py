@@ -1,9 +1,9 @@
 """The ``index.html`` pages of a reports folder, built from the run records on disk.
 
 ``OUT/<as_of>/index.html`` lists the reports of one run folder (title linked
-to the page, or to the executed notebook when the run failed, and to the PDF
-when one was printed, or why it was not; project,
-period, status and reason, duration, data checksum, generated at);
+to the page, or to the executed notebook when the run failed; a link to the
+PDF when one was printed, or why it was not; project, period, status and
+reason, duration, data checksum, generated at);
 ``OUT/index.html`` lists the run folders. Both are self-contained HTML with
 relative links, so the folder can be copied to a shared drive as it is. They
 are rewritten whole (atomically) from the records, so they always show what
