@@ -14,6 +14,7 @@ import pytest
 from pmo_nb.apps.intake import INTAKE_DB_ENV
 from pmo_nb.apps.serve import voila_command, voila_env
 from pmo_nb.config import project_root
+from pmo_nb.reports.pdf import CHROMIUM_ARGS as PDF_CHROMIUM_ARGS
 
 
 def chromium_path() -> str | None:
@@ -41,11 +42,9 @@ LOAD_TIMEOUT_MS = 120_000
 #: A widget interaction's visible effect.
 WAIT_MS = 30_000
 
-#: Chromium flags: no sandbox (root in CI), and none of its own calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+#: Chromium flags: no sandbox (root in CI), and none of its own calls home (the
+#: ones the PDF printer uses).
+CHROMIUM_ARGS = list(PDF_CHROMIUM_ARGS)
 
 
 def free_port() -> int:

@@ -9,7 +9,9 @@ transaction with the next free ``CRnnnn`` id of the store written to. The
 portfolio is read through the dashboards' read-only store; changes are written
 through the intake store (``PMO_INTAKE_DB``, set by ``pmo serve --intake-db``);
 without one, saving is off and the page says so. DOM classes ``pmo-cr-...``
-name the parts.
+name the parts. The raised date is a date picker and the cost impact takes
+``250k``, ``-40k`` or ``€1.2m`` as well as plain numbers, showing the amount
+it read.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import ipywidgets as w
 import pandas as pd
 
 from pmo_nb.apps.intake import INTAKE_DB_ENV
+from pmo_nb.apps.widgets import MoneyField
 from pmo_nb.dates import LIVE_STAGES, reporting_date
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.formatting import html_text, money
@@ -104,7 +107,8 @@ class ChangeRequestApp:
                                     layout=w.Layout(width="520px")), "title")
         self.raised = _tagged(w.DatePicker(description="Raised date", style=WIDE,
                                            value=self.as_of.date()), "raised")
-        self.cost = _number("cost", "Cost impact")
+        self.cost = MoneyField("pmo-cr-cost", "Cost impact", style=WIDE, width="320px",
+                               value="0")
         self.days = _number("days", "Schedule impact (days)")
         self.scope = _number("scope", "Scope impact")
         self.benefit = _tagged(w.Dropdown(description="Benefit", style=WIDE,
@@ -127,7 +131,7 @@ class ChangeRequestApp:
             "" if writer is not None else "<p>Saving is off: this server has no intake store "
             "(start it with <code>pmo serve --intake-db URL</code>).</p>"), "confirmation")
         form = w.VBox([w.HTML(f"{STYLE}<h3>Change request</h3>"), self.project, self.title,
-                       self.raised, self.cost, self.days, self.scope, self.benefit,
+                       self.raised, self.cost.widget, self.days, self.scope, self.benefit,
                        self.benefit_impact, self.reason,
                        w.HBox([self.check_button, self.save_button])],
                       layout=w.Layout(width="560px"))

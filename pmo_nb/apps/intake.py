@@ -9,6 +9,13 @@ the project in one store transaction. The portfolio is read through the
 dashboards' read-only store; proposals are written through the intake store
 (``PMO_INTAKE_DB``, set by ``pmo serve --intake-db``); without one, saving is
 off and the page says so. DOM classes ``pmo-intake-...`` name the parts.
+
+The fields help against typos that would change the data: dates are date
+pickers, the category is chosen from the store's (a new one only under
+"other", with a warning that it starts a new reference class), sponsor and
+manager offer the ``people`` table's and the projects' names (a new name is
+allowed, with a warning), and the budget takes ``2.5m``, ``2,500,000`` or
+``250k`` and shows the amount it read.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import os
 import ipywidgets as w
 import pandas as pd
 
+from pmo_nb.apps.widgets import ChoiceWithOther, MoneyField, NameField
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.errors import StoreError
 from pmo_nb.formatting import html_text, money
@@ -38,11 +46,30 @@ STYLE = """<style>
 </style>"""
 
 
+LABEL = {"description_width": "110px"}
+#: Beside a category typed under "other" (``{}`` is what was typed).
+NEW_CATEGORY = ("{} is a new category: it starts a new reference class, with no past "
+                "projects to compare costs with")
+#: Beside a sponsor or manager not in the people table or the projects.
+NEW_PERSON = "{} is not a known person: saving adds a new name (check the spelling)"
+
+
 def _text(key: str, description: str, placeholder: str = "", width: str = "360px") -> w.Text:
     widget = w.Text(description=description, placeholder=placeholder,
-                    layout=w.Layout(width=width), style={"description_width": "110px"})
+                    layout=w.Layout(width=width), style=LABEL)
     widget.add_class(f"pmo-intake-{key}")
     return widget
+
+
+def _date(key: str, description: str) -> w.DatePicker:
+    widget = w.DatePicker(description=description, style=LABEL)
+    widget.add_class(f"pmo-intake-{key}")
+    return widget
+
+
+def _names(column: pd.Series) -> list[str]:
+    """The distinct non-blank texts of ``column``, sorted."""
+    return sorted({str(v).strip() for v in column.dropna() if str(v).strip()})
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -79,7 +106,8 @@ class BenefitRow:
         self.direction = w.Dropdown(options=DIRECTIONS, layout=w.Layout(width="100px"))
         self.baseline = w.Text(placeholder="baseline", layout=w.Layout(width="80px"))
         self.target = w.Text(placeholder="target", layout=w.Layout(width="80px"))
-        self.target_date = w.Text(placeholder="target date", layout=w.Layout(width="110px"))
+        self.target_date = w.DatePicker(layout=w.Layout(width="150px"))
+        self.target_date.add_class("pmo-intake-benefit-date")
         self.widget = w.HBox([self.name, self.objective, self.unit, self.direction,
                               self.baseline, self.target, self.target_date])
         self.widget.add_class("pmo-intake-benefit-row")
@@ -87,7 +115,7 @@ class BenefitRow:
     def value(self) -> pr.BenefitLine:
         return pr.BenefitLine(self.name.value, self.objective.value, self.unit.value,
                               self.direction.value, self.baseline.value, self.target.value,
-                              self.target_date.value)
+                              self.target_date.value or "")
 
 
 class IntakeApp:
@@ -100,16 +128,19 @@ class IntakeApp:
         self.reload()
         projects = self.portfolio.projects
         self.name = _text("name", "Name")
-        self.category = w.Combobox(description="Category", options=sorted(
-            projects["category"].dropna().unique()), placeholder="e.g. IT",
-            style={"description_width": "110px"})
-        self.category.add_class("pmo-intake-category")
-        self.sponsor = w.Combobox(description="Sponsor", options=sorted(
-            projects["sponsor"].dropna().unique()), style={"description_width": "110px"})
-        self.sponsor.add_class("pmo-intake-sponsor")
-        self.start = _text("start", "Start date", "YYYY-MM-DD")
-        self.finish = _text("finish", "Finish date", "YYYY-MM-DD")
-        self.budget = _text("budget", "Budget", "e.g. 2500000")
+        self.category = ChoiceWithOther(
+            "pmo-intake-category", "Category", _names(projects["category"]),
+            warning=NEW_CATEGORY, style=LABEL, other_label="other (new category)")
+        people = _names(self.portfolio.people["name"])
+        self.sponsor = NameField("pmo-intake-sponsor", "Sponsor",
+                                 people + _names(projects["sponsor"]), warning=NEW_PERSON,
+                                 style=LABEL)
+        self.manager = NameField("pmo-intake-manager", "Manager",
+                                 people + _names(projects["manager"]), warning=NEW_PERSON,
+                                 style=LABEL)
+        self.start = _date("start", "Start date")
+        self.finish = _date("finish", "Finish date")
+        self.budget = MoneyField("pmo-intake-budget", "Budget", style=LABEL)
         objectives = self.portfolio.objectives
         self.sliders = {}
         for row in objectives.itertuples():
@@ -145,8 +176,9 @@ class IntakeApp:
             "(start it with <code>pmo serve --intake-db URL</code>).</p>")
         self.confirmation.add_class("pmo-intake-confirmation")
         form = w.VBox([
-            w.HTML(f"{STYLE}<h3>Proposal</h3>"), self.name, self.category, self.sponsor,
-            self.start, self.finish, self.budget,
+            w.HTML(f"{STYLE}<h3>Proposal</h3>"), self.name, self.category.widget,
+            self.sponsor.widget, self.manager.widget, self.start, self.finish,
+            self.budget.widget,
             w.HTML("<h4>Alignment with each objective (0 none to 5 decisive)</h4>"),
             *[box for box, _ in self.sliders.values()],
             w.HTML("<h4>Demand per team (FTE in each month from first to last)</h4>"),
@@ -187,7 +219,8 @@ class IntakeApp:
         """The form's values as a Proposal."""
         return pr.Proposal(
             name=self.name.value, category=self.category.value, sponsor=self.sponsor.value,
-            start_date=self.start.value, finish_date=self.finish.value, budget=self.budget.value,
+            manager=self.manager.value, start_date=self.start.value or "",
+            finish_date=self.finish.value or "", budget=self.budget.value,
             alignment={o: s.value for o, (_, s) in self.sliders.items()},
             demand=[r.value() for r in self.demand_rows],
             benefits=[r.value() for r in self.benefit_rows])

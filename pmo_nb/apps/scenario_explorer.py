@@ -112,12 +112,13 @@ class ScenarioExplorer:
         percent = (100 * stated / stated.sum()).round()
         self.weight_sliders = {}
         for oid, value in percent.items():
+            # labelled with the objective's name (plain text, never markup), its id on hover
             slider = w.FloatSlider(value=float(value), min=0, max=100, step=1,
-                                   description=str(oid), continuous_update=False,
-                                   readout_format=".0f",
-                                   tooltip=str(objectives.at[oid, "name"]),
-                                   style={"description_width": "70px"},
-                                   layout=w.Layout(width="330px"))
+                                   description=str(objectives.at[oid, "name"]),
+                                   continuous_update=False, readout_format=".0f",
+                                   tooltip=f"{oid} {objectives.at[oid, 'name']}",
+                                   style={"description_width": "180px"},
+                                   layout=w.Layout(width="440px"))
             slider.add_class("pmo-weight")
             slider.add_class(f"pmo-weight-{oid}")
             self.weight_sliders[oid] = slider

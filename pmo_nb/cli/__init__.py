@@ -246,8 +246,11 @@ def report() -> None:
 @click.option("--alerts", "alerts_file", default=None, type=click.Path(dir_okay=False),
               help="With --due: alert rules run after the reports (default: alerts.yml at "
                    "the project root, when it exists).")
+@click.option("--pdf", is_flag=True,
+              help="Also print every report to PDF beside its HTML (headless Chromium); "
+                   "reports.yml can ask for it per report with 'pdf: true'.")
 def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
-               notebooks, alerts_file) -> None:
+               notebooks, alerts_file, pdf) -> None:
     """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
     With --due, the alert rules (alerts.yml) are checked before anything runs
@@ -295,6 +298,7 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
     if not specs:
         click.echo(f"nothing due on {day}" if due else "no reports to run")
     else:
+        specs = _with_pdf(specs, pdf)
         try:
             with _store_faults():
                 result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs,
@@ -308,6 +312,31 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
 
         status = max(status, alerts_after_reports(alerts, rules, as_of=day, db=db, out=out))
     sys.exit(status)
+
+
+def _with_pdf(specs: list, pdf: bool) -> list:
+    """``specs``, all printing PDF with ``--pdf``; exits 2 if ``--pdf`` cannot print.
+
+    Without the flag, reports whose schedule entry asks for a PDF still run
+    when Chromium is missing, after a one-line warning, as HTML only: a
+    machine without a browser (a fresh ``make demo``) publishes its pages and
+    exits 0, and ``--due`` does not rerun them for the missing PDF.
+    """
+    import dataclasses  # lazy: keeps `pmo --help` fast
+
+    from pmo_nb.reports.pdf import PdfError, check_pdf_support  # lazy: as above
+
+    if pdf:
+        specs = [dataclasses.replace(s, pdf=True) for s in specs]
+    if any(s.pdf for s in specs):
+        try:
+            check_pdf_support()
+        except PdfError as exc:
+            if pdf:
+                _fail(f"error: {exc}", 2)
+            click.echo(f"warning: {exc}; the pages are published without PDF", err=True)
+            specs = [dataclasses.replace(s, pdf=False) for s in specs]
+    return specs
 
 
 @main.command()

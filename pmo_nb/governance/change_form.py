@@ -22,7 +22,7 @@ import pandas as pd
 from pmo_nb.dates import reporting_date
 from pmo_nb.errors import PROBLEM_COLUMNS, ValidationError
 from pmo_nb.governance.baselines import baseline
-from pmo_nb.io.form_cells import form_text, next_free_id
+from pmo_nb.io.form_cells import form_text, money_text, next_free_id
 from pmo_nb.io.plan_import import store_workbook, text_cells
 from pmo_nb.io.reading import RawTable
 from pmo_nb.io.validation import validate
@@ -80,7 +80,7 @@ def change_row(form: ChangeForm, change_id: str) -> dict[str, str | None]:
     return {"change_id": change_id, "project_id": form_text(form.project_id),
             "title": form_text(form.title), "raised_date": form_text(form.raised_date),
             "status": STATUS, "decided_date": None, "decided_by": None,
-            "cost_impact": form_text(form.cost_impact),
+            "cost_impact": money_text(form.cost_impact),
             "schedule_impact_days": form_text(form.schedule_impact_days),
             "scope_impact": form_text(form.scope_impact),
             "benefit_impact": form_text(form.benefit_impact),

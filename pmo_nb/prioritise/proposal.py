@@ -25,7 +25,7 @@ from pmo_nb.errors import PROBLEM_COLUMNS, ValidationError
 from pmo_nb.forecast.forecasting import MODEL_KIND, MODEL_NAME
 from pmo_nb.forecast.model import ForecastModel
 from pmo_nb.forecast.progress import covariate_columns, planned_days
-from pmo_nb.io.form_cells import form_text, next_free_id
+from pmo_nb.io.form_cells import form_text, money_text, next_free_id
 from pmo_nb.io.reading import RawTable, Workbook
 from pmo_nb.io.validation import validate
 from pmo_nb.portfolio import Portfolio
@@ -127,7 +127,7 @@ def proposal_tables(proposal: Proposal, project_id: str) -> tuple[dict, dict, li
         "sponsor": form_text(proposal.sponsor), "manager": form_text(proposal.manager),
         "start_date": form_text(proposal.start_date),
         "finish_date": form_text(proposal.finish_date),
-        "budget": form_text(proposal.budget), "mandatory": form_text(bool(proposal.mandatory)),
+        "budget": money_text(proposal.budget), "mandatory": form_text(bool(proposal.mandatory)),
     }], "alignment": [], "demand": [], "benefits": []}
     labels = {("projects", 2): "Project"}
     problems: list[dict] = []

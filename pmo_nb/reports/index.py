@@ -1,12 +1,13 @@
 """The ``index.html`` pages of a reports folder, built from the run records on disk.
 
 ``OUT/<as_of>/index.html`` lists the reports of one run folder (title linked to the
-page, or to the executed notebook when the run failed; project, period, status and
-reason, duration, data checksum, generated at); ``OUT/index.html`` lists the run
-folders. A run folder's page links its alert log (``alerts.html``,
-:mod:`pmo_nb.reports.alerts_page`) when there is one. Both are self-contained HTML with
-relative links, so the folder can be copied to a shared drive as it is. They are
-rewritten whole (atomically) from the records, so they always show what is on disk.
+page, or to the executed notebook when the run failed; a link to the PDF when one was
+printed, or why it was not; project, period, status and reason, duration, data
+checksum, generated at); ``OUT/index.html`` lists the run folders. A run folder's page
+links its alert log (``alerts.html``, :mod:`pmo_nb.reports.alerts_page`) when there is
+one. Both are self-contained HTML with relative links, so the folder can be copied to a
+shared drive as it is. They are rewritten whole (atomically) from the records, so they
+always show what is on disk.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def _href(folder: Path, record: dict) -> str | None:
     return None
 
 
+def _pdf_href(folder: Path, record: dict) -> str | None:
+    """Relative link to the PDF printed beside the page, if the record has one on disk."""
+    stem = record.get("output") or record.get("report")
+    if stem and record.get("pdf") and (folder / f"{stem}.pdf").is_file():
+        return f"{stem}.pdf"
+    return None
+
+
 def _row(folder: Path, record: dict, instance: bool = False) -> dict:
     return {
         "title": record.get("title") or record.get("report"),
@@ -61,6 +70,8 @@ def _row(folder: Path, record: dict, instance: bool = False) -> dict:
         "checksum": record.get("checksum"),
         "generated_at": record.get("finish") or record.get("start"),
         "href": _href(folder, record),
+        "pdf_href": _pdf_href(folder, record),
+        "pdf_error": record.get("pdf_error"),
         "instance": instance,
     }
 

@@ -35,6 +35,9 @@ class Outcome:
     project_id: str | None = None
     html: str | None = None
     ipynb: str | None = None
+    pdf: str | None = None
+    #: Why the PDF asked for was not printed (the page was published all the same).
+    pdf_error: str | None = None
 
 
 @dataclass
@@ -50,9 +53,14 @@ class SuiteResult:
         return [o for o in self.outcomes if o.status != "succeeded"]
 
     @property
+    def pdf_failed(self) -> list[Outcome]:
+        """Jobs whose page was published but whose PDF could not be printed."""
+        return [o for o in self.outcomes if o.pdf_error]
+
+    @property
     def exit_status(self) -> int:
-        """0 when every job succeeded, else 1."""
-        return 1 if self.failed else 0
+        """0 when every job succeeded (with its PDF, if asked for), else 1."""
+        return 1 if self.failed or self.pdf_failed else 0
 
 
 def read_record(path: Path) -> dict | None:

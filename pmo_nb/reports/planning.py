@@ -1,7 +1,8 @@
 """Which reports a run executes: by name, all, or due; fan-outs expanded to their projects.
 
 A report is due from its cadence's first day until a run succeeds for its period;
-the run records on disk (``OUT/<as_of>/<name>.json``) are what counts."""
+the run records on disk (``OUT/<as_of>/<name>.json``) are what counts. A run that
+was asked for a PDF and could not print it has not succeeded, so the next run retries."""
 
 from __future__ import annotations
 
@@ -90,8 +91,9 @@ def succeeded_periods(out, specs: list[ReportSpec], day: dt.date) -> set[tuple[s
             if not first.isoformat() <= folder <= last.isoformat():
                 continue
             record = read_record(Path(out) / folder / f"{spec.name}.json")
+            # a run whose PDF (asked for) was not printed has not succeeded yet
             if (record and record.get("report") == spec.name and record.get("period") == period
-                    and record.get("status") == "succeeded"):
+                    and record.get("status") == "succeeded" and not record.get("pdf_error")):
                 done.add((spec.name, period))
     return done
 

@@ -3,11 +3,12 @@
 The only module that knows papermill. :func:`run_report` checks the
 notebook's parameters before it runs anything, executes the notebook with the
 store and reporting date as parameters (charts as inline SVG, so the HTML
-needs no network), and writes three files side by side::
+needs no network), and writes three (or four) files side by side::
 
     OUT/<as_of>/<name>.ipynb   the executed notebook (kept when it fails)
     OUT/<as_of>/<name>.html    the report, without code, with a header
     OUT/<as_of>/<name>.json    the run record (parameters, checksum, status)
+    OUT/<as_of>/<name>.pdf     with ``pdf=True``: the page printed by Chromium
 
 The files are built in a private folder under ``OUT/.staging/`` and moved
 into place with :func:`os.replace` when the run ends, so the run folder
@@ -23,7 +24,6 @@ HTML leaves out.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
 import shutil
@@ -39,7 +39,7 @@ from pmo_nb.config import resolve_db_url, templates_dir
 from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.errors import ReportError
 from pmo_nb.formatting import redact_url
-from pmo_nb.reports.files import umask_mode, write_atomic
+from pmo_nb.reports.files import publish, write_atomic
 
 #: MIME type of the facts a notebook records for the runner (see :func:`record`).
 FACTS_MIME = "application/vnd.pmo-nb.facts+json"
@@ -134,6 +134,11 @@ def _title(nb, name: str) -> str:
     return nb.metadata.get("title") or name.replace("_", " ").capitalize()
 
 
+def period_label(period: str | None, as_of: str) -> str:
+    """How a page names its period: ``2026-Q2 (as of 2026-06-30)``, or just the date."""
+    return as_of if period in (None, as_of) else f"{period} (as of {as_of})"
+
+
 def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
             period: str | None = None) -> str:
     """Render an executed notebook as the report page: no code, no prompts, no CDN.
@@ -164,7 +169,7 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
         "metadata": {"name": title},
         "pmo": {
             "title": title,
-            "as_of": as_of if period in (None, as_of) else f"{period} (as of {as_of})",
+            "as_of": period_label(period, as_of),
             "checksum": facts.get("checksum"),
             "version": __version__,
             "generated_at": generated_at,
@@ -244,38 +249,19 @@ def _remove_staging(staging: Path) -> None:
         pass
 
 
-def publish(run: dict, *, out, staging: Path, html: str | None = None) -> dict:
-    """Move a run's files from ``staging`` into ``OUT/<as_of>/`` and write its record.
+def _print_pdf(page: str, html_path: Path, run: dict) -> str | None:
+    """Print ``page`` beside ``html_path`` as PDF; the one-line reason if it failed."""
+    from pmo_nb.reports.pdf import PdfError, print_pdf  # lazy: Playwright only for PDFs
 
-    The executed notebook (if any) goes first, then the page (or, for a
-    failed run, any page of an earlier run of the same report is removed, so
-    page and record always agree), and the record last.
-    """
-    folder = Path(out) / run["as_of"]
-    stem = run["output"]
-    target = folder / stem
-    target.parent.mkdir(parents=True, exist_ok=True)
-    leaf = target.name
-    ipynb, html_path = target.with_name(f"{leaf}.ipynb"), target.with_name(f"{leaf}.html")
-    staged_nb = staging / f"{leaf}.ipynb"
-    run["ipynb"] = None
-    if staged_nb.exists() and staged_nb.stat().st_size:
-        os.chmod(staged_nb, umask_mode())
-        os.replace(staged_nb, ipynb)
-        run["ipynb"] = str(ipynb)
-    elif run["status"] != "succeeded":
-        ipynb.unlink(missing_ok=True)  # an executed copy from an earlier run would mislead
-    run["html"] = None
-    if run["status"] == "succeeded" and html is not None:
-        staged_html = staging / f"{leaf}.html"
-        staged_html.write_text(html, encoding="utf-8")
-        os.chmod(staged_html, umask_mode())
-        os.replace(staged_html, html_path)
-        run["html"] = str(html_path)
-    else:
-        html_path.unlink(missing_ok=True)  # never leave a page from an earlier run
-    write_atomic(target.with_name(f"{leaf}.json"), json.dumps(run, indent=2, default=str) + "\n")
-    return run
+    html_path.write_text(page, encoding="utf-8")
+    try:
+        print_pdf(html_path, html_path.with_suffix(".pdf"), title=run["title"],
+                  period=period_label(run["period"], run["as_of"]), checksum=run["checksum"])
+    except PdfError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - the page is published all the same
+        return _one_line(f"PDF: {type(exc).__name__}: {exc}")
+    return None
 
 
 def base_record(name: str, *, as_of: str, output: str | None = None, **facts) -> dict:
@@ -298,6 +284,8 @@ def base_record(name: str, *, as_of: str, output: str | None = None, **facts) ->
         "reason": None,
         "ipynb": None,
         "html": None,
+        "pdf": None,
+        "pdf_error": None,
     }
     run.update(facts)
     return run
@@ -315,6 +303,7 @@ def run_report(
     output: str | None = None,
     record_extra: dict | None = None,
     staging_dir: str | os.PathLike | None = None,
+    pdf: bool = False,
 ) -> dict:
     """Execute report ``name`` and write its notebook, HTML page and run record.
 
@@ -346,6 +335,10 @@ def run_report(
         An empty folder to build the files in (default a new one under
         ``out/.staging``, removed afterwards); the kernel's process id is
         written there too.
+    pdf : bool
+        Also print the page to ``<output>.pdf`` (:mod:`pmo_nb.reports.pdf`).
+        A PDF that cannot be printed does not fail the run: the page is
+        published and the record's ``pdf_error`` says why there is no PDF.
 
     Returns
     -------
@@ -428,6 +421,8 @@ def run_report(
                                period=period)
             except Exception as exc:  # noqa: BLE001 - a broken export fails the run too
                 run["status"], run["reason"] = "failed", _one_line(f"HTML export: {_reason(exc)}")
+        if page is not None and pdf:
+            run["pdf_error"] = _print_pdf(page, staging / f"{leaf}.html", run)
         run["finish"] = utc_now()
         publish(run, out=out, staging=staging, html=page)
     finally:

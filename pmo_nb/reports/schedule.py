@@ -23,7 +23,7 @@ FAN_OUTS = ("active_project", "project_with_plan")
 #: Parameters the runner sets itself (a schedule may not set them).
 RUNNER_PARAMETERS = ("db", "as_of")
 #: Keys of one report entry.
-ENTRY_KEYS = ("name", "notebook", "cadence", "parameters", "per", "after")
+ENTRY_KEYS = ("name", "notebook", "cadence", "parameters", "per", "after", "pdf")
 #: Columns of :attr:`ScheduleError.problems`.
 PROBLEM_COLUMNS = ["file", "report", "key", "value", "rule"]
 NAME_PATTERN = r"[A-Za-z0-9_\-]+"
@@ -134,6 +134,8 @@ class ReportSpec:
     #: Reports of the same run that must finish (succeeded or not) before this one
     #: starts, e.g. a summary that reads the forecast another report persists.
     after: tuple[str, ...] = ()
+    #: Also print the page to PDF (``pdf: true`` in the schedule, or ``--pdf``).
+    pdf: bool = False
 
     def period(self, day: dt.date) -> str:
         """The period a run on ``day`` counts for (the day itself without a cadence)."""
@@ -228,8 +230,13 @@ def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
         if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
             _problem(problems, source, label, "after", after, "a report name or a list of them")
             after = []
+        pdf = entry.get("pdf", False)
+        if not isinstance(pdf, bool):
+            _problem(problems, source, label, "pdf", pdf,
+                     "true or false: also print the report to PDF")
         if len(problems) == before:
-            specs.append(ReportSpec(name, notebook, cadence, dict(parameters), per, tuple(after)))
+            specs.append(ReportSpec(name, notebook, cadence, dict(parameters), per, tuple(after),
+                                    pdf is True))
     _check_after(specs, problems, source)
     if problems:
         raise ScheduleError(problems, source)

@@ -72,15 +72,26 @@ def _fan_out_record(spec: ReportSpec, outcomes: list[Outcome], *, out: Path, as_
         status=status, reason=reason, parameters=dict(spec.parameters),
         instances=[{"project_id": o.project_id, "output": o.output, "status": o.status}
                    for o in outcomes],
+        pdf_error=_fan_out_pdf_error(outcomes),
     )
     sub = folder / spec.name
     keep = {o.output.split("/")[-1] for o in outcomes}
     if sub.is_dir() and not broken:
         for path in sub.iterdir():  # projects no longer active: their old pages go
-            if path.suffix in (".html", ".ipynb", ".json") and path.stem not in keep:
+            if path.suffix in (".html", ".ipynb", ".json", ".pdf") and path.stem not in keep:
                 path.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / f"{spec.name}.json", json.dumps(record, indent=2) + "\n")
+
+
+def _fan_out_pdf_error(outcomes: list[Outcome]) -> str | None:
+    """Which projects' PDFs were not printed (so the fan-out is due again), or None."""
+    missing = [o for o in outcomes if o.pdf_error]
+    if not missing:
+        return None
+    named = ", ".join(str(o.project_id) for o in missing[:5])
+    return (f"{len(missing)} of {len(outcomes)} PDFs not printed ({named}"
+            f"{' ...' if len(missing) > 5 else ''}): {missing[0].pdf_error}")
 
 
 @contextmanager
@@ -239,6 +250,8 @@ def summary_text(result: SuiteResult) -> str:
             where = outcome.html or outcome.ipynb or ""
             lines.append(f"{_label(outcome.status)} {outcome.report:<24} "
                          f"{outcome.duration_s:7.1f} s  {outcome.reason or where}")
+            if outcome.pdf_error:
+                lines.append(f"  PDF NOT PRINTED: {outcome.pdf_error}")
             continue
         if outcome.report in seen:
             continue
@@ -251,8 +264,12 @@ def summary_text(result: SuiteResult) -> str:
         for o in bad:
             lines.append(f"  {_label(o.status)} {o.project_id:<22} {o.duration_s:7.1f} s  "
                          f"{o.reason}")
+        for o in (o for o in group if o.pdf_error):
+            lines.append(f"  PDF NOT PRINTED {o.project_id:<14} {o.pdf_error}")
     ok = sum(o.status == "succeeded" for o in result.outcomes)
-    lines.append(f"{ok} of {len(result.outcomes)} notebook runs succeeded; "
+    pdfs = sum(o.pdf is not None for o in result.outcomes)
+    printed = f"; {pdfs} printed to PDF" if pdfs or result.pdf_failed else ""
+    lines.append(f"{ok} of {len(result.outcomes)} notebook runs succeeded{printed}; "
                  f"reports in {result.folder.resolve()}")
     return "\n".join(lines)
 

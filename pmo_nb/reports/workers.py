@@ -23,13 +23,12 @@ from pathlib import Path
 
 from pmo_nb.dates import utc_now
 from pmo_nb.errors import ReportError
-from pmo_nb.reports.files import write_atomic
+from pmo_nb.reports.files import publish, write_atomic
 from pmo_nb.reports.jobs import Job, Outcome, SuiteBusy, read_record
 from pmo_nb.reports.runner import (
     KERNEL_PID_FILE,
     STAGING,
     base_record,
-    publish,
     run_report,
 )
 
@@ -97,6 +96,7 @@ class Worker:
             "parameters": job.parameters, "timeout": timeout, "output": job.output,
             "record_extra": extra, "staging_dir": str(self.staging),
             "notebooks_dir": str(notebooks_dir) if notebooks_dir else None,
+            "pdf": spec.pdf,
         }
         job_file = self.staging / "job.json"
         job_file.write_text(json.dumps({"call": call, "parent": os.getpid(),
@@ -149,7 +149,8 @@ class Worker:
         shutil.rmtree(self.staging, ignore_errors=True)
         return Outcome(job.spec.name, job.output, record["status"],
                        record.get("duration_s") or duration, record.get("reason"),
-                       job.project_id, record.get("html"), record.get("ipynb"))
+                       job.project_id, record.get("html"), record.get("ipynb"),
+                       record.get("pdf"), record.get("pdf_error"))
 
 
 def _last_line(path: Path) -> str:

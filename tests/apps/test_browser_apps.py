@@ -100,8 +100,8 @@ def _fill(page, key: str, value: str) -> None:
 def _proposal(page, *, finish: str, budget: str, team: str) -> None:
     """Fill the form (a Dropdown's options are matched by their label)."""
     _fill(page, "name", "Browser proposal")
-    _fill(page, "category", "IT")
-    _fill(page, "start", "2026-09-01")
+    page.select_option(".pmo-intake-category select", "IT")  # chosen, not typed
+    _fill(page, "start", "2026-09-01")  # a date picker: <input type="date">
     _fill(page, "finish", finish)
     _fill(page, "budget", budget)
     row = page.locator(".pmo-intake-demand-row").first
@@ -135,7 +135,8 @@ def test_intake_rejects_an_invalid_proposal_and_saves_a_valid_one(server, page, 
         assert _state(store_path) == before  # nothing written
 
         _fill(page, "finish", "2027-06-30")
-        _fill(page, "budget", "1500000")
+        _fill(page, "budget", "€1.5M")  # read as money, and said so beside the field
+        wait_text(page, ".pmo-intake-budget-hint", "= 1,500,000")
         page.click(".pmo-intake-save")
         page.wait_for_selector(".pmo-intake-saved-id", timeout=WAIT_MS)
         assert page.inner_text(".pmo-intake-saved-id") == "PR0001"

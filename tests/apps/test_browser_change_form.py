@@ -17,6 +17,7 @@ from browser_util import (
     recording_page,
     screenshot_on_failure,
     serving,
+    wait_text,
 )
 
 from pmo_nb.dates import LIVE_STAGES
@@ -80,7 +81,7 @@ def test_change_form_rejects_an_invalid_change_and_saves_a_valid_one(
         before, written = _state(store_path), _state(writer_path)
 
         page.locator(".pmo-cr-project select").select_option(label=label)
-        _fill(page, "cost", "25000")
+        _fill(page, "cost", "2,5k")  # a decimal comma: not read, refused by the import rules
         _fill(page, "days", "14")
         _fill(page, "reason", "Regulator asked for a report", tag="textarea")
         page.click(".pmo-cr-save")  # no title yet
@@ -88,9 +89,12 @@ def test_change_form_rejects_an_invalid_change_and_saves_a_valid_one(
         errors.locator("text=nothing was saved").wait_for(timeout=WAIT_MS)
         text = errors.inner_text()
         assert "Title" in text and "required" in text
+        assert "Cost impact" in text and "2,5k" in text and "must be a number" in text
         assert _state(store_path) == before and _state(writer_path) == written
 
         _fill(page, "title", "Browser change")
+        _fill(page, "cost", "25k")
+        wait_text(page, ".pmo-cr-cost-hint", "= 25,000")
         page.click(".pmo-cr-save")
         page.wait_for_selector(".pmo-cr-saved-id", timeout=WAIT_MS)
         assert page.inner_text(".pmo-cr-saved-id") == want_id

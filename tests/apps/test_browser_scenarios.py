@@ -47,6 +47,10 @@ def test_budget_slider_reselects(server, browser, demo_small):
         page.wait_for_selector(".pmo-chart-frontier svg.marks", state="visible",
                                timeout=LOAD_TIMEOUT_MS)
         assert count.inner_text().strip() == str(len(start.selected))
+        # the weight sliders say which objective they weigh, by name
+        for row in demo_small.objectives.itertuples():
+            label = page.inner_text(f".pmo-weight-{row.objective_id} .widget-label").strip()
+            assert label == row.name
         assert page.inner_text(".pmo-selected-ids").strip() == ", ".join(start.selected)
 
         readout = page.locator(".pmo-budget .widget-readout")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -297,9 +299,37 @@ def test_the_intake_form_saves_to_a_separate_store_with_its_ids(demo_small, tmp_
     ids = []
     for name in ("Customer portal", "Another"):
         app.name.value, app.category.value, app.sponsor.value = name, "IT", "A. Sponsor"
-        app.start.value, app.finish.value, app.budget.value = "2026-09-01", "2027-06-30", "1000"
+        app.start.value, app.finish.value = dt.date(2026, 9, 1), dt.date(2027, 6, 30)
+        app.budget.value = "1k"
         next(iter(app.sliders.values()))[1].value = 4
         assert app.save() is not None, app.confirmation.value + app.errors.value
         ids.append(app.confirmation.value.split('saved-id">')[1].split("<")[0])
     assert ids == ["PR0001", "PR0002"]
     assert reader.load().checksum() == before
+
+
+def test_the_intake_form_offers_the_stores_categories_and_people(demo_small, tmp_path):
+    intake = pytest.importorskip("pmo_nb.apps.intake")
+    reader = fresh_store(demo_small, tmp_path)
+    app = intake.IntakeApp(reader, None, AS_OF)
+    categories = sorted(demo_small.projects["category"].unique())
+    assert app.category.known == categories
+    people = set(demo_small.people["name"]) | set(demo_small.projects["sponsor"].dropna())
+    assert set(app.sponsor.known) == people
+    assert set(app.manager.known) >= set(demo_small.projects["manager"].dropna())
+    app.category.value = categories[0].upper() + "x"  # a typo: a new reference class
+    assert "new reference class" in app.category.hint.value
+    app.name.value, app.category.value = "Typed money", categories[0]
+    app.sponsor.value, app.manager.value = "Someone New", ""
+    app.start.value, app.finish.value = dt.date(2026, 9, 1), dt.date(2027, 6, 30)
+    app.budget.value = "€2.5M"
+    assert "not a known person" in app.sponsor.hint.value
+    result = app.check()
+    assert result.ok, app.errors.value
+    row = result.rows.projects.iloc[0]
+    assert (row["budget"], row["category"], row["sponsor"]) == (2.5e6, categories[0],
+                                                                 "Someone New")
+    assert row["start_date"] == pd.Timestamp("2026-09-01")
+    app.budget.value = "2,5m"  # not read: the import rules refuse it as they would a cell
+    problems = app.check().problems
+    assert problems.loc[problems["column"] == "budget", "value"].tolist() == ["2,5m"]

@@ -181,6 +181,8 @@ def test_project_schedule_is_valid():
 
     specs = load_schedule(project_root() / "reports.yml")
     assert "portfolio_overview" in [s.name for s in specs]
+    # the board's documents are printed to PDF too
+    assert {s.name for s in specs if s.pdf} == {"quarterly_review", "executive_summary"}
 
 
 def test_after_names_other_reports_without_a_cycle():
@@ -224,3 +226,18 @@ def test_the_readme_documents_every_key_and_cadence_the_code_accepts():
         parse_cadence(f"weekly on {weekday}")
     for key in ENTRY_KEYS:
         assert re.search(rf"^ +(- )?{key}:", section, flags=re.M), f"README omits key {key!r}"
+
+
+def test_pdf_key_asks_for_a_pdf_and_must_be_a_boolean():
+    specs = parse_schedule({"reports": [
+        {"name": "pack", "cadence": "quarterly", "pdf": True},
+        {"name": "overview", "cadence": "weekly", "pdf": False},
+        {"name": "plain", "cadence": "weekly"},
+    ]})
+    assert [s.pdf for s in specs] == [True, False, False]
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule({"reports": [{"name": "pack", "cadence": "quarterly", "pdf": "yes"}]},
+                       "reports.yml")
+    problem = caught.value.problems.iloc[0].to_dict()
+    assert problem == {"file": "reports.yml", "report": "pack", "key": "pdf", "value": "yes",
+                       "rule": "true or false: also print the report to PDF"}

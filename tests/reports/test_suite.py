@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from report_support import write_notebook
 
 from pmo_nb.config import safe_stem
 from pmo_nb.reports import active_projects, run_suite
@@ -26,19 +27,6 @@ AS_OF = "2026-06-30"
 PMO = [sys.executable, "-m", "pmo_nb.cli"]
 
 pytestmark = pytest.mark.slow
-
-
-def _notebook(folder: Path, name: str, body: str, params: str = "", title: str = "") -> None:
-    """A report notebook: the usual parameters cell, then ``body``."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.metadata["title"] = title or name.capitalize()
-    source = 'db: str = ""  # store\nas_of: str = ""  # date' + (f"\n{params}" if params else "")
-    nb.cells = [nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(body)]
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
 
 
 def _wait_for(path: Path, seconds: float = 60) -> str:
@@ -83,13 +71,13 @@ def mixed_run(demo_db, tmp_path_factory):
     books, sync = root / "notebooks", root / "sync"
     sync.mkdir()
     for me, other in (("left", "right"), ("right", "left")):
-        _notebook(books, me, "import pathlib\n"
-                  f"pathlib.Path({str(sync / me)!r}).touch()\n" + _wait_for(sync / other)
-                  + f"from pmo_nb.reports.runner import record\nrecord(checksum='c-{me}')\n")
-    _notebook(books, "broken", 'row = {"cost": 1}\nrow["budget"]')
-    _notebook(books, "stuck", "import os, pathlib, threading\n"
-              f"pathlib.Path({str(sync / 'stuck.pid')!r}).write_text(str(os.getpid()))\n"
-              "threading.Event().wait()\n")
+        write_notebook(books, me, "import pathlib\n"
+                       f"pathlib.Path({str(sync / me)!r}).touch()\n" + _wait_for(sync / other)
+                       + f"from pmo_nb.reports.runner import record\nrecord(checksum='c-{me}')\n")
+    write_notebook(books, "broken", 'row = {"cost": 1}\nrow["budget"]')
+    write_notebook(books, "stuck", "import os, pathlib, threading\n"
+                   f"pathlib.Path({str(sync / 'stuck.pid')!r}).write_text(str(os.getpid()))\n"
+                   "threading.Event().wait()\n")
     specs = [ReportSpec(n, n, parse_cadence("weekly")) for n in ("left", "right", "broken")]
     specs.append(ReportSpec("stuck", "stuck"))
     out = root / "out"
@@ -111,7 +99,7 @@ def test_parallel_runs_overlap_and_both_complete(mixed_run):
 def test_after_waits_for_the_named_reports_even_with_free_workers(demo_db, tmp_path):
     books = tmp_path / "notebooks"
     for name in ("first", "second", "free"):
-        _notebook(books, name, "x = 1")
+        write_notebook(books, name, "x = 1")
     specs = [ReportSpec("second", "second", after=("first",)),
              ReportSpec("first", "first"), ReportSpec("free", "free")]
     result = run_suite(specs, as_of=AS_OF, db=demo_db, out=tmp_path / "out", jobs=3,
@@ -199,12 +187,12 @@ def test_fan_out_runs_once_per_active_project(demo_db, demo_small, tmp_path, mon
     # two projects are enough to test the expansion; each still reads the demo store
     monkeypatch.setattr("pmo_nb.reports.planning.active_projects", lambda db: expected[:2])
     books = tmp_path / "notebooks"
-    _notebook(books, "status", "from pmo_nb import load_portfolio\n"
-              "from pmo_nb.reports.runner import record\n"
-              "p = load_portfolio(db).projects.set_index('project_id').loc[project_id]\n"
-              "record(checksum=project_id, title=f'Status of {p[\"name\"]}')\n"
-              "print(p['stage'])\n",
-              params='project_id: str = ""  # the project')
+    write_notebook(books, "status", "from pmo_nb import load_portfolio\n"
+                   "from pmo_nb.reports.runner import record\n"
+                   "p = load_portfolio(db).projects.set_index('project_id').loc[project_id]\n"
+                   "record(checksum=project_id, title=f'Status of {p[\"name\"]}')\n"
+                   "print(p['stage'])\n",
+                   params='project_id: str = ""  # the project')
     spec = ReportSpec("project_status", "status", parse_cadence("monthly"), {},
                       "active_project")
     out = tmp_path / "out"
@@ -245,8 +233,8 @@ def _pmo(*args, cwd, **kw):
 
 def test_cli_summary_and_exit_status(demo_db, tmp_path):
     books = tmp_path / "notebooks"
-    _notebook(books, "fine", "print('ok')")
-    _notebook(books, "broken", "1 / 0")
+    write_notebook(books, "fine", "print('ok')")
+    write_notebook(books, "broken", "1 / 0")
     done = _pmo("report", "run", "fine", "broken", "--notebooks", str(books), "--db", demo_db,
                 "--as-of", AS_OF, "--out", str(tmp_path / "out"), "--jobs", "2", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
@@ -261,8 +249,8 @@ def test_cli_summary_and_exit_status(demo_db, tmp_path):
 
 def test_cli_due_runs_then_skips_the_period(demo_db, tmp_path):
     books = tmp_path / "notebooks"
-    _notebook(books, "weekly_one", "print('ok')")
-    _notebook(books, "monthly_one", "print('ok')")
+    write_notebook(books, "weekly_one", "print('ok')")
+    write_notebook(books, "monthly_one", "print('ok')")
     schedule = tmp_path / "reports.yml"
     schedule.write_text("reports:\n"
                         "  - {name: weekly_one, cadence: weekly}\n"
@@ -289,10 +277,10 @@ def test_cli_due_runs_then_skips_the_period(demo_db, tmp_path):
 def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
     books, sync, out = tmp_path / "notebooks", tmp_path / "sync", tmp_path / "out"
     sync.mkdir()
-    _notebook(books, "quick", "print('quick')")
-    _notebook(books, "blocker", "import os, pathlib\n"
-              f"pathlib.Path({str(sync / 'blocker.pid')!r}).write_text(str(os.getpid()))\n"
-              + _wait_for(sync / "release", 120))
+    write_notebook(books, "quick", "print('quick')")
+    write_notebook(books, "blocker", "import os, pathlib\n"
+                   f"pathlib.Path({str(sync / 'blocker.pid')!r}).write_text(str(os.getpid()))\n"
+                   + _wait_for(sync / "release", 120))
     args = ["report", "run", "quick", "blocker", "--notebooks", str(books), "--db", demo_db,
             "--as-of", AS_OF, "--out", str(out), "--jobs", "2"]
     run = subprocess.Popen([*PMO, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
