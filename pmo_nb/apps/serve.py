@@ -47,7 +47,8 @@ def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SE
     """Voila options bounding kernels and culling the idle ones nobody is connected to.
 
     Connected kernels (a browser has the dashboard open) are not culled;
-    Voila shuts them down when the page is left.
+    Voila shuts them down when the page is left. Nor are busy ones: under
+    load a dashboard's first run can outlast ``cull_idle`` with no output.
 
     Raises
     ------
@@ -65,6 +66,7 @@ def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SE
         f"--{manager}.cull_idle_timeout={int(cull_idle)}",
         f"--{manager}.cull_interval={int(cull_interval)}",
         f"--{manager}.cull_connected=False",
+        f"--{manager}.cull_busy=False",  # never a kernel still executing a dashboard
     ]
 
 

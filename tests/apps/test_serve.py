@@ -86,7 +86,8 @@ def test_command_bounds_and_culls_kernels():
     for option in ("--BoundedKernelManager.max_kernels=5",
                    "--BoundedKernelManager.cull_idle_timeout=60",
                    "--BoundedKernelManager.cull_interval=10",
-                   "--BoundedKernelManager.cull_connected=False"):
+                   "--BoundedKernelManager.cull_connected=False",
+                   "--BoundedKernelManager.cull_busy=False"):
         assert option in argv
     assert f"--BoundedKernelManager.max_kernels={MAX_KERNELS}" in voila_command()
     with pytest.raises(ValueError, match="max_kernels"):

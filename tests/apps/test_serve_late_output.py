@@ -1,4 +1,5 @@
-"""A loaded server: a dashboard's output that arrives late still reaches the page.
+"""A loaded server: a dashboard's output that arrives late still reaches the page,
+and a kernel still executing it is not culled.
 
 Ten viewers at once left every page blank (issue #12): under load the
 dashboard's output reached Voila more than nbclient's 4 s after the cell's
@@ -85,19 +86,21 @@ class _Page(HTMLParser):
         return " ".join(t for t in self.text if t)
 
 
-def _late_dashboard(folder) -> None:
+def _dashboard(folder, *cells: str) -> None:
     folder.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(HOLD_BACK_IOPUB),
-                                         nbformat.v4.new_code_cell(SHOW)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, folder / "late.ipynb")
 
 
-def _page(tmp_path, *extra: str) -> _Page:
-    """GET late.ipynb from Voila run as ``pmo serve`` runs it (plus ``extra`` options)."""
+def _page(tmp_path, *extra: str, cells=(HOLD_BACK_IOPUB, SHOW)) -> tuple[_Page, str]:
+    """GET late.ipynb from Voila run as ``pmo serve`` runs it (plus ``extra`` options).
+
+    Returns the page and Voila's log until the page arrived.
+    """
     folder = tmp_path / "apps"
-    _late_dashboard(folder)
+    _dashboard(folder, *cells)
     server = VoilaServer(str(tmp_path / "unused.db"), tmp_path / "jupyter-config",
                          folder=folder, extra=extra)
     try:
@@ -106,18 +109,29 @@ def _page(tmp_path, *extra: str) -> _Page:
                                     timeout=120) as reply:
             parser = _Page()
             parser.feed(reply.read().decode())
+        log = "".join(server.log)  # up to the page's arrival
     finally:
         server.stop()
-    return parser
+    return parser, log
 
 
 def test_output_arriving_after_the_reply_still_reaches_the_page(tmp_path):
-    page = _page(tmp_path)
+    page, _ = _page(tmp_path)
     assert 'class="late-output"' in page.html()  # nbclient's default 4 s wait drops it
     assert LATE_OUTPUT_MESSAGE not in page.shown()
 
 
 def test_output_later_than_the_wait_says_busy_instead_of_a_blank_page(tmp_path):
-    page = _page(tmp_path, "--VoilaExecutor.iopub_timeout=2")
+    page, _ = _page(tmp_path, "--VoilaExecutor.iopub_timeout=2")
     assert "late-output" not in page.html()
     assert LATE_OUTPUT_MESSAGE in page.shown()  # not a blank page
+
+
+def test_a_kernel_still_executing_is_not_culled(tmp_path):
+    # silent for 8 s, four times the idle limit, while no browser is connected yet
+    page, log = _page(tmp_path, "--BoundedKernelManager.cull_idle_timeout=2",
+                      "--BoundedKernelManager.cull_interval=1",
+                      cells=("import time\ntime.sleep(8)", SHOW))
+    assert 'class="late-output"' in page.html()
+    assert "Culling kernels with idle durations > 2 seconds" in log  # the culler was on
+    assert "Culling 'idle'" not in log, log
