@@ -13,7 +13,7 @@ import pytest
 
 from pmo_nb.apps.intake import INTAKE_DB_ENV
 from pmo_nb.apps.serve import voila_command, voila_env
-from pmo_nb.config import project_root
+from pmo_nb.config import dashboards_dir, project_root
 from pmo_nb.reports.pdf import CHROMIUM_ARGS as PDF_CHROMIUM_ARGS
 
 
@@ -59,10 +59,14 @@ class VoilaServer:
 
     The log is read by a thread (so the pipe never fills); :meth:`wait_ready`
     blocks on the line Voila prints once it listens, not on a guessed delay.
+    ``folder`` serves test notebooks instead of ``dashboards/``; ``extra``
+    options are added, each replacing ``pmo serve``'s own of the same name
+    (traitlets refuses an option given twice).
     """
 
     def __init__(self, db: str, config_dir: Path, port: int | None = None,
-                 intake_db: str | None = None):
+                 intake_db: str | None = None, folder: Path | None = None,
+                 extra: tuple[str, ...] = ()):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log: list[str] = []
@@ -70,8 +74,13 @@ class VoilaServer:
         env = voila_env(db, config_dir)
         if intake_db:  # what ``pmo serve --intake-db`` gives the intake form
             env[INTAKE_DB_ENV] = str(intake_db)
+        argv = voila_command(port=self.port)
+        if folder is not None:
+            argv = [str(folder) if part == str(dashboards_dir()) else part for part in argv]
+        replaced = {option.split("=", 1)[0] for option in extra}
+        argv = [part for part in argv if part.split("=", 1)[0] not in replaced]
         self.process = subprocess.Popen(
-            voila_command(port=self.port), env=env,
+            [*argv, *extra], env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -33,6 +33,13 @@ MAX_KERNELS = 12
 CULL_IDLE_SECONDS = 90
 #: Default seconds between two looks for idle kernels.
 CULL_INTERVAL_SECONDS = 30
+#: Seconds Voila waits, after a cell's reply, for the rest of its output.
+#: nbclient's default, 4 s, is too short for a loaded server: the output then
+#: arrives after Voila gave up and the page stays blank (issue #12, ten viewers).
+IOPUB_WAIT_SECONDS = 120
+#: What a viewer reads when even that wait is exceeded (after Voila's own
+#: "Cell execution timed out, aborting notebook execution.").
+LATE_OUTPUT_MESSAGE = "The server is busy: reload this page in a minute."
 
 
 def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
@@ -40,7 +47,8 @@ def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SE
     """Voila options bounding kernels and culling the idle ones nobody is connected to.
 
     Connected kernels (a browser has the dashboard open) are not culled;
-    Voila shuts them down when the page is left.
+    Voila shuts them down when the page is left. Nor are busy ones: under
+    load a dashboard's first run can outlast ``cull_idle`` with no output.
 
     Raises
     ------
@@ -58,6 +66,31 @@ def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SE
         f"--{manager}.cull_idle_timeout={int(cull_idle)}",
         f"--{manager}.cull_interval={int(cull_interval)}",
         f"--{manager}.cull_connected=False",
+        f"--{manager}.cull_busy=False",  # never a kernel still executing a dashboard
+    ]
+
+
+def executor_options(iopub_wait: int = IOPUB_WAIT_SECONDS) -> list[str]:
+    """Voila options so a loaded server shows each cell's whole output or says it is busy.
+
+    Voila executes a dashboard with nbclient, which after a cell's execute
+    reply waits only ``iopub_timeout`` (4 s by default) for the output still
+    on its way (the display of the dashboard's widgets, megabytes of widget
+    messages), then drops it without a word: with ten viewers at once every
+    page stayed blank. Here it waits ``iopub_wait`` seconds, and past that the
+    page shows :data:`LATE_OUTPUT_MESSAGE` instead of nothing.
+
+    Raises
+    ------
+    ValueError
+        When ``iopub_wait`` is below 1.
+    """
+    if int(iopub_wait) < 1:
+        raise ValueError(f"iopub_wait must be at least 1, got {iopub_wait}")
+    return [
+        f"--VoilaExecutor.iopub_timeout={int(iopub_wait)}",
+        "--VoilaExecutor.raise_on_iopub_timeout=True",
+        f"--VoilaExecutor.cell_timeout_instruction={LATE_OUTPUT_MESSAGE}",
     ]
 
 
@@ -98,6 +131,7 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
         "--strip_sources=True",
         "--show_tracebacks=False",
         *kernel_options(max_kernels, cull_idle, cull_interval),
+        *executor_options(),
     ]
     return argv
 

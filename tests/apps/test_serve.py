@@ -14,9 +14,12 @@ from click.testing import CliRunner
 
 from pmo_nb.apps.foreground import exit_status
 from pmo_nb.apps.serve import (
+    IOPUB_WAIT_SECONDS,
     KERNEL_MANAGER,
+    LATE_OUTPUT_MESSAGE,
     MAX_KERNELS,
     dashboard_url,
+    executor_options,
     kernel_options,
     voila_command,
     voila_env,
@@ -83,11 +86,27 @@ def test_command_bounds_and_culls_kernels():
     for option in ("--BoundedKernelManager.max_kernels=5",
                    "--BoundedKernelManager.cull_idle_timeout=60",
                    "--BoundedKernelManager.cull_interval=10",
-                   "--BoundedKernelManager.cull_connected=False"):
+                   "--BoundedKernelManager.cull_connected=False",
+                   "--BoundedKernelManager.cull_busy=False"):
         assert option in argv
     assert f"--BoundedKernelManager.max_kernels={MAX_KERNELS}" in voila_command()
     with pytest.raises(ValueError, match="max_kernels"):
         kernel_options(max_kernels=0)
+
+
+def test_voila_waits_for_late_output_and_says_busy_past_the_wait():
+    import nbformat  # lazy: Voila's executor, only for this check
+    from traitlets.config.loader import KVArgParseConfigLoader  # lazy: as above
+    from voila.execute import VoilaExecutor  # lazy: as above
+
+    options = [part for part in voila_command() if part.startswith("--VoilaExecutor.")]
+    config = KVArgParseConfigLoader(argv=options).load_config()  # as Voila parses argv
+    executor = VoilaExecutor(nbformat.v4.new_notebook(), config=config)
+    assert executor.iopub_timeout == IOPUB_WAIT_SECONDS > 4  # nbclient's 4 s blanked pages
+    assert executor.raise_on_iopub_timeout is True
+    assert executor.cell_timeout_instruction == LATE_OUTPUT_MESSAGE
+    with pytest.raises(ValueError, match="iopub_wait"):
+        executor_options(iopub_wait=0)
 
 
 def test_environment_never_carries_a_token(tmp_path, monkeypatch):
