@@ -32,7 +32,7 @@ def counted(requirements: pd.DataFrame, when) -> pd.DataFrame:
 
 
 def sizes(req: pd.DataFrame, by: str = "project_id") -> pd.DataFrame:
-    """Baseline size, current size, added, removed and item count per ``by`` of :func:`counted` rows."""
+    """Baseline size, current size, added, removed and items per ``by`` (of :func:`counted`)."""
     parts = pd.DataFrame({
         by: req[by],
         "baseline_size": req["size"].where(req["in_baseline"], 0.0),
