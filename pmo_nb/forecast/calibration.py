@@ -268,11 +268,11 @@ def governance_effect(card: pd.DataFrame) -> pd.DataFrame | None:
     them), snapshot point by point. Returns one row per ``at`` and an
     ``"all"`` row (means over the points) with ``<measure>_with``,
     ``<measure>_without`` for the 80 % coverage of cost and the median p50
-    error and Brier score of cost and duration, and ``attrs["verdict"]``:
-    ``"helped"`` when the summed p50 errors and the summed Brier scores are
-    both lower with them, ``"hurt"`` when both are higher, ``"no material
-    difference"`` when both moved by less than :data:`MATERIAL` (relative),
-    else ``"mixed"``.
+    error and Brier score of cost and duration, and ``attrs["verdict"]`` from
+    the relative change of each of those four (``attrs["changes"]``; a move
+    smaller than :data:`MATERIAL` counts as none): ``"helped"`` when some fell
+    and none rose, ``"hurt"`` when some rose and none fell, ``"mixed"`` when
+    some fell and others rose, else ``"no material difference"``.
     """
     if card is None or card.empty:
         return None
@@ -288,23 +288,21 @@ def governance_effect(card: pd.DataFrame) -> pd.DataFrame | None:
     both.loc["all"] = both.mean()
     total = both.loc["all"]
 
-    def change(*names):
-        w = sum(total[f"{n}_with"] for n in names)
-        wo = sum(total[f"{n}_without"] for n in names)
-        return (w - wo) / wo if wo else 0.0
-
-    error = change("p50_error_cost", "p50_error_duration")
-    brier_ = change("brier_over_budget", "brier_late")
-    if abs(error) < MATERIAL and abs(brier_) < MATERIAL:
-        verdict = "no material difference"
-    elif error < 0 and brier_ < 0:
+    changes = {}
+    for name in ("p50_error_cost", "p50_error_duration", "brier_over_budget", "brier_late"):
+        w, wo = total[f"{name}_with"], total[f"{name}_without"]
+        changes[name] = float((w - wo) / wo) if wo else 0.0
+    better = [v <= -MATERIAL for v in changes.values()]
+    worse = [v >= MATERIAL for v in changes.values()]
+    if any(better) and any(worse):
+        verdict = "mixed"
+    elif any(better):
         verdict = "helped"
-    elif error > 0 and brier_ > 0:
+    elif any(worse):
         verdict = "hurt"
     else:
-        verdict = "mixed"
-    both.attrs = {"verdict": verdict, "error_change": float(error),
-                  "brier_change": float(brier_)}
+        verdict = "no material difference"
+    both.attrs = {"verdict": verdict, "changes": changes}
     return both
 
 

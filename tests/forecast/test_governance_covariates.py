@@ -225,6 +225,8 @@ def _card(with_error: float, without_error: float, with_brier: float,
     ((0.12, 0.10, 0.17, 0.15), "hurt"),
     ((0.10, 0.12, 0.17, 0.15), "mixed"),
     ((0.1000, 0.1005, 0.150, 0.1501), "no material difference"),
+    ((0.1002, 0.1000, 0.150, 0.160), "helped"),  # the errors' 0.2% rise is no rise
+    ((0.1000, 0.1000, 0.170, 0.150), "hurt"),
 ])
 def test_governance_effect_verdicts(errors, verdict):
     effect = calibration.governance_effect(_card(*errors))
@@ -233,6 +235,16 @@ def test_governance_effect_verdicts(errors, verdict):
     assert effect.loc["all", "brier_over_budget_without"] == pytest.approx(errors[3])
     assert calibration.governance_effect(_card(*errors).drop(
         index=calibration.WITHOUT_GOVERNANCE, level="method")) is None
+
+
+def test_one_measure_worse_and_another_better_is_mixed():
+    card = _card(0.10, 0.10, 0.15, 0.15).reset_index()
+    without = card["method"] == calibration.WITHOUT_GOVERNANCE
+    card.loc[without, "p50_error_cost"] = 0.09  # cost error worse with them, duration better
+    card.loc[without, "p50_error_duration"] = 0.11
+    effect = calibration.governance_effect(card.set_index(["at", "method"]))
+    assert effect.attrs["verdict"] == "mixed"
+    assert effect.attrs["changes"]["p50_error_cost"] == pytest.approx(0.1 / 0.09 - 1)
 
 
 def test_the_scorecard_says_whether_governance_covariates_helped():
