@@ -19,9 +19,11 @@ from pmo_nb.forecast.calibration import COVERAGE_BAND
 #: Colours: the forecast band and median, the plan (budget, planned finish).
 FAN_COLOURS = {"forecast": "#1565c0", "plan": "#616161", "to date": "#212121"}
 #: Colours of the backtest's methods.
-METHOD_COLOURS = {"bayes": "#1565c0", "bac_cpi": "#ef6c00", "uplift": "#8e24aa"}
+METHOD_COLOURS = {"bayes": "#1565c0", "bac_cpi": "#ef6c00", "uplift": "#8e24aa",
+                  "bayes_no_governance": "#90caf9"}
 METHOD_LABELS = {"bayes": "Bayesian forecast", "bac_cpi": "BAC/CPI (EVM)",
-                 "uplift": "category median uplift"}
+                 "uplift": "category median uplift",
+                 "bayes_no_governance": "Bayesian, without scope/change covariates"}
 #: The target band of the 80 % interval's coverage.
 _FAN_COLUMNS = ["cost_p10", "cost_p50", "cost_p90", "finish_p10", "finish_p50", "finish_p90",
                 "budget", "finish_date"]
@@ -265,9 +267,10 @@ def scorecard_chart(card: pd.DataFrame, *, width: int = 200, height: int = 150
         tooltip=["at_label:N", "measure:N", alt.Tooltip("coverage:Q", format=".0%")])
     coverage = alt.layer(band, target, points).properties(
         width=width, height=height, title=f"Coverage (target {lo:.0%}-{hi:.0%})")
+    shown = [m for m in METHOD_COLOURS if m in set(c["method"])]  # a legend of what is drawn
     colour = alt.Color("method_label:N", title="method", scale=alt.Scale(
-        domain=[METHOD_LABELS[m] for m in METHOD_COLOURS], range=list(METHOD_COLOURS.values())))
-    offset = alt.XOffset("method_label:N", sort=[METHOD_LABELS[m] for m in METHOD_COLOURS])
+        domain=[METHOD_LABELS[m] for m in shown], range=[METHOD_COLOURS[m] for m in shown]))
+    offset = alt.XOffset("method_label:N", sort=[METHOD_LABELS[m] for m in shown])
     error = alt.Chart(c).mark_bar().encode(
         x=x, xOffset=offset, color=colour,
         y=alt.Y("p50_error_cost:Q", title="median |log error| of p50 cost"),
