@@ -24,6 +24,7 @@ from pmo_nb.prioritise.scoring import (
     rank_scores,
     score,
 )
+from pmo_nb.prioritise.reduced_cost import ReducedCostSolver
 from pmo_nb.prioritise.selection_model import Solver, build_model, check_feasible
 
 #: Thresholds on P(selected) for the labels.
@@ -31,12 +32,17 @@ SAFE_BET, NEVER_FUNDED = 0.9, 0.1
 
 
 def _count_selected(job) -> np.ndarray:
-    """How often each candidate is in the optimum over rows of objective values."""
-    model, values, budget = job
-    solver = Solver(model)
+    """How often each candidate is in the optimum over rows of objective values.
+
+    Every draw is solved exactly, by reduced-cost fixing against the optima
+    already found (:class:`~pmo_nb.prioritise.reduced_cost.ReducedCostSolver`;
+    ``known`` seeds it with the stated optimum).
+    """
+    model, values, budget, known = job
+    solver = ReducedCostSolver(model, budget, known=[known])
     counts = np.zeros(len(model.ids))
     for row in values:
-        counts += solver.solve(row, budget)[0]
+        counts += solver.solve(row)[0]
     return counts
 
 
@@ -128,9 +134,10 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
     if n_jobs > 1 and draws > 1:
         chunks = np.array_split(values, min(n_jobs, draws))
         with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-            picked = sum(pool.map(_count_selected, [(model, c, budget) for c in chunks]))
+            picked = sum(pool.map(_count_selected,
+                                  [(model, c, budget, base) for c in chunks]))
     else:
-        picked = _count_selected((model, values, budget))
+        picked = _count_selected((model, values, budget, base))
 
     out = pd.DataFrame({
         "score": base_values, "rank": table["rank"].reindex(ids).to_numpy(), "selected": base,
