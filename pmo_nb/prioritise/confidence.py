@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.reduced_cost import ReducedCostSolver
 from pmo_nb.prioritise.scoring import (
     MAX_ALIGNMENT,
     VFM_UNIT,
@@ -24,8 +25,12 @@ from pmo_nb.prioritise.scoring import (
     rank_scores,
     score,
 )
-from pmo_nb.prioritise.reduced_cost import ReducedCostSolver
-from pmo_nb.prioritise.selection_model import Solver, build_model, check_feasible
+from pmo_nb.prioritise.selection_model import (
+    SelectionModel,
+    Solver,
+    build_model,
+    check_feasible,
+)
 
 #: Thresholds on P(selected) for the labels.
 SAFE_BET, NEVER_FUNDED = 0.9, 0.1
@@ -44,6 +49,33 @@ def _count_selected(job) -> np.ndarray:
     for row in values:
         counts += solver.solve(row)[0]
     return counts
+
+
+def draw_scores(portfolio: Portfolio, model: SelectionModel, *, draws: int,
+                concentration: float = 50.0, score_noise: float = 0.5,
+                seed: int = 0, method: str = "weighted",
+                weights: Mapping[str, float] | None = None) -> np.ndarray:
+    """The perturbed scores, one row per draw, columns in ``model.ids`` order.
+
+    Weights ~ Dirichlet(concentration x stated weights) for all draws first, then
+    per draw Normal(0, score_noise) on every stated alignment score, clipped to
+    0..5, re-scored by ``method`` (see :func:`decision_confidence`).
+    """
+    ids = model.ids
+    w = objective_weights(portfolio, weights)
+    w = w[w > 0]
+    align = alignment_matrix(portfolio, ids, list(w.index)).to_numpy()
+    stated = ~np.isnan(align)  # unstated pairs stay 0: no noise on what nobody judged
+    align = np.nan_to_num(align)
+    per_money = (VFM_UNIT / model.cost) if method == "value_for_money" else np.ones(len(ids))
+    rng = np.random.default_rng(seed)
+    drawn_weights = rng.dirichlet(concentration * w.to_numpy(), size=draws)
+    values = np.empty((draws, len(ids)))
+    for d in range(draws):
+        noise = rng.normal(0.0, score_noise, size=align.shape) * stated
+        noisy = np.clip(align + noise, 0.0, MAX_ALIGNMENT)
+        values[d] = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
+    return values
 
 
 def confidence_label(p: float) -> str:
@@ -116,19 +148,8 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
     base, _ = Solver(model).solve(base_values, budget)
     k = int(base.sum()) if k is None else int(k)
 
-    w = objective_weights(portfolio, weights)
-    w = w[w > 0]
-    align = alignment_matrix(portfolio, ids, list(w.index)).to_numpy()
-    stated = ~np.isnan(align)  # unstated pairs stay 0: no noise on what nobody judged
-    align = np.nan_to_num(align)
-    per_money = (VFM_UNIT / model.cost) if method == "value_for_money" else np.ones(len(ids))
-    rng = np.random.default_rng(seed)
-    drawn_weights = rng.dirichlet(concentration * w.to_numpy(), size=draws)
-    values = np.empty((draws, len(ids)))
-    for d in range(draws):
-        noise = rng.normal(0.0, score_noise, size=align.shape) * stated
-        noisy = np.clip(align + noise, 0.0, MAX_ALIGNMENT)
-        values[d] = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
+    values = draw_scores(portfolio, model, draws=draws, concentration=concentration,
+                         score_noise=score_noise, seed=seed, method=method, weights=weights)
     ranks = np.vstack([rank_scores(row, ids) for row in values])
     top_k = (ranks <= k).sum(axis=0)
     if n_jobs > 1 and draws > 1:
