@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.highs_solver import Solver
 from pmo_nb.prioritise.reduced_cost import ReducedCostSolver
 from pmo_nb.prioritise.scoring import (
     MAX_ALIGNMENT,
@@ -25,12 +26,7 @@ from pmo_nb.prioritise.scoring import (
     rank_scores,
     score,
 )
-from pmo_nb.prioritise.selection_model import (
-    SelectionModel,
-    Solver,
-    build_model,
-    check_feasible,
-)
+from pmo_nb.prioritise.selection_model import SelectionModel, build_model, check_feasible
 
 #: Thresholds on P(selected) for the labels.
 SAFE_BET, NEVER_FUNDED = 0.9, 0.1

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.highs_solver import Solver
 from pmo_nb.prioritise.scoring import score
-from pmo_nb.prioritise.selection_model import EPS, Solver, build_model, check_feasible, greedy
+from pmo_nb.prioritise.selection_model import EPS, build_model, check_feasible, greedy
 
 
 def frontier_budgets(portfolio: Portfolio, n: int = 20, *, method: str = "weighted",

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pmo_nb.prioritise.selection_model import SelectionModel, Solver
+from pmo_nb.prioritise.highs_solver import Solver
+from pmo_nb.prioritise.selection_model import SelectionModel
 
 #: HiGHS's MIP feasibility tolerance: a returned selection may exceed a row by this much.
 ROW_TOLERANCE = 1e-6

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.highs_solver import solve
 from pmo_nb.prioritise.scoring import score
 from pmo_nb.prioritise.selection_model import (
     EPS,
@@ -24,7 +25,6 @@ from pmo_nb.prioritise.selection_model import (
     build_model,
     check_feasible,
     greedy,
-    solve,
 )
 
 __all__ = ["InfeasibleSelection", "Selection", "select_portfolio"]

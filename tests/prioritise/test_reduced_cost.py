@@ -9,10 +9,11 @@ import pytest
 from prioritisation_support import make_portfolio, project
 
 from pmo_nb.prioritise import reduced_cost
+from pmo_nb.prioritise.highs_solver import Solver, money_scale
 from pmo_nb.prioritise.reduced_cost import ReducedCostSolver
 from pmo_nb.prioritise.scoring import score
 from pmo_nb.prioritise.selection import select_portfolio
-from pmo_nb.prioritise.selection_model import Solver, build_model, money_scale
+from pmo_nb.prioritise.selection_model import build_model
 
 N = 11
 
