@@ -88,6 +88,7 @@ from pmo_nb.store.tables import (
 )
 from pmo_nb.store.upgrades import SchemaVersionsMixin
 from pmo_nb.store.versions import apply_plan, key_texts, owner_context, plan_table
+from pmo_nb.store.watching import WatchingMixin
 
 __all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
 
@@ -99,7 +100,7 @@ def _utcnow() -> dt.datetime:
 
 # --- the store ---------------------------------------------------------------------------
 
-class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin):
+class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, WatchingMixin):
     """The versioned portfolio database.
 
     Parameters
