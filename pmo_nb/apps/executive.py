@@ -14,12 +14,21 @@ below the charts. DOM classes ``pmo-...`` name every part for tests.
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
 from pmo_nb.apps.live import StoreWatcher, data_as_of, read_portfolio_at, refresh_seconds
-from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile, refresh_note, set_choices
+from pmo_nb.apps.widgets import (
+    KPI_STYLE,
+    filter_dropdown,
+    kpi_tile,
+    refresh_note,
+    set_choices,
+    show_refresh,
+)
 from pmo_nb.briefings import executive as executive
 from pmo_nb.charts import benefits as bcharts
 from pmo_nb.charts import capacity as ccharts
@@ -154,7 +163,8 @@ class ExecutiveDashboard:
     def watch(self, source: ExecutiveSource, version, interval: float) -> StoreWatcher:
         """Redraw whenever ``source`` moves past ``version`` (looked at every ``interval`` s)."""
         self.watcher = StoreWatcher(source.version, source.read,
-                                    lambda found: self.refresh(*found), self.show_refresh_error,
+                                    lambda found: self.refresh(*found),
+                                    functools.partial(show_refresh, self.refresh_error),
                                     version, interval, url=source.store.url).start()
         return self.watcher
 
@@ -175,11 +185,6 @@ class ExecutiveDashboard:
             self._holding = False
         self.header.value = self._header(as_of_line)
         self.show_project(self.project.value)
-
-    def show_refresh_error(self, line: str | None) -> None:
-        """Show (or, with None, clear) the "could not refresh" line."""
-        self.refresh_error.value = "" if line is None else (
-            f'<div class="pmo-note">{html_text(line)}</div>')
 
     # -- filters -----------------------------------------------------------------------
     def _on_filter(self, _change=None) -> None:

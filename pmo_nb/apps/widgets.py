@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from pmo_nb.formatting import html_text
+
 #: The look of KPI tiles (a ``<style>`` block; apps add their own rules after it).
 KPI_STYLE = """<style>
 .pmo-kpi { border: 1px solid #cfd8dc; border-radius: 6px; padding: 6px 14px; margin: 4px;
@@ -66,3 +68,9 @@ def refresh_note() -> w.HTML:
     widget = w.HTML()
     widget.add_class("pmo-refresh-error")
     return widget
+
+
+def show_refresh(widget: w.HTML, line: str | None) -> None:
+    """Put a "could not refresh" ``line`` in a :func:`refresh_note` (None clears it)."""
+    widget.value = "" if line is None else (
+        f'<div class="pmo-note">{html_text(line)}</div>')

@@ -187,3 +187,22 @@ def test_executive_refresh_keeps_filter_and_project(writer, demo_small):
     assert "Data as of import 2 (" in dashboard.header.value
     assert "from second.xlsx" in dashboard.header.value
     assert dashboard.refresh_error.value == ""
+
+
+def test_health_refresh_keeps_filter_and_names_the_import(writer, demo_small):
+    from pmo_nb.apps import health
+    from pmo_nb.delivery import overview
+
+    dashboard = health.app(read_only_url(writer.engine.url.database), AS_OF, refresh=0)
+    category = str(demo_small.projects["category"].value_counts().index[-1])
+    dashboard.filters["category"].value = category
+    writer.save_result("scenario", "what if", attrs={})  # not the health page's business
+    assert dashboard.watcher.check() is False
+    changed, _ = _category_budget_raised(demo_small, category, 2_000_000)
+    writer.import_portfolio(changed, source="/in/third.xlsx", file_checksums={})
+    assert dashboard.watcher.check() is True
+    want = overview.kpis(overview.filter(changed, category=category), AS_OF)["budget"]
+    assert money(want) in dashboard.tiles["budget"].value
+    assert dashboard.filters["category"].value == category
+    assert "Data as of import 2 (" in dashboard.header.value
+    assert "from third.xlsx" in dashboard.header.value
