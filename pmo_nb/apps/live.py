@@ -79,6 +79,12 @@ def _utc(value) -> str:
     return "unknown time" if value is None else f"{value:%Y-%m-%d %H:%M:%S} UTC"
 
 
+def import_text(record) -> str:
+    """Plain text naming an import: ``import 3 (2026-07-01 09:30:00 UTC, from q3.xlsx)``."""
+    name = PurePath(record.source).name or record.source
+    return f"import {record.import_id} ({_utc(record.started_at)}, from {name})"
+
+
 def data_as_of(record, forecast=None) -> str:
     """HTML of the "data as of" line: which import and, if given, which forecast is shown.
 
@@ -89,12 +95,7 @@ def data_as_of(record, forecast=None) -> str:
     forecast : pmo_nb.forecast.stored.Persisted, optional
         The forecast shown; omitted for dashboards that show none.
     """
-    if record is None:
-        text = "Data as of: no import yet"
-    else:
-        name = PurePath(record.source).name or record.source
-        text = (f"Data as of import {record.import_id} ({_utc(record.started_at)}, "
-                f"from {name})")
+    text = "Data as of: no import yet" if record is None else f"Data as of {import_text(record)}"
     if forecast is not None:
         if forecast.available:
             text += (f"; forecast as of {forecast.name}, version {forecast.version} "

@@ -206,3 +206,22 @@ def test_health_refresh_keeps_filter_and_names_the_import(writer, demo_small):
     assert dashboard.filters["category"].value == category
     assert "Data as of import 2 (" in dashboard.header.value
     assert "from third.xlsx" in dashboard.header.value
+
+
+def test_scenario_explorer_announces_a_new_import_and_keeps_its_sliders(writer, demo_small):
+    from pmo_nb.apps.scenario_explorer import explorer
+
+    app = explorer(read_only_url(writer.engine.url.database), AS_OF, refresh=0,
+                   frontier_points=2)
+    assert "Data as of import 1 (" in app.as_of_line.value
+    slider = next(iter(app.weight_sliders.values()))
+    slider.value = 0.0
+    shown = app.portfolio
+    writer.save_result("scenario", "what if", attrs={})
+    assert app.watcher.check() is False and app.newer.value == ""
+    writer.import_portfolio(demo_small, source="/in/<fourth>.xlsx", file_checksums={})
+    assert app.watcher.check() is True
+    assert "Newer data landed: import 2 (" in app.newer.value
+    assert "from &lt;fourth&gt;.xlsx). Reload the page to explore it" in app.newer.value
+    assert app.portfolio is shown and slider.value == 0.0  # nothing redrawn under the sliders
+    assert "Data as of import 1 (" in app.as_of_line.value
