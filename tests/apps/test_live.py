@@ -225,3 +225,15 @@ def test_scenario_explorer_announces_a_new_import_and_keeps_its_sliders(writer, 
     assert "from &lt;fourth&gt;.xlsx). Reload the page to explore it" in app.newer.value
     assert app.portfolio is shown and slider.value == 0.0  # nothing redrawn under the sliders
     assert "Data as of import 1 (" in app.as_of_line.value
+
+
+def test_the_portfolio_read_is_the_import_named_even_after_a_later_one(writer, demo_small):
+    from pmo_nb.apps.live import read_portfolio_at
+
+    first = writer.data_version()
+    changed, _ = _category_budget_raised(demo_small, "IT", 5.0)
+    writer.import_portfolio(changed, source="later.xlsx", file_checksums={})
+    portfolio, record = read_portfolio_at(writer, first)
+    assert record.import_id == 1 and portfolio.checksum() == demo_small.checksum()
+    portfolio, record = read_portfolio_at(writer, writer.data_version())
+    assert record.import_id == 2 and portfolio.checksum() == changed.checksum()
