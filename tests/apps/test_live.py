@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import shutil
+import threading
 
 import pytest
 
@@ -120,12 +121,31 @@ def test_ticks_on_the_running_loop_and_reloads_in_a_thread(writer, demo_small):
         watcher.stop()
         assert not watcher.running
 
-    asyncio.run(scenario())
+    in_thread(lambda: asyncio.run(scenario()))
     assert counting.loads == 1 and counting.shown[0].import_id == 2
 
 
+def in_thread(call):
+    """``call()`` in a new thread (no event loop of the test process's, e.g. Playwright's)."""
+    out, errors = [], []
+
+    def run():
+        try:
+            out.append(call())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
 def test_no_loop_or_interval_zero_means_no_ticking(writer):
-    assert not Counting(writer).watcher(interval=5).start().running  # no loop runs here
+    # no loop runs in a fresh thread: nothing to tick on
+    assert not in_thread(lambda: Counting(writer).watcher(interval=5).start().running)
     assert not Counting(writer).watcher(interval=0).start().running
 
 
