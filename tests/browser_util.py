@@ -66,12 +66,12 @@ class VoilaServer:
 
     def __init__(self, db: str, config_dir: Path, port: int | None = None,
                  intake_db: str | None = None, folder: Path | None = None,
-                 extra: tuple[str, ...] = ()):
+                 extra: tuple[str, ...] = (), refresh: float | None = None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log: list[str] = []
         self._ready = threading.Event()
-        env = voila_env(db, config_dir)
+        env = voila_env(db, config_dir, refresh=refresh)
         if intake_db:  # what ``pmo serve --intake-db`` gives the intake form
             env[INTAKE_DB_ENV] = str(intake_db)
         argv = voila_command(port=self.port)
@@ -136,9 +136,13 @@ def outside(urls: list[str], allowed: tuple[str, ...]) -> list[str]:
 
 
 @contextmanager
-def serving(db: str, config_dir: Path, intake_db: str | None = None):
-    """A ready Voila server as ``pmo serve`` runs it, stopped afterwards."""
-    voila = VoilaServer(db, config_dir, intake_db=intake_db)
+def serving(db: str, config_dir: Path, intake_db: str | None = None,
+            refresh: float | None = None):
+    """A ready Voila server as ``pmo serve`` runs it, stopped afterwards.
+
+    ``refresh``: the dashboards' seconds between looks at the store (``--refresh``).
+    """
+    voila = VoilaServer(db, config_dir, intake_db=intake_db, refresh=refresh)
     try:
         voila.wait_ready()
         yield voila

@@ -358,9 +358,12 @@ def _with_pdf(specs: list, pdf: bool) -> list:
               help="Seconds between two looks for idle kernels.")
 @click.option("--intake-db", default=None,
               help="Store URL for the intake form, the one writing app (a narrow role).")
+@click.option("--refresh", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between the dashboards' looks at the store for a new import or "
+                   "forecast, which they then show without a reload (0 = never).")
 def serve(port: int, host: str, db: str | None, token: str | None, token_file: str | None,
           insecure: bool, max_kernels: int, cull_idle: int, cull_interval: int,
-          intake_db: str | None) -> None:
+          intake_db: str | None, refresh: float) -> None:
     """Serve the executive dashboards with Voila (sources stripped, no tracebacks).
 
     Dashboards get a read-only connection to the store. The token comes from
@@ -380,7 +383,7 @@ def serve(port: int, host: str, db: str | None, token: str | None, token_file: s
         click.echo(warning, err=True)
     sys.exit(run_server(port=port, db=db, host=host, token=token, intake_db=intake_db,
                         max_kernels=max_kernels, cull_idle=cull_idle,
-                        cull_interval=cull_interval))
+                        cull_interval=cull_interval, refresh=refresh))
 
 
 @main.command()

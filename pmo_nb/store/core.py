@@ -90,6 +90,7 @@ from pmo_nb.store.tables import (
 )
 from pmo_nb.store.upgrades import SchemaVersionsMixin
 from pmo_nb.store.versions import apply_plan, key_texts, owner_context, plan_table
+from pmo_nb.store.watching import WatchingMixin
 
 __all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
 
@@ -101,7 +102,8 @@ def _utcnow() -> dt.datetime:
 
 # --- the store ---------------------------------------------------------------------------
 
-class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, DigestLogMixin):
+class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, DigestLogMixin,
+            WatchingMixin):
     """The versioned portfolio database.
 
     Parameters
