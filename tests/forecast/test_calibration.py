@@ -63,6 +63,7 @@ def test_snapshots_fall_in_yearly_epochs():
     assert (got <= dates).all()
 
 
+@pytest.mark.slow  # two fits per epoch (with and without the governance covariates)
 def test_backtest_scorecard_on_the_demo():
     from pmo_nb.demo.generator import demo_portfolio
 
