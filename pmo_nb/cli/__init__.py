@@ -249,8 +249,9 @@ def report() -> None:
 @click.option("--pdf", is_flag=True,
               help="Also print every report to PDF beside its HTML (headless Chromium); "
                    "reports.yml can ask for it per report with 'pdf: true'.")
+@click.option("--no-alerts", is_flag=True, help="With --due: do not run the alert rules.")
 def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
-               notebooks, alerts_file, pdf) -> None:
+               notebooks, alerts_file, pdf, no_alerts) -> None:
     """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
     With --due, the alert rules (alerts.yml) are checked before anything runs
@@ -276,10 +277,13 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         _fail("--all runs every report: give no names and no --due with it", 2)
     if not (names or run_all or due):
         _fail("name a report (e.g. portfolio_overview) or pass --all or --due", 2)
-    if alerts_file and not due:
-        _fail("--alerts runs the alert rules after the due reports: use it with --due", 2)
+    if (alerts_file or no_alerts) and not due:
+        _fail("--alerts and --no-alerts are about the alert rules run after the due reports: "
+              "use them with --due", 2)
+    if alerts_file and no_alerts:
+        _fail("give --alerts FILE or --no-alerts, not both", 2)
     alerts, rules = None, None
-    if due:
+    if due and not no_alerts:
         from pmo_nb.cli.alerts import alerts_path, load_or_exit  # lazy: only with --due
 
         alerts = alerts_path(alerts_file)
