@@ -1,8 +1,9 @@
 """The ``pmo`` command: import, history, demo, report run, serve, mcp, db, export.
 
 A package so that further command groups live in modules of their own
-(registered at the end of this file with ``main.add_command``). Thin: every command parses its options and calls one function of the
-package, so what the CLI does can also be done from a notebook.
+(registered at the end of this file with ``main.add_command``). Thin: every
+command parses its options and calls one function of the package, so what the
+CLI does can also be done from a notebook.
 """
 
 from __future__ import annotations

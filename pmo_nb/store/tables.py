@@ -3,9 +3,10 @@
 Each table of the format is one SQL table with the spec's typed
 columns plus bookkeeping (``_extra``, ``_row_hash``, ``_valid_from``,
 ``_valid_to``, ``_import_id``; see :mod:`pmo_nb.store.core`), next to ``meta``,
-``import_log``, ``results``, ``alert_log`` and ``digest_log``. A new store is created from :data:`METADATA`
-and stamped with the newest revision; older stores are upgraded by the
-migrations in ``pmo_nb/store/migrations`` (a test checks both give one schema).
+``import_log``, ``results``, ``alert_log`` and ``digest_log``. A new store is created
+from :data:`METADATA` and stamped with the newest revision; older stores are
+upgraded by the migrations in ``pmo_nb/store/migrations`` (a test checks both
+give one schema).
 """
 
 from __future__ import annotations
