@@ -176,8 +176,13 @@ def fresh_portfolio(conn: sa.Connection, plans: dict[str, dict],
         elif plan["current"]:
             return None
     tables = {}
-    for name in TABLES:
-        columns = [*TABLES[name].column_names, "_extra"]
+    for name, spec in TABLES.items():
+        columns = [*spec.column_names, "_extra"]
         values = written.get(name) or {}
-        tables[name] = decode(name, [values.get(c, []) for c in columns], columns)
+        frame = decode(name, [values.get(c, []) for c in columns], columns)
+        if conn.dialect.name == "sqlite":  # SQLite keeps a whole REAL as an integer: -0.0 reads 0.0
+            for c in spec.columns:
+                if c.kind == "number":
+                    frame[c.name] = frame[c.name] + 0.0  # -0.0 + 0.0 is 0.0; all else unchanged
+        tables[name] = frame
     return Portfolio(**tables, source=str(conn.engine.url))
