@@ -89,7 +89,13 @@ from pmo_nb.store.tables import (
     revision_of,
 )
 from pmo_nb.store.upgrades import SchemaVersionsMixin
-from pmo_nb.store.versions import apply_plan, key_texts, owner_context, plan_table
+from pmo_nb.store.versions import (
+    apply_plan,
+    fresh_portfolio,
+    key_texts,
+    owner_context,
+    plan_table,
+)
 from pmo_nb.store.watching import WatchingMixin
 
 __all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
@@ -290,10 +296,10 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
                 started_at=now, source=source, based_on_import=based_on,
                 file_checksums=json.dumps(dict(file_checksums or {}), sort_keys=True),
             )).inserted_primary_key[0]
-            for n in TABLE_NAMES:
-                apply_plan(conn, n, encoded[n], plans[n], now=now, import_id=import_id)
+            written = {n: apply_plan(conn, n, encoded[n], plans[n], now=now,
+                                     import_id=import_id) for n in TABLE_NAMES}
             counts = {n: plans[n]["counts"] for n in TABLE_NAMES}
-            merged = self._load(conn, None)
+            merged = fresh_portfolio(conn, plans, written) or self._load(conn, None)
             _check_references(merged, source)
             checksum = merged.checksum()
             finished = max(_utcnow(), now)
