@@ -195,6 +195,17 @@ def test_an_sqlite_store_is_refused_before_anything_runs(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_no_scheduler_at_the_address_is_a_one_line_error(monkeypatch, tmp_path):
+    from pmo_nb.reports import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    with pytest.raises(ClusterError, match=r"cannot reach the Dask scheduler at "
+                                           r"tcp://127\.0\.0\.1:9 .*`dask scheduler`"):
+        run_suite([ReportSpec("x", "x")], as_of=AS_OF, db="postgresql+psycopg://u@127.0.0.1:9/x",
+                  out=tmp_path / "out", cluster="tcp://127.0.0.1:9")
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_cli_refuses_a_local_sqlite_path_in_one_line(tmp_path):
     books = tmp_path / "notebooks"
     write_notebook(books, "x", "x = 1")
