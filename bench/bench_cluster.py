@@ -133,7 +133,7 @@ def main() -> None:
     # the k-th page's rewrite lists k pages: on average half of the full one
     floor = PAGES_PER_WEEK * index_s / 2
     print(f"  whatever the workers: index rewrites on the coordinator ~{floor / 60:.1f} min "
-          "(a floor today; they overlap the notebooks, which run meanwhile)")
+          "(a floor: it takes in one finished page at a time)")
 
 
 if __name__ == "__main__":
