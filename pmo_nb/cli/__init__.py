@@ -234,8 +234,9 @@ def report() -> None:
 @click.option("--as-of", default=None, help="Reporting date YYYY-MM-DD (default today).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--out", default="reports", show_default=True, help="Output folder.")
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Notebooks run at the same time (one process and kernel each).")
+@click.option("--jobs", default=None, type=click.IntRange(min=1),
+              help="Notebooks run at the same time (one process and kernel each; "
+                   "default 1, with --cluster as many as the workers have threads).")
 @click.option("--timeout", default=600.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="Wall-clock seconds one notebook may take; its kernel is killed after that.")
@@ -250,19 +251,24 @@ def report() -> None:
               help="Also print every report to PDF beside its HTML (headless Chromium); "
                    "reports.yml can ask for it per report with 'pdf: true'.")
 @click.option("--no-alerts", is_flag=True, help="With --due: do not run the alert rules.")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Run the notebooks on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://HOST:8786); needs a PostgreSQL store the workers can reach.")
 def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
-               notebooks, alerts_file, pdf, no_alerts) -> None:
+               notebooks, alerts_file, pdf, no_alerts, cluster) -> None:
     """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
     With --due, the alert rules (alerts.yml) are checked before anything runs
     and evaluated after the reports (``pmo alerts run``), their log written to
     OUT/<as_of>/alerts.html. Exit status: 0 all succeeded (or nothing due), 1 a
     report or the alerts failed, or a report timed out, 2 usage, schedule or
-    alert rules error, 3 another run is writing to OUT.
+    alert rules error (or a --cluster that cannot be used), 3 another run is
+    writing to OUT.
     """
     from pmo_nb.config import project_root  # lazy: keeps `pmo --help` fast
     from pmo_nb.dates import iso_day  # lazy: keeps `pmo --help` fast
     from pmo_nb.reports import (  # lazy: keeps `pmo --help` fast
+        ClusterError,
         SuiteBusy,
         run_suite,
         select_reports,
@@ -306,9 +312,11 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         try:
             with _store_faults():
                 result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs,
-                                   timeout=timeout, notebooks_dir=notebooks)
+                                   timeout=timeout, notebooks_dir=notebooks, cluster=cluster)
         except SuiteBusy as exc:
             _fail(str(exc), 3)
+        except ClusterError as exc:
+            _fail(f"error: {exc}", 2)
         click.echo(summary_text(result))
         status = result.exit_status
     if rules is not None:

@@ -14,6 +14,7 @@ _EXPORTS = {
     "select_reports": "planning",
     "summary_text": "suite",
     "SuiteBusy": "jobs",
+    "ClusterError": "cluster",
     "active_projects": "planning",
     "projects_with_plan": "planning",
     "load_schedule": "schedule",

@@ -117,10 +117,11 @@ def run_suite(
     as_of=None,
     db=None,
     out="reports",
-    jobs: int = 1,
+    jobs: int | None = None,
     timeout: float = 600,
     notebooks_dir=None,
     progress: bool | None = None,
+    cluster: str | None = None,
 ) -> SuiteResult:
     """Run ``specs`` into ``OUT/<as_of>/`` with up to ``jobs`` worker processes.
 
@@ -130,12 +131,16 @@ def run_suite(
         What to run (all of them, whatever their cadence).
     as_of, db, out, notebooks_dir
         As for :func:`pmo_nb.reports.runner.run_report`.
-    jobs : int
-        Notebooks run at the same time, each in its own process and kernel.
+    jobs : int, optional
+        Notebooks run at the same time, each in its own process and kernel
+        (default 1; on a cluster, as many as its workers have threads).
     timeout : float
         Wall-clock seconds one notebook may take in all.
     progress : bool, optional
         Show a tqdm bar on stderr (default: when stderr is a terminal).
+    cluster : str, optional
+        Address of a Dask scheduler (``tcp://HOST:8786``): the notebooks run on
+        its workers, everything else here (:mod:`pmo_nb.reports.cluster`).
 
     Returns
     -------
@@ -147,16 +152,19 @@ def run_suite(
     ------
     SuiteBusy
         Another run holds ``OUT``.
+    ClusterError
+        With ``cluster``: an SQLite store (workers cannot reach it) or no scheduler.
     """
     from tqdm import tqdm  # lazy: tqdm loads only for a progress bar
 
 
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     day = iso_day(as_of)
     out = Path(out).absolute()
     db_url = resolve_db_url(db)
-    with hold_lock(out), _sigterm_as_interrupt():
+    with _launcher(cluster, db_url) as launch, hold_lock(out), _sigterm_as_interrupt():
+        jobs = jobs or getattr(launch, "slots", 1)
         clean_staging(out)
         start = utc_now()
         plan_jobs, broken = plan(specs, db_url)
@@ -172,8 +180,8 @@ def run_suite(
             while pending or running:
                 while len(running) < jobs and (job := _next_ready(pending, running)):
                     pending.remove(job)
-                    running.append(Worker(job, as_of=day, db=db_url, out=out,
-                                           timeout=timeout, notebooks_dir=notebooks_dir))
+                    running.append(launch(job, as_of=day, db=db_url, out=out,
+                                          timeout=timeout, notebooks_dir=notebooks_dir))
                 time.sleep(POLL_S)
                 for worker in list(running):
                     status = None
@@ -209,6 +217,18 @@ def run_suite(
         except OSError:
             pass
     return SuiteResult(day, out / day, result)
+
+
+@contextmanager
+def _launcher(cluster: str | None, db_url: str):
+    """What starts a job: a local worker process, or a task on a Dask cluster."""
+    if cluster is None:
+        yield Worker
+        return
+    from pmo_nb.reports.cluster import connect  # lazy: Dask loads only for cluster runs
+
+    with connect(cluster, db_url) as launch:
+        yield launch
 
 
 def _next_ready(pending: list[Job], running: list) -> Job | None:
