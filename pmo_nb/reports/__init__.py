@@ -24,6 +24,7 @@ _EXPORTS = {
     "SuiteResult": "jobs",
     "styled": "tables",
     "SafeStyler": "tables",
+    "folded": "tables",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -53,3 +53,18 @@ def styled(frame: pd.DataFrame | pd.Series) -> SafeStyler:
 
 def _escaped(names) -> list:
     return [None if n is None else html_text(n) for n in names]
+
+
+def folded(summary: str, *parts) -> dict:
+    """A collapsed ``<details>`` section holding ``parts`` (Stylers or HTML strings).
+
+    Long tables and diagnostics stay in the page (self-contained, searchable,
+    printed open by :func:`pmo_nb.reports.pdf.print_pdf`) without pushing the
+    answer off the first screen. ``summary`` is plain text and is escaped;
+    string ``parts`` must already be safe HTML. Returns a display bundle:
+    ``IPython.display.display(folded(...), raw=True)``.
+    """
+    body = "".join(p.to_html() if hasattr(p, "to_html") else str(p) for p in parts)
+    html = (f'<details class="pmo-folded"><summary style="cursor: pointer; font-weight: bold;">'
+            f"{html_text(summary)}</summary>{body}</details>")
+    return {"text/html": html, "text/plain": summary}
