@@ -10,6 +10,7 @@ from pmo_nb.charts.base import HEIGHT as _HEIGHT
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: Utilisation shown at the top of the colour scale (higher is clamped to it).
 UTILISATION_CAP = 1.5
@@ -19,6 +20,7 @@ OVER_COLOUR = "#000000"
 PLAN_COLOURS = {"before": "#c62828", "after": "#1565c0"}
 
 
+@_reads
 def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = None
                      ) -> alt.LayerChart:
     """Team x month utilisation, over-allocated cells outlined.
@@ -78,6 +80,7 @@ def _month_labels(months: list[str]) -> str:
             "slice(datum.value, 5)")
 
 
+@_reads
 def overload_chart(before: pd.DataFrame, after: pd.DataFrame, *, width: int = _WIDTH,
                    height: int = _HEIGHT) -> alt.Chart:
     """Total overload per month (FTE over capacity, summed over teams) before and after leveling.
