@@ -199,7 +199,7 @@ def show(chart: alt.TopLevelMixin):
         # data URI, while the report wants the chart's text inline and searchable.
         title = chart.to_dict().get("title", "chart")
         bundle = {
-            "text/html": f'<div class="pmo-chart">{to_svg(chart)}</div>{reading_html(chart)}',
+            "text/html": chart_html(chart),
             "text/plain": f"<chart: {title}>",
         }
         display(bundle, raw=True)
@@ -209,6 +209,11 @@ def show(chart: alt.TopLevelMixin):
     if reading_html(chart):
         display({"text/html": reading_html(chart), "text/plain": how_to_read(chart)}, raw=True)
     return widget
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """The chart as a report shows it: inline SVG, then its "how to read this" line."""
+    return f'<div class="pmo-chart">{to_svg(chart)}</div>{reading_html(chart)}'
 
 
 def how_to_read(chart: alt.TopLevelMixin) -> str:
