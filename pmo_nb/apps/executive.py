@@ -15,8 +15,9 @@ import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
-from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile, what_to_know_widget
 from pmo_nb.briefings import executive as executive
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import benefits as bcharts
 from pmo_nb.charts import capacity as ccharts
 from pmo_nb.charts import executive as echarts
@@ -91,8 +92,9 @@ class ExecutiveDashboard:
         self.tiles = {key: kpi_tile(key) for key in TILES}
         self.views: dict = {}  # key -> offline JupyterChart
         self.boxes = {}
+        self.readings: dict[str, w.HTML] = {}  # each chart's how-to-read line
         for key in CHARTS:
-            box = w.Box(layout=w.Layout(min_height="120px"))
+            box = w.VBox(layout=w.Layout(min_height="120px"))
             box.add_class(f"pmo-chart-{key}")
             self.boxes[key] = box
         self.project = w.Dropdown(description="Project", layout=w.Layout(width="480px"))
@@ -100,6 +102,7 @@ class ExecutiveDashboard:
         self.panel = w.VBox()
         self.panel.add_class("pmo-project-panel")
         self.history = None
+        self.know = what_to_know_widget()
         self.apply_filters()
         for widget in self.filters.values():
             widget.observe(self.apply_filters, names="value")
@@ -110,7 +113,7 @@ class ExecutiveDashboard:
         grid = w.GridBox([self.boxes[k] for k in CHARTS],
                          layout=w.Layout(grid_template_columns="repeat(2, 600px)"))
         self.widget = w.VBox([
-            w.HTML(header), w.HBox(list(self.filters.values())[:2]),
+            w.HTML(header), self.know, w.HBox(list(self.filters.values())[:2]),
             w.HBox(list(self.filters.values())[2:]),
             w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
             grid, self.project, self.panel,
@@ -125,6 +128,7 @@ class ExecutiveDashboard:
         ids = executive.select(self.data, **self.chosen())
         view = executive.view(self.data, ids)
         self._show_tiles(view["kpis"])
+        self.know.value = wtk.to_html(wtk.executive_app(view["kpis"]), links=False)
         self._show_charts(view)
         names = view["projects"]["name"]
         options = [("(choose a project)", NONE)] + [
@@ -190,8 +194,9 @@ class ExecutiveDashboard:
                     chart_view.observe(self._on_pick, names="_vl_selections")
             else:  # same builder and parameters, new rows: skip re-validation
                 chart_view.spec = echarts.quick_spec(build, *args, **kwargs)
-            if box.children != (chart_view,):
-                box.children = (chart_view,)
+            reading = self.readings.setdefault(key, w.HTML(charts.reading_html(build)))
+            if box.children != (chart_view, reading):
+                box.children = (chart_view, reading)
 
     def _on_pick(self, change) -> None:
         """A click on the overrun chart opens that project's page."""

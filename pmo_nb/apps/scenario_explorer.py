@@ -15,6 +15,8 @@ import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
+from pmo_nb.apps.widgets import chart_box, what_to_know_widget
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import prioritisation as pcharts
 from pmo_nb.errors import StoreError
 from pmo_nb.formatting import html_text, whole_money
@@ -131,6 +133,7 @@ class ScenarioExplorer:
         self.budget_slider.add_class("pmo-budget")
 
         self.summary = self._html("pmo-summary")
+        self.know = what_to_know_widget()
         self.selection_list = self._html("pmo-selection-list")
         self.scenario_name = w.Text(placeholder="scenario name", description="Name")
         self.scenario_name.add_class("pmo-scenario-name")
@@ -184,6 +187,9 @@ class ScenarioExplorer:
             self.selection_list.value = ""
             return
         self.summary.value = summary_text(self.selection)
+        self.know.value = wtk.to_html(
+            wtk.prioritisation(self.portfolio, self.selection, self.budget_slider.value),
+            links=False)
         self.selection_list.value = selection_html(self.selection)
 
     def _ranking_chart(self):
@@ -284,10 +290,8 @@ class ScenarioExplorer:
 
     def widget(self) -> w.Widget:
         """The whole explorer as one widget."""
-        ranking = w.Box([self.ranking_view])
-        ranking.add_class("pmo-chart-ranking")
-        frontier = w.Box([self.frontier_view])
-        frontier.add_class("pmo-chart-frontier")
+        ranking = chart_box("ranking", self.ranking_view, pcharts.ranking_chart)
+        frontier = chart_box("frontier", self.frontier_view, pcharts.frontier_chart)
         weights = w.VBox([w.HTML("<b>Objective weights</b> (relative)"),
                           *self.weight_sliders.values()])
         scenario_box = w.VBox([
@@ -296,7 +300,7 @@ class ScenarioExplorer:
             w.HBox([self.first, self.second, self.compare_button]), self.comparison,
         ])
         return w.VBox([
-            w.HTML(STYLE),
+            w.HTML(STYLE), self.know,
             w.HBox([weights, w.VBox([self.budget_slider, self.summary])]),
             w.HBox([ranking, frontier]),
             self.selection_list,

@@ -179,3 +179,19 @@ class NameField(_HintedField):
         typed = self.combobox.value.strip()
         self.hint.value = ("" if not typed or typed in self.known
                            else _warning(self.warning_text.format(typed)))
+
+
+def chart_box(key: str, view, chart) -> w.VBox:
+    """A dashboard chart with its "how to read this" line under it (class ``pmo-chart-<key>``)."""
+    from pmo_nb.charts import reading_html  # lazy: the charts load with the first dashboard
+
+    box = w.VBox([view, w.HTML(reading_html(chart))])
+    box.add_class(f"pmo-chart-{key}")
+    return box
+
+
+def what_to_know_widget() -> w.HTML:
+    """The HTML widget a dashboard fills with :func:`pmo_nb.briefings.what_to_know.to_html`."""
+    widget = w.HTML()
+    widget.add_class("pmo-what-to-know-box")
+    return widget

@@ -45,8 +45,12 @@ class Finding:
         return self.href or f"#{anchor(self.section)}"
 
 
-def to_html(findings: list[Finding], title: str = "What to know") -> str:
-    """The block as HTML: a short list, every store text escaped, at most :data:`LIMIT`."""
+def to_html(findings: list[Finding], title: str = "What to know", links: bool = True) -> str:
+    """The block as HTML: a short list, every store text escaped, at most :data:`LIMIT`.
+
+    ``links=False`` (apps, whose charts have no anchors) names the section
+    holding the evidence instead of linking to it.
+    """
     shown = list(findings)[:LIMIT]
     if not shown:
         items = '<li class="pmo-wtk-none">Nothing crosses its threshold on this date.</li>'
@@ -54,8 +58,10 @@ def to_html(findings: list[Finding], title: str = "What to know") -> str:
         items = "".join(
             f'<li><strong class="pmo-wtk-number">{html_text(f.number)}</strong> '
             f'<span class="pmo-wtk-text">{html_text(f.text)}</span> '
-            f'<a class="pmo-wtk-link" href="{html_text(f.link)}">'
-            f'evidence: {html_text(f.section)}</a></li>' for f in shown)
+            + (f'<a class="pmo-wtk-link" href="{html_text(f.link)}">'
+               f'evidence: {html_text(f.section)}</a>' if links else
+               f'<span class="pmo-wtk-link">({html_text(f.section)})</span>')
+            + '</li>' for f in shown)
     return (f'<div class="{BLOCK_CLASS}" style="border-left: 4px solid #1565c0; '
             'padding: 0.3em 1em; margin: 0.5em 0 1em; background: #f5f8fc;">'
             f'<p style="font-weight: bold; margin: 0.3em 0;">{html_text(title)}</p>'
@@ -317,3 +323,20 @@ def risk_forecast(portfolio, table: pd.DataFrame, converged: bool) -> list[Findi
                    if converged else "the sampler did not converge well enough: treat the "
                    "forecasts with caution.", "Yes:" if converged else "No:", "Convergence")]
     return out
+
+
+def executive_app(kpi: dict) -> list[Finding]:
+    """The executive dashboard's tiles in words: red, likely overruns, benefits, capacity."""
+    out = [Finding(f"of {kpi['live']} live projects report red at their latest status update.",
+                   str(kpi["red"]), "RAG chart")]
+    if kpi.get("likely_overruns") is not None:
+        out.append(Finding("projects are more than 70% likely to overrun their budget "
+                           "(persisted forecast).", str(kpi["likely_overruns"]),
+                           "overrun chart"))
+    realised = kpi.get("benefits_realised")
+    if realised is not None and pd.notna(realised):
+        out.append(Finding("of the committed benefit improvement is realised.",
+                           f"{realised:.0%}", "benefits chart"))
+    out.append(Finding("team-months are over capacity around the reporting date.",
+                       str(kpi["over_team_months"]), "capacity heatmap"))
+    return out[:LIMIT]

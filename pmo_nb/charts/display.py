@@ -222,9 +222,14 @@ def how_to_read(chart: alt.TopLevelMixin) -> str:
     return line if isinstance(line, str) else ""
 
 
-def reading_html(chart: alt.TopLevelMixin) -> str:
-    """``<p class="pmo-how-to-read">How to read this: ...</p>`` (escaped), or ``""``."""
-    line = how_to_read(chart)
+def reading_html(chart) -> str:
+    """``<p class="pmo-how-to-read">How to read this: ...</p>`` (escaped), or ``""``.
+
+    ``chart`` is a chart, or a chart builder (its ``how_to_read`` line, so a
+    dashboard need not build a chart to caption it).
+    """
+    line = how_to_read(chart) if isinstance(chart, alt.TopLevelMixin) else \
+        getattr(chart, "how_to_read", "")
     if not line:
         return ""
     return ('<p class="pmo-how-to-read" style="font-size: 0.9em; color: #424242; '

@@ -18,3 +18,62 @@ def write_notebook(folder: Path, name: str, body: str, params: str = "", title: 
                 nbformat.v4.new_code_cell(body)]
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def renamed_portfolio(n_projects: int = 150, seed: int = 11):
+    """A second portfolio nobody here wrote: other size, seed, categories, people and names.
+
+    Built from the demo generator, then every category, person, team and
+    project name is replaced (consistently in every table), with characters
+    that need escaping, so a report that only works on the demo's words fails.
+    """
+    import pandas as pd
+
+    from pmo_nb.demo.generator import demo_portfolio
+
+    p = demo_portfolio(n_projects=n_projects, seed=seed, as_of=pd.Timestamp("2026-06-30"))
+    categories = {c: f"Line {i} & <Ops>" for i, c in
+                  enumerate(sorted(p.projects["category"].unique()), 1)}
+    people = {n: f"{n.split()[-1]} O'{n.split()[0]}" for n in p.people["name"]}
+    p.projects["category"] = p.projects["category"].map(categories)
+    p.projects["name"] = "Initiative " + p.projects["name"].astype(str) + " (2nd)"
+    p.teams["name"] = "Crew " + p.teams["name"].astype(str)
+    for table, columns in (("projects", ["sponsor", "manager"]), ("risks", ["owner"]),
+                           ("benefits", ["owner"]), ("change_requests", ["decided_by"]),
+                           ("decisions", ["owner"]), ("people", ["name"])):
+        frame = getattr(p, table)
+        for column in columns:
+            frame[column] = frame[column].map(lambda v: people.get(v, v))
+    return p
+
+
+def copy_store(source: str, target) -> str:
+    """Copy the SQLite store ``source`` to ``target`` (backup API: the WAL comes too)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as a, sqlite3.connect(target) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+    return str(target)
+
+
+def run_every_report(db: str, out) -> tuple:
+    """Every report notebook run once by the suite (HTML pages), with its smoke parameters.
+
+    Returns the :class:`pmo_nb.reports.SuiteResult` and the run folder.
+    """
+    import nbformat
+
+    from pmo_nb.config import notebooks_dir
+    from pmo_nb.reports import run_suite
+    from pmo_nb.reports.schedule import ReportSpec
+
+    specs = []
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        smoke = nbformat.read(path, as_version=4).metadata.get("pmo", {}).get(
+            "smoke_parameters", {})
+        specs.append(ReportSpec(path.stem, path.stem, parameters=dict(smoke)))
+    result = run_suite(specs, as_of="2026-06-30", db=db, out=out, jobs=2, timeout=900,
+                       progress=False)
+    return result, result.folder
