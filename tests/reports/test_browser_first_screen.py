@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 from browser_util import BROWSER_MARKS, first_screen_box, keep_screenshot, screenshot_on_failure
-from report_support import renamed_portfolio, run_every_report
+from report_support import run_every_report
+from second_portfolio import renamed_portfolio
 
 from pmo_nb.briefings.what_to_know import BLOCK_CLASS, LIMIT
 from pmo_nb.config import notebooks_dir
