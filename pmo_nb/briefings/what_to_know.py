@@ -304,8 +304,11 @@ def executive_summary(found) -> list[Finding]:
             for r in found.table.head(LIMIT).itertuples()]
 
 
-def risk_forecast(portfolio, table: pd.DataFrame, converged: bool) -> list[Finding]:
-    """Likely overruns and late finishes, the lowest joint confidence, the sampler's health."""
+def risk_forecast(portfolio, table: pd.DataFrame, diagnostics) -> list[Finding]:
+    """Likely overruns and late finishes, the lowest joint confidence, the sampler's health.
+
+    ``diagnostics`` is :func:`pmo_nb.forecast.diagnostics` of the fit (``ok``, ``warnings``).
+    """
     if not len(table):
         return [Finding("active projects to forecast.", "0", "Projects most at risk")]
     n = len(table)
@@ -319,9 +322,10 @@ def risk_forecast(portfolio, table: pd.DataFrame, converged: bool) -> list[Findi
            Finding(f"chance of landing on budget and on time for "
                    f"{names(portfolio, [worst])}, the lowest.",
                    f"{table.at[worst, 'p_on_budget_and_time']:.0%}", "Projects most at risk"),
-           Finding("the sampler converged (R-hat, effective sample size, no divergences)."
-                   if converged else "the sampler did not converge well enough: treat the "
-                   "forecasts with caution.", "Yes:" if converged else "No:", "Convergence")]
+           Finding("convergence warnings: the sampler converged (R-hat, effective sample "
+                   "size, no divergences)." if diagnostics.ok else "convergence warnings: the "
+                   "sampler did not converge well enough, treat the forecasts with caution.",
+                   str(len(diagnostics.warnings)), "Convergence")]
     return out
 
 

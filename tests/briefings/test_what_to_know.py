@@ -132,3 +132,17 @@ def test_executive_findings_are_the_top_insights_in_short(demo_small):
         assert f.href == row.evidence and f.number == wtk.money(row.money_at_stake)
         gist = f.text.removeprefix("at stake: ").rstrip(".")
         assert row.headline.startswith(gist) and ": " not in gist and "; " not in gist
+
+
+def test_forecast_findings_count_the_likely_overruns_and_the_warnings(demo_small):
+    from types import SimpleNamespace
+
+    ids = list(demo_small.projects["project_id"][:4])
+    table = pd.DataFrame({"p_over_budget": [0.9, 0.6, 0.2, 0.4], "p_late": [0.7, 0.1, 0.1, 0.8],
+                          "p_on_budget_and_time": [0.05, 0.3, 0.7, 0.2]}, index=ids)
+    found = wtk.risk_forecast(demo_small, table, SimpleNamespace(ok=False, warnings=["a", "b"]))
+    _check_sections(found, "risk_forecast")
+    assert [f.number for f in found] == ["2", "2", "5%", "2"]
+    assert ids[0] in found[2].text and "caution" in found[3].text
+    calm = wtk.risk_forecast(demo_small, table, SimpleNamespace(ok=True, warnings=[]))
+    assert calm[3].number == "0" and "converged" in calm[3].text
