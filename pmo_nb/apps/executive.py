@@ -93,6 +93,7 @@ class ExecutiveDashboard:
         self.views: dict = {}  # key -> offline JupyterChart
         self.boxes = {}
         self.readings: dict[str, w.HTML] = {}  # each chart's how-to-read line
+        self.team_names = data.portfolio.teams.set_index("team_id")["name"].astype(str)
         for key in CHARTS:
             box = w.VBox(layout=w.Layout(min_height="120px"))
             box.add_class(f"pmo-chart-{key}")
@@ -173,7 +174,8 @@ class ExecutiveDashboard:
         cap = view["capacity"]
         out["capacity"] = ("No team demand from these projects around the reporting date."
                            if cap is None or cap.empty or not (cap["demand"] > 0).any()
-                           else (ccharts.capacity_heatmap, (cap,), {"cell": 16}))
+                           else (ccharts.capacity_heatmap, (cap,),
+                                 {"cell": 16, "teams": self.team_names}))
         risks = view["risks"]
         out["risks"] = ("No open risks on these projects." if risks is None or risks.empty
                         else (echarts.top_risks_chart, (risks,), {"width": 300}))

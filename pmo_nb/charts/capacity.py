@@ -21,8 +21,8 @@ PLAN_COLOURS = {"before": "#c62828", "after": "#1565c0"}
 
 
 @_reads
-def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = None
-                     ) -> alt.LayerChart:
+def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = None,
+                     teams: pd.Series | None = None) -> alt.LayerChart:
     """Team x month utilisation, over-allocated cells outlined.
 
     Colour runs from white (idle) through blue (up to full) to red (over
@@ -37,6 +37,8 @@ def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = N
         ``demand``, ``capacity``, ``utilisation``, ``over``.
     cell : int
         Side of one cell in pixels (14 keeps 50 teams x 36 months on a page).
+    teams : pandas.Series, optional
+        Team names by ``team_id``: rows are labelled "T01 Name" (ids alone otherwise).
     """
     _check(cap, ["team_id", "month", "demand", "capacity", "utilisation", "over"],
            "capacity_heatmap")
@@ -49,12 +51,15 @@ def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = N
     df["shown"] = np.where(no_cap, np.where(df["demand"] > 0, UTILISATION_CAP, 0.0),
                            np.minimum(util, UTILISATION_CAP))
     df["is_over"] = df["over"] > 0
-    teams = list(dict.fromkeys(df["team_id"]))
+    names = df["team_id"].map(teams).fillna("") if teams is not None else ""
+    df["team"] = (df["team_id"].astype(str) + " " + names).str.strip() \
+        if teams is not None else df["team_id"].astype(str)
+    team_order = list(dict.fromkeys(df["team"]))
     months = sorted(set(df["month"]))
     x = alt.X("month:O", title=None, sort=months,
               axis=alt.Axis(labelAngle=-90, labelExpr=_month_labels(months)))
-    y = alt.Y("team_id:N", title="Team", sort=teams)
-    tip = ["team_id:N", "month:O", alt.Tooltip("demand:Q", format=".1f"),
+    y = alt.Y("team:N", title="Team", sort=team_order)
+    tip = ["team:N", "month:O", alt.Tooltip("demand:Q", format=".1f"),
            alt.Tooltip("capacity:Q", format=".1f"), alt.Tooltip("utilisation:Q", format=".0%"),
            alt.Tooltip("over:Q", format=".1f", title="over (FTE)")]
     colour = alt.Color("shown:Q", title="Utilisation", scale=alt.Scale(

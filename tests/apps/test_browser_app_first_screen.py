@@ -49,7 +49,7 @@ def test_first_screen_holds_what_to_know(browser, server, app):
     portfolio, voila = server
     with recording_page(browser, 1400, HEIGHT) as page, \
             screenshot_on_failure(page, f"first-screen-{portfolio}-{app}"):
-        page.goto(f"{voila.base}/voila/render/{app}.ipynb")
+        page.goto(f"{voila.base}/voila/render/{app}.ipynb", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_selector(f".{BLOCK_CLASS} li", timeout=LOAD_TIMEOUT_MS)
         for key in APPS[app]:
             page.wait_for_selector(f".pmo-chart-{key} svg.marks", state="visible",

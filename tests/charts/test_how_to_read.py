@@ -41,3 +41,16 @@ def test_the_line_is_the_charts_description_and_is_escaped():
     assert "&lt;b&gt;mine&lt;/b&gt;" in html and "<b>" not in html
     assert charts.reading_html(charts.stage_chart) == charts.reading_html(chart)
     assert 'class="pmo-how-to-read"' in charts.chart_html(chart)
+
+
+def test_heatmap_rows_carry_team_names_beside_their_ids():
+    from pmo_nb.charts.capacity import capacity_heatmap
+
+    cap = pd.DataFrame({"team_id": ["T1", "T2"], "month": ["2026-07", "2026-07"],
+                        "demand": [3.0, 1.0], "capacity": [2.0, 2.0],
+                        "utilisation": [1.5, 0.5], "over": [1.0, 0.0]})
+    spec = capacity_heatmap(cap, teams=pd.Series({"T1": "Data <Ops>"})).to_dict()
+    rows = {d["team"] for d in next(iter(spec["datasets"].values()))}
+    assert rows == {"T1 Data <Ops>", "T2"}  # Vega draws text as text: no markup to escape
+    plain = capacity_heatmap(cap).to_dict()
+    assert {d["team"] for d in next(iter(plain["datasets"].values()))} == {"T1", "T2"}
