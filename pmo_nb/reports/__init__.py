@@ -24,7 +24,7 @@ _EXPORTS = {
     "SuiteResult": "jobs",
     "styled": "tables",
     "SafeStyler": "tables",
-    "folded": "tables",
+    "folded": "page",
 }
 
 __all__ = sorted(_EXPORTS)

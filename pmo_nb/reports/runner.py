@@ -40,6 +40,7 @@ from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.errors import ReportError
 from pmo_nb.formatting import redact_url
 from pmo_nb.reports.files import publish, write_atomic
+from pmo_nb.reports.page import drop_repeated_title
 
 #: MIME type of the facts a notebook records for the runner (see :func:`record`).
 FACTS_MIME = "application/vnd.pmo-nb.facts+json"
@@ -134,21 +135,6 @@ def _title(nb, name: str) -> str:
     return nb.metadata.get("title") or name.replace("_", " ").capitalize()
 
 
-def _drop_repeated_title(nb, title: str) -> None:
-    """Remove the notebook's leading ``# Title`` when the page header already says it.
-
-    The header prints the title; the same ``#`` heading under it printed the
-    title twice (issue #18) and pushed the answer down the first screen.
-    """
-    cell = next((c for c in nb.cells if c.cell_type == "markdown"), None)
-    if cell is None:
-        return
-    first, _, rest = cell.source.lstrip().partition("\n")
-    if first.startswith("# ") and " ".join(first[2:].split()).casefold() == \
-            " ".join(title.split()).casefold():
-        cell.source = rest.lstrip("\n")
-
-
 def period_label(period: str | None, as_of: str) -> str:
     """How a page names its period: ``2026-Q2 (as of 2026-06-30)``, or just the date."""
     return as_of if period in (None, as_of) else f"{period} (as of {as_of})"
@@ -180,7 +166,7 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
         exclude_output_prompt=True,
     )
     title = facts.get("title") or _title(nb, name)
-    _drop_repeated_title(nb, title)
+    drop_repeated_title(nb, title)
     resources = {
         "metadata": {"name": title},
         "pmo": {

@@ -54,25 +54,3 @@ def styled(frame: pd.DataFrame | pd.Series) -> SafeStyler:
 def _escaped(names) -> list:
     return [None if n is None else html_text(n) for n in names]
 
-
-def folded(summary: str, *parts) -> dict:
-    """A collapsed ``<details>`` section holding ``parts`` (Stylers, charts or HTML strings).
-
-    Long tables and diagnostics stay in the page (self-contained, searchable,
-    printed open by :func:`pmo_nb.reports.pdf.print_pdf`) without pushing the
-    answer off the first screen. ``summary`` is plain text and is escaped;
-    string ``parts`` must already be safe HTML. Returns a display bundle:
-    ``IPython.display.display(folded(...), raw=True)``.
-    """
-    body = "".join(_part_html(p) for p in parts)
-    html = (f'<details class="pmo-folded"><summary style="cursor: pointer; font-weight: bold;">'
-            f"{html_text(summary)}</summary>{body}</details>")
-    return {"text/html": html, "text/plain": summary}
-
-
-def _part_html(part) -> str:
-    if type(part).__module__.startswith("altair"):  # a chart: inline SVG, as show() draws it
-        from pmo_nb.charts import chart_html  # lazy: vl-convert only when a chart is folded
-
-        return chart_html(part)
-    return part.to_html() if hasattr(part, "to_html") else str(part)

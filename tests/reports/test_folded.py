@@ -6,7 +6,7 @@ import nbformat
 import pandas as pd
 
 from pmo_nb.reports import folded, styled
-from pmo_nb.reports.runner import _drop_repeated_title
+from pmo_nb.reports.page import drop_repeated_title
 
 
 def test_folded_escapes_the_summary_and_keeps_the_table_closed():
@@ -23,8 +23,8 @@ def test_a_heading_repeating_the_header_title_is_dropped_and_others_kept():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1"),
                 nbformat.v4.new_markdown_cell("# Portfolio  executive summary\n\nWhat to look at.")]
-    _drop_repeated_title(nb, "Portfolio executive summary")
+    drop_repeated_title(nb, "Portfolio executive summary")
     assert nb.cells[1].source == "What to look at."
     nb.cells[1].source = "# Project plan and schedule risk\n\nText."
-    _drop_repeated_title(nb, "Plan: P0001 Portal")
+    drop_repeated_title(nb, "Plan: P0001 Portal")
     assert nb.cells[1].source.startswith("# Project plan")
