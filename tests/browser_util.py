@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -23,8 +24,10 @@ def chromium_path() -> str | None:
     return path if Path(path).exists() or shutil.which("chromium") else None
 
 
-#: Where failing browser tests leave a screenshot.
-ARTIFACTS = project_root() / "test-artifacts"
+#: Where browser tests leave screenshots for a reviewer (failures, and the first
+#: screen of every report and app): ``$PMO_TEST_ARTEFACTS``, else ``test-artifacts/``
+#: (ignored by git).
+ARTIFACTS = Path(os.environ.get("PMO_TEST_ARTEFACTS") or project_root() / "test-artifacts")
 
 #: Marks of every browser test module: it drives Chromium, and skips with the
 #: reason when Debian's chromium is not installed (.ci/run installs it).
@@ -116,12 +119,32 @@ def screenshot_on_failure(page, name: str):
     try:
         yield
     except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         except Exception:  # noqa: BLE001 - the original failure matters more
             pass
         raise
+
+
+def first_screen_box(page, selector: str) -> dict | None:
+    """The bounding box of ``selector`` in page coordinates (None when absent or hidden)."""
+    handle = page.query_selector(selector)
+    if handle is None:
+        return None
+    return page.evaluate(
+        "el => { const r = el.getBoundingClientRect();"
+        " return {x: r.x + window.scrollX, y: r.y + window.scrollY,"
+        " width: r.width, height: r.height}; }", handle)
+
+
+def keep_screenshot(page, name: str) -> Path:
+    """Save the viewport as ``ARTIFACTS/first-screen/<name>.png`` for a reviewer."""
+    folder = ARTIFACTS / "first-screen"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
 
 
 #: Where the dashboard may fetch from: its own server only.

@@ -28,8 +28,10 @@ from pmo_nb.apps.widgets import (
     refresh_note,
     set_choices,
     show_refresh,
+    what_to_know_widget,
 )
 from pmo_nb.briefings import executive as executive
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import benefits as bcharts
 from pmo_nb.charts import capacity as ccharts
 from pmo_nb.charts import executive as echarts
@@ -127,8 +129,10 @@ class ExecutiveDashboard:
         self.tiles = {key: kpi_tile(key) for key in TILES}
         self.views: dict = {}  # key -> offline JupyterChart
         self.boxes = {}
+        self.readings: dict[str, w.HTML] = {}  # each chart's how-to-read line
+        self.team_names = data.portfolio.teams.set_index("team_id")["name"].astype(str)
         for key in CHARTS:
-            box = w.Box(layout=w.Layout(min_height="120px"))
+            box = w.VBox(layout=w.Layout(min_height="120px"))
             box.add_class(f"pmo-chart-{key}")
             self.boxes[key] = box
         self.project = w.Dropdown(description="Project", layout=w.Layout(width="480px"))
@@ -136,6 +140,7 @@ class ExecutiveDashboard:
         self.panel = w.VBox()
         self.panel.add_class("pmo-project-panel")
         self.history = None
+        self.know = what_to_know_widget()
         self.apply_filters()
         for widget in self.filters.values():
             widget.observe(self._on_filter, names="value")
@@ -146,7 +151,7 @@ class ExecutiveDashboard:
         grid = w.GridBox([self.boxes[k] for k in CHARTS],
                          layout=w.Layout(grid_template_columns="repeat(2, 600px)"))
         self.widget = w.VBox([
-            self.header, self.refresh_error, w.HBox(list(self.filters.values())[:2]),
+            self.header, self.refresh_error, self.know, w.HBox(list(self.filters.values())[:2]),
             w.HBox(list(self.filters.values())[2:]),
             w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
             grid, self.project, self.panel,
@@ -203,6 +208,7 @@ class ExecutiveDashboard:
         ids = executive.select(self.data, **self.chosen())
         view = executive.view(self.data, ids)
         self._show_tiles(view["kpis"])
+        self.know.value = wtk.to_html(wtk.executive_app(view["kpis"]), links=False)
         self._show_charts(view)
         names = view["projects"]["name"]
         options = [("(choose a project)", NONE)] + [
@@ -247,7 +253,8 @@ class ExecutiveDashboard:
         cap = view["capacity"]
         out["capacity"] = ("No team demand from these projects around the reporting date."
                            if cap is None or cap.empty or not (cap["demand"] > 0).any()
-                           else (ccharts.capacity_heatmap, (cap,), {"cell": 16}))
+                           else (ccharts.capacity_heatmap, (cap,),
+                                 {"cell": 16, "teams": self.team_names}))
         risks = view["risks"]
         out["risks"] = ("No open risks on these projects." if risks is None or risks.empty
                         else (echarts.top_risks_chart, (risks,), {"width": 300}))
@@ -268,8 +275,9 @@ class ExecutiveDashboard:
                     chart_view.observe(self._on_pick, names="_vl_selections")
             else:  # same builder and parameters, new rows: skip re-validation
                 chart_view.spec = echarts.quick_spec(build, *args, **kwargs)
-            if box.children != (chart_view,):
-                box.children = (chart_view,)
+            reading = self.readings.setdefault(key, w.HTML(charts.reading_html(build)))
+            if box.children != (chart_view, reading):
+                box.children = (chart_view, reading)
 
     def _on_pick(self, change) -> None:
         """A click on the overrun chart opens that project's page."""

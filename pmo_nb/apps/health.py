@@ -18,12 +18,15 @@ from pmo_nb import charts
 from pmo_nb.apps.live import StoreWatcher, data_as_of, read_portfolio_at, refresh_seconds
 from pmo_nb.apps.widgets import (
     KPI_STYLE,
+    chart_box,
     filter_dropdown,
     kpi_tile,
     refresh_note,
     set_choices,
     show_refresh,
+    what_to_know_widget,
 )
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.dates import iso_day
 from pmo_nb.delivery import overview as overview
 from pmo_nb.formatting import html_text, money
@@ -54,13 +57,10 @@ class HealthDashboard:
         self.tiles = {key: kpi_tile(key) for key in TILES}
         figures, values, sentences = self.build(portfolio)
         self.views = {key: charts.jupyter_chart(chart) for key, chart in figures.items()}
-        boxes = []
-        for key, view in self.views.items():
-            box = w.Box([view])
-            box.add_class(f"pmo-chart-{key}")
-            boxes.append(box)
+        boxes = [chart_box(key, view, figures[key]) for key, view in self.views.items()]
         self.story = w.HTML()
         self.story.add_class("pmo-narrative")
+        self.know = what_to_know_widget()
         self.show_values(values, sentences)
         for widget in self.filters.values():
             widget.observe(self.on_filter, names="value")
@@ -68,7 +68,7 @@ class HealthDashboard:
         self.header.add_class("pmo-header")
         self.refresh_error = refresh_note()
         self.widget = w.VBox([
-            self.header, self.refresh_error, w.HBox(list(self.filters.values())),
+            self.header, self.refresh_error, self.know, w.HBox(list(self.filters.values())),
             w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
             w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(2, 560px)")),
             self.story,
@@ -118,12 +118,14 @@ class HealthDashboard:
         values = {"projects": str(kpi["projects"]), "live": str(kpi["live"]),
                   "budget": money(kpi["budget"]), "red": str(kpi["red"]),
                   "worst-cpi": _ratio(kpi["worst_cpi"]), "worst-spi": _ratio(kpi["worst_spi"])}
+        self.findings = wtk.portfolio_overview(part, kpi, overview.budget_by_category(part), evm)
         return figures, values, overview.narrative(part, self.as_of, evm)
 
     def show_values(self, values: dict, sentences: list[str]) -> None:
         for key, label in TILES.items():
             self.tiles[key].value = (f'<div class="pmo-kpi-label">{label}</div>'
                                      f'<div class="pmo-kpi-value">{values[key]}</div>')
+        self.know.value = wtk.to_html(self.findings, links=False)
         self.story.value = "<ul>" + "".join(f"<li>{html_text(s)}</li>" for s in sentences) + "</ul>"
 
     def on_filter(self, _change=None) -> None:

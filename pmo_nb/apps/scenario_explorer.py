@@ -29,7 +29,8 @@ from pmo_nb.apps.live import (
     read_portfolio_at,
     refresh_seconds,
 )
-from pmo_nb.apps.widgets import refresh_note, show_refresh
+from pmo_nb.apps.widgets import chart_box, refresh_note, show_refresh, what_to_know_widget
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import prioritisation as pcharts
 from pmo_nb.errors import StoreError
 from pmo_nb.formatting import html_text, whole_money
@@ -146,6 +147,7 @@ class ScenarioExplorer:
         self.budget_slider.add_class("pmo-budget")
 
         self.summary = self._html("pmo-summary")
+        self.know = what_to_know_widget()
         self.selection_list = self._html("pmo-selection-list")
         self.scenario_name = w.Text(placeholder="scenario name", description="Name")
         self.scenario_name.add_class("pmo-scenario-name")
@@ -203,6 +205,9 @@ class ScenarioExplorer:
             self.selection_list.value = ""
             return
         self.summary.value = summary_text(self.selection)
+        self.know.value = wtk.to_html(
+            wtk.prioritisation(self.portfolio, self.selection, self.budget_slider.value),
+            links=False)
         self.selection_list.value = selection_html(self.selection)
 
     def _ranking_chart(self):
@@ -319,10 +324,8 @@ class ScenarioExplorer:
 
     def widget(self) -> w.Widget:
         """The whole explorer as one widget."""
-        ranking = w.Box([self.ranking_view])
-        ranking.add_class("pmo-chart-ranking")
-        frontier = w.Box([self.frontier_view])
-        frontier.add_class("pmo-chart-frontier")
+        ranking = chart_box("ranking", self.ranking_view, pcharts.ranking_chart)
+        frontier = chart_box("frontier", self.frontier_view, pcharts.frontier_chart)
         weights = w.VBox([w.HTML("<b>Objective weights</b> (relative)"),
                           *self.weight_sliders.values()])
         scenario_box = w.VBox([
@@ -331,7 +334,7 @@ class ScenarioExplorer:
             w.HBox([self.first, self.second, self.compare_button]), self.comparison,
         ])
         return w.VBox([
-            w.HTML(STYLE), self.as_of_line, self.newer, self.refresh_error,
+            w.HTML(STYLE), self.as_of_line, self.newer, self.refresh_error, self.know,
             w.HBox([weights, w.VBox([self.budget_slider, self.summary])]),
             w.HBox([ranking, frontier]),
             self.selection_list,

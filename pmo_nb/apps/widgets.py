@@ -213,3 +213,19 @@ def show_refresh(widget: w.HTML, line: str | None) -> None:
     """Put a "could not refresh" ``line`` in a :func:`refresh_note` (None clears it)."""
     widget.value = "" if line is None else (
         f'<div class="pmo-note">{html_text(line)}</div>')
+
+
+def chart_box(key: str, view, chart) -> w.VBox:
+    """A dashboard chart with its "how to read this" line under it (class ``pmo-chart-<key>``)."""
+    from pmo_nb.charts import reading_html  # lazy: the charts load with the first dashboard
+
+    box = w.VBox([view, w.HTML(reading_html(chart))])
+    box.add_class(f"pmo-chart-{key}")
+    return box
+
+
+def what_to_know_widget() -> w.HTML:
+    """The HTML widget a dashboard fills with :func:`pmo_nb.briefings.what_to_know.to_html`."""
+    widget = w.HTML()
+    widget.add_class("pmo-what-to-know-box")
+    return widget

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 from pmo_nb.forecast.calibration import COVERAGE_BAND
 
 #: Colours: the forecast band and median, the plan (budget, planned finish).
@@ -59,6 +60,7 @@ def fan_data(table: pd.DataFrame, as_of) -> pd.DataFrame:
     return cone
 
 
+@_reads
 def fan_chart(table: pd.DataFrame, as_of, *, columns: int = 3, width: int = 230,
               height: int = 150) -> alt.FacetChart:
     """Small multiples of cost and finish forecasts against budget and planned finish.
@@ -115,6 +117,7 @@ def fan_chart(table: pd.DataFrame, as_of, *, columns: int = 3, width: int = 230,
     )
 
 
+@_reads
 def drivers_chart(table: pd.DataFrame, *, width: int = 260, height: int | None = None
                   ) -> alt.HConcatChart:
     """Forest chart of the drivers: medians with 80 % (thick) and 95 % (thin) intervals.
@@ -199,6 +202,7 @@ def predictive_data(observed: dict, simulated: dict, *, low: float = 0.25, high:
         columns=["target", "source", "ratio", "share"])
 
 
+@_reads
 def predictive_chart(data: pd.DataFrame, *, title: str, width: int = 220,
                      height: int = 120) -> alt.HConcatChart:
     """Observed ratios (grey bars) against the model's simulated ratios (blue line).
@@ -224,6 +228,7 @@ def predictive_chart(data: pd.DataFrame, *, title: str, width: int = 220,
     return alt.hconcat(*panels).properties(title=title)
 
 
+@_reads
 def scorecard_chart(card: pd.DataFrame, *, width: int = 200, height: int = 150
                     ) -> alt.HConcatChart:
     """The calibration scorecard: coverage vs the target band, p50 error, Brier score.

@@ -25,6 +25,7 @@ _EXPORTS = {
     "SuiteResult": "jobs",
     "styled": "tables",
     "SafeStyler": "tables",
+    "folded": "page",
 }
 
 __all__ = sorted(_EXPORTS)
