@@ -15,8 +15,10 @@ Playwright's own, so nothing is downloaded at install time.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pmo_nb.formatting import html_text
@@ -91,6 +93,21 @@ def _one_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def _outside_any_event_loop(call) -> None:
+    """Run ``call()`` here, or in a thread of its own when this thread runs an asyncio loop.
+
+    Playwright's sync API refuses to run inside a running event loop, which a
+    Jupyter kernel (an analyst printing from a notebook) always has.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        call()
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(call).result()
+
+
 def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, title: str,
               period: str, checksum: str | None, timeout_ms: int = TIMEOUT_MS) -> list[str]:
     """Print the page ``html_path`` to ``pdf_path`` (A4) with Chromium and no network.
@@ -126,7 +143,7 @@ def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, titl
             blocked.append(url)
             route.abort("blockedbyclient")
 
-    try:
+    def session() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
             try:
@@ -146,6 +163,9 @@ def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, titl
                 )
             finally:
                 browser.close()
+
+    try:
+        _outside_any_event_loop(session)
     except PlaywrightError as exc:
         pdf_path.unlink(missing_ok=True)
         raise PdfError(f"Chromium could not print the page: {_one_line(exc.message)}") from None

@@ -292,3 +292,25 @@ def test_schedule_pdf_without_chromium_warns_and_publishes_html_only(demo_db, tm
     again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300,
                            env=env)
     assert again.returncode == 0 and "nothing due" in again.stdout, again.stdout
+
+
+@_browser
+def test_prints_from_inside_a_running_event_loop(tmp_path):
+    # a Jupyter kernel always runs an asyncio loop, where Playwright's sync API refuses
+    import asyncio
+
+    from pmo_nb.reports.pdf import print_pdf
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><h1>Inside a loop</h1><p>42 projects</p></body></html>")
+
+    async def from_a_kernel():
+        return print_pdf(page, tmp_path / "page.pdf", title="Loop", period="2026-Q2",
+                         checksum="abc123")
+
+    requested = asyncio.run(from_a_kernel())
+    assert requested and all(u.startswith("file:") for u in requested)
+    from pypdf import PdfReader
+
+    text = PdfReader(tmp_path / "page.pdf").pages[0].extract_text()
+    assert "42 projects" in text and "2026-Q2" in text
