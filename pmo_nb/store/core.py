@@ -50,6 +50,7 @@ from contextlib import contextmanager
 import pandas as pd
 import sqlalchemy as sa
 
+from pmo_nb import memo
 from pmo_nb.config import resolve_db_url
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.formatting import redact_url
@@ -360,7 +361,17 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
             if conn is None:
                 raise StoreError(f"{self.url} holds no portfolio yet: import a workbook first "
                                  "(pmo import <folder or .xlsx>).")
-            return self._load(conn, None if as_of is None else store_time(as_of))
+            at = None if as_of is None else store_time(as_of)
+            if not memo.enabled():
+                return self._load(conn, at)
+            return memo.cached(("Store.load", self._url, at, *self._data_version(conn)),
+                               lambda: self._load(conn, at))
+
+    def _data_version(self, conn: sa.Connection) -> tuple:
+        """What changes whenever the data tables do: the store, its last import, its revision."""
+        store_id = conn.execute(sa.select(META.c.value).where(META.c.key == "store_id")).scalar()
+        last = conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.import_id))).scalar()
+        return store_id, last, revision_of(conn)
 
     def _load(self, conn: sa.Connection, at: dt.datetime | None) -> Portfolio:
         tables = {}

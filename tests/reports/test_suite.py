@@ -298,10 +298,12 @@ def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
             run.kill()
     # the orphaned worker notices, stops its kernel and exits
     _until(lambda: _gone(kernel), 20, "the blocker's kernel to exit")
+    # no part of blocker's page; its record still says "running" (written at the start)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "index.html", "quick.html", "quick.ipynb", "quick.json"]
+        "blocker.json", "index.html", "quick.html", "quick.ipynb", "quick.json"]
+    assert json.loads((folder / "blocker.json").read_text())["status"] == "running"
     page = (folder / "index.html").read_text()
-    assert _index_outputs(page) == {"quick": "succeeded"}
+    assert _index_outputs(page) == {"quick": "succeeded", "blocker": "running"}
     assert all((folder / link).resolve().exists() for link in _links(page))
     first_quick = json.loads((folder / "quick.json").read_text())
 
