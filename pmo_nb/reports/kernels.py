@@ -109,9 +109,9 @@ def _warm_engine():
     from papermill.clientwrap import (
         PapermillNotebookClient,  # lazy: papermill loads only for report runs
     )
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
+    from papermill.engines import NBClientEngine, papermill_engines  # lazy: as above
+    from papermill.log import logger  # lazy: as above
+    from papermill.utils import merge_kwargs, remove_args  # lazy: as above
 
     class WarmEngine(NBClientEngine):
         @classmethod

@@ -364,14 +364,12 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
             at = None if as_of is None else store_time(as_of)
             if not memo.enabled():
                 return self._load(conn, at)
-            return memo.cached(("Store.load", self._url, at, *self._data_version(conn)),
-                               lambda: self._load(conn, at))
-
-    def _data_version(self, conn: sa.Connection) -> tuple:
-        """What changes whenever the data tables do: the store, its last import, its revision."""
-        store_id = conn.execute(sa.select(META.c.value).where(META.c.key == "store_id")).scalar()
-        last = conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.import_id))).scalar()
-        return store_id, last, revision_of(conn)
+            # kept per data version: the data tables change only with a new store, import
+            # or revision
+            version = (conn.execute(sa.select(META.c.value).where(META.c.key == "store_id"))
+                       .scalar(), conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.import_id)))
+                       .scalar(), revision_of(conn))
+            return memo.cached(("Store.load", self._url, at, version), lambda: self._load(conn, at))
 
     def _load(self, conn: sa.Connection, at: dt.datetime | None) -> Portfolio:
         tables = {}
