@@ -235,7 +235,7 @@ def report() -> None:
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--out", default="reports", show_default=True, help="Output folder.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Notebooks run at the same time (one process and kernel each).")
+              help="Notebooks run at the same time (one worker process and kernel each).")
 @click.option("--timeout", default=600.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="Wall-clock seconds one notebook may take; its kernel is killed after that.")

@@ -98,6 +98,16 @@ def write_running(out: Path, as_of: str, specs, broken: dict, *, start: str,
         write_atomic(folder / f"{spec.name}.json", json.dumps(record, indent=2) + "\n")
 
 
+def mark_interrupted(out: Path, as_of: str) -> None:
+    """Records this process left ``running`` (a stopped run) now say ``interrupted``."""
+    folder = Path(out) / as_of
+    for record in _records(folder) if folder.is_dir() else []:
+        if record.get("status") == "running" and record.get("pid") == os.getpid():
+            record.update(status="interrupted", reason="the run was stopped before it finished")
+            write_atomic(folder / f"{record['report']}.json",
+                         json.dumps(record, indent=2) + "\n")
+
+
 def _row(folder: Path, record: dict, instance: bool = False) -> dict:
     return {
         "title": record.get("title") or record.get("report"),

@@ -35,7 +35,7 @@ from pathlib import Path
 from pmo_nb.config import resolve_db_url
 from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.reports.files import write_atomic
-from pmo_nb.reports.index import write_indexes, write_running
+from pmo_nb.reports.index import mark_interrupted, write_indexes, write_running
 from pmo_nb.reports.jobs import Job, Outcome, SuiteResult, read_record
 from pmo_nb.reports.planning import (
     plan,
@@ -206,6 +206,9 @@ def run_suite(
             for process in idle:
                 process.close(wait=10)
             bar.close()
+            if pending or running:  # stopped (Ctrl-C, SIGTERM): say so in the index
+                mark_interrupted(out, day)
+                write_indexes(out, day)
         result = [outcomes[i] for i in sorted(outcomes)]
         for spec in specs:
             if spec.name in broken:

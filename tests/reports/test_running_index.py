@@ -34,3 +34,13 @@ def test_reports_show_running_until_replaced_and_interrupted_once_the_run_died(t
     page = write_run_index(folder).read_text()
     assert 'data-output="overview" data-status="interrupted"' in page
     assert page.count('data-status="running"') == 1
+
+
+def test_a_stopped_run_marks_what_it_left_running_as_interrupted(tmp_path):
+    from pmo_nb.reports.index import mark_interrupted
+
+    write_running(tmp_path, AS_OF, [ReportSpec("overview", "overview")], {}, start="t0",
+                  durations={})
+    mark_interrupted(tmp_path, AS_OF)
+    record = json.loads((tmp_path / AS_OF / "overview.json").read_text())
+    assert record["status"] == "interrupted" and "stopped" in record["reason"]
