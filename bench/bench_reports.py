@@ -96,9 +96,11 @@ def _fan_out_wall(db: Path, out: Path, as_of: str, projects: list[str], timeout)
     planning.active_projects = lambda db=None: projects  # the fan-out's list, cut short
     try:
         clock = time.perf_counter()
-        result = run_suite([ReportSpec("project_status", "project_status",
-                                       per="active_project")],
-                           as_of=as_of, db=db, out=out, jobs=1, timeout=timeout, progress=False)
+        scheduled = load_schedule(project_root() / "reports.yml")
+        spec = next((s for s in scheduled if s.name == "project_status"),
+                    ReportSpec("project_status", "project_status", per="active_project"))
+        result = run_suite([spec], as_of=as_of, db=db, out=out, jobs=1, timeout=timeout,
+                           progress=False)
         wall = time.perf_counter() - clock
     finally:
         planning.active_projects = listed

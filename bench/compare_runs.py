@@ -22,12 +22,14 @@ from pathlib import Path
 #: Record fields that differ between any two runs of the same report.
 VOLATILE = {"start", "finish", "duration_s", "expected_s", "pid"}
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
+#: Ids that are random in every run: pandas Styler's table ids, papermill's new cell's id.
+RANDOM_IDS = re.compile(r"(?<![0-9A-Za-z])T_[0-9a-f]{5}|cell-id=[0-9a-f]{8}")
 
 
 def _mask(text: str, same: list[tuple[str, str]]) -> str:
     for old, new in same:
         text = text.replace(old, new)
-    return TIMESTAMP.sub("<time>", text)
+    return RANDOM_IDS.sub("<id>", TIMESTAMP.sub("<time>", text))
 
 
 def _record(path: Path, same) -> str:
