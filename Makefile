@@ -47,7 +47,8 @@ test: install ## Run the whole test suite
 test-fast: install ## The suite without slow and browser tests, for the edit-test loop
 	$(PY) -m pytest -m "not slow and not browser"
 
-bench: install ## Run the benchmarks and print their figures
+bench: install ## Run the benchmarks and print their figures (installs the peers: .[bench])
+	$(PY) -m pip install --quiet -e ".[test,bench]"
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: install ## Lint the package, tests and notebooks

@@ -53,7 +53,7 @@ _EXPORTS = {
     "baseline": "governance.baselines",
     "scope_change": "governance.scope",
     "decisions_owed": "governance.decisions",
-    "changes": "watch.changes",
+    "changes": "watch.changeset",
 }
 #: public names that are also domain packages: the package is returned, and
 #: calling it calls the function (:class:`pmo_nb.lazy.CallablePackage`)

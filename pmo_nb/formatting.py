@@ -63,5 +63,8 @@ def md_text(value) -> str:
     A name like ``[x](javascript:...)`` or ``<img onerror=...>`` renders as
     the literal text it is; ordinary names read as before.
     """
-    return _MD_SPECIAL.sub(r"\\\1", html_text(value))
+    # Backslash the punctuation first, then escape HTML: the other way round
+    # the "#" of the entities for quotes (&#39;) got a backslash and an
+    # "O'Brien" read "O&#39;Brien" on the page.
+    return html_text(_MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -23,8 +24,10 @@ def chromium_path() -> str | None:
     return path if Path(path).exists() or shutil.which("chromium") else None
 
 
-#: Where failing browser tests leave a screenshot.
-ARTIFACTS = project_root() / "test-artifacts"
+#: Where browser tests leave screenshots for a reviewer (failures, and the first
+#: screen of every report and app): ``$PMO_TEST_ARTEFACTS``, else ``test-artifacts/``
+#: (ignored by git).
+ARTIFACTS = Path(os.environ.get("PMO_TEST_ARTEFACTS") or project_root() / "test-artifacts")
 
 #: Marks of every browser test module: it drives Chromium, and skips with the
 #: reason when Debian's chromium is not installed (.ci/run installs it).
@@ -66,12 +69,12 @@ class VoilaServer:
 
     def __init__(self, db: str, config_dir: Path, port: int | None = None,
                  intake_db: str | None = None, folder: Path | None = None,
-                 extra: tuple[str, ...] = ()):
+                 extra: tuple[str, ...] = (), refresh: float | None = None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log: list[str] = []
         self._ready = threading.Event()
-        env = voila_env(db, config_dir)
+        env = voila_env(db, config_dir, refresh=refresh)
         if intake_db:  # what ``pmo serve --intake-db`` gives the intake form
             env[INTAKE_DB_ENV] = str(intake_db)
         argv = voila_command(port=self.port)
@@ -116,12 +119,32 @@ def screenshot_on_failure(page, name: str):
     try:
         yield
     except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         except Exception:  # noqa: BLE001 - the original failure matters more
             pass
         raise
+
+
+def first_screen_box(page, selector: str) -> dict | None:
+    """The bounding box of ``selector`` in page coordinates (None when absent or hidden)."""
+    handle = page.query_selector(selector)
+    if handle is None:
+        return None
+    return page.evaluate(
+        "el => { const r = el.getBoundingClientRect();"
+        " return {x: r.x + window.scrollX, y: r.y + window.scrollY,"
+        " width: r.width, height: r.height}; }", handle)
+
+
+def keep_screenshot(page, name: str) -> Path:
+    """Save the viewport as ``ARTIFACTS/first-screen/<name>.png`` for a reviewer."""
+    folder = ARTIFACTS / "first-screen"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
 
 
 #: Where the dashboard may fetch from: its own server only.
@@ -136,9 +159,13 @@ def outside(urls: list[str], allowed: tuple[str, ...]) -> list[str]:
 
 
 @contextmanager
-def serving(db: str, config_dir: Path, intake_db: str | None = None):
-    """A ready Voila server as ``pmo serve`` runs it, stopped afterwards."""
-    voila = VoilaServer(db, config_dir, intake_db=intake_db)
+def serving(db: str, config_dir: Path, intake_db: str | None = None,
+            refresh: float | None = None):
+    """A ready Voila server as ``pmo serve`` runs it, stopped afterwards.
+
+    ``refresh``: the dashboards' seconds between looks at the store (``--refresh``).
+    """
+    voila = VoilaServer(db, config_dir, intake_db=intake_db, refresh=refresh)
     try:
         voila.wait_ready()
         yield voila

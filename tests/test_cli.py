@@ -88,7 +88,8 @@ def one_line_failure(done, *needles: str) -> str:
 
 
 COMMANDS = [["history"], ["db", "current"], ["db", "upgrade"], ["export", "out"],
-            ["import", "{workbook}"], ["demo", "--projects", "20", "--out", "demo"]]
+            ["import", "{workbook}"], ["demo", "--projects", "20", "--out", "demo"],
+            ["alerts", "run"], ["alerts", "log"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
@@ -102,7 +103,7 @@ def test_a_corrupt_store_is_one_line_and_exit_1(command, workbook, tmp_path, mon
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c[0] in ("import", "demo")]
-                         + [["db", "upgrade"]], ids=lambda c: " ".join(c[:2]))
+                         + [["db", "upgrade"], ["alerts", "run"]], ids=lambda c: " ".join(c[:2]))
 def test_a_read_only_store_refuses_writes_in_one_line(command, workbook, tmp_path,
                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -36,3 +36,6 @@ def test_md_text_kills_links_emphasis_and_tags_but_reads_the_same():
     text = md_text("[x](javascript:alert(1)) *b* <i>")
     assert text == r"\[x\]\(javascript:alert\(1\)\) \*b\* &lt;i&gt;"
     assert md_text("P-001 Data platform") == "P-001 Data platform"
+    # quotes become entities whose "#" is left alone, so the page reads O'Brien
+    assert md_text("Priya O'Brien \"#1\"") == "Priya O&#39;Brien &#34;\\#1&#34;"
+    assert md_text(None) == ""

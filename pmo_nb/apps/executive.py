@@ -1,8 +1,11 @@
 """The executive dashboard: health KPIs, RAG and its trend, overrun chances, benefits,
 capacity and top risks, with filters and a per-project page.
 
-Everything is read from the store once (:func:`load`): the portfolio and the
-forecast the forecasting report persisted; nothing is sampled. A filter
+Everything is read from the store (:class:`ExecutiveSource`): the portfolio and
+the forecast the forecasting report persisted; nothing is sampled. While the
+page is open the store is watched (:mod:`pmo_nb.apps.live`): a new import or
+forecast redraws tiles, charts and the project page in place, keeping the
+viewer's filters and project, and the "data as of" line names what is shown. A filter
 change masks the precomputed frames (:mod:`pmo_nb.briefings.executive`) and swaps the
 charts' specs, so it answers well under half a second. Choosing a project in
 the drop-down, or clicking its point on the overrun chart, opens its page
@@ -11,16 +14,29 @@ below the charts. DOM classes ``pmo-...`` name every part for tests.
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
-from pmo_nb.apps.widgets import KPI_STYLE, filter_dropdown, kpi_tile
+from pmo_nb.apps.live import StoreWatcher, data_as_of, read_portfolio_at, refresh_seconds
+from pmo_nb.apps.widgets import (
+    KPI_STYLE,
+    filter_dropdown,
+    kpi_tile,
+    refresh_note,
+    set_choices,
+    show_refresh,
+    what_to_know_widget,
+)
 from pmo_nb.briefings import executive as executive
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import benefits as bcharts
 from pmo_nb.charts import capacity as ccharts
 from pmo_nb.charts import executive as echarts
 from pmo_nb.dates import day, is_blank, today
+from pmo_nb.forecast.stored import FORECAST_KIND, latest
 from pmo_nb.formatting import html_text, money
 from pmo_nb.store.core import Store
 
@@ -39,13 +55,33 @@ FILTERS = ("category", "sponsor", "objective", "stage")
 NONE = ""
 
 
+class ExecutiveSource:
+    """Where the dashboard's data comes from: a store and a reporting date.
+
+    :meth:`version` is the cheap question a watcher asks every tick (imports
+    and forecasts only: a saved scenario does not redraw this page);
+    :meth:`read` the full read, at exactly that import.
+    """
+
+    def __init__(self, db=None, as_of=None):
+        self.store = Store(db)
+        self.as_of = today() if is_blank(as_of) else day(as_of)
+
+    def version(self):
+        return self.store.data_version(kinds=(FORECAST_KIND,))
+
+    def read(self, version) -> tuple[executive.ExecutiveData, str]:
+        """The prepared frames at ``version`` and the "data as of" line naming them."""
+        portfolio, record = read_portfolio_at(self.store, version)
+        found = latest(self.store, FORECAST_KIND, self.as_of)
+        data = executive.prepare(portfolio, self.as_of, found.table, found.describe())
+        return data, data_as_of(record, found)
+
+
 def load(db=None, as_of=None) -> executive.ExecutiveData:
     """Read the portfolio and the persisted forecast from the store, and prepare the frames."""
-    store = Store(db)
-    as_of = today() if is_blank(as_of) else day(as_of)
-    portfolio = store.load()
-    forecast, note = executive.persisted_forecast(store, as_of)
-    return executive.prepare(portfolio, as_of, forecast, note)
+    source = ExecutiveSource(db, as_of)
+    return source.read(source.version())[0]
 
 
 def _note(text: str) -> w.HTML:
@@ -82,8 +118,10 @@ def _pct(value) -> str:
 class ExecutiveDashboard:
     """The dashboard's widgets and their behaviour; ``.widget`` is what a notebook displays."""
 
-    def __init__(self, data: executive.ExecutiveData):
+    def __init__(self, data: executive.ExecutiveData, as_of_line: str = ""):
         self.data = data
+        self.watcher: StoreWatcher | None = None
+        self._holding = False  # True while a refresh sets widgets: observers wait
         choices = data.choices()
         self.filters = {}
         for name in FILTERS:
@@ -91,8 +129,10 @@ class ExecutiveDashboard:
         self.tiles = {key: kpi_tile(key) for key in TILES}
         self.views: dict = {}  # key -> offline JupyterChart
         self.boxes = {}
+        self.readings: dict[str, w.HTML] = {}  # each chart's how-to-read line
+        self.team_names = data.portfolio.teams.set_index("team_id")["name"].astype(str)
         for key in CHARTS:
-            box = w.Box(layout=w.Layout(min_height="120px"))
+            box = w.VBox(layout=w.Layout(min_height="120px"))
             box.add_class(f"pmo-chart-{key}")
             self.boxes[key] = box
         self.project = w.Dropdown(description="Project", layout=w.Layout(width="480px"))
@@ -100,23 +140,66 @@ class ExecutiveDashboard:
         self.panel = w.VBox()
         self.panel.add_class("pmo-project-panel")
         self.history = None
+        self.know = what_to_know_widget()
         self.apply_filters()
         for widget in self.filters.values():
-            widget.observe(self.apply_filters, names="value")
-        self.project.observe(lambda change: self.show_project(change["new"]), names="value")
-        header = (f"{STYLE}<p>Reporting date <b>{data.as_of:%Y-%m-%d}</b> &middot; "
-                  f"data checksum <code>{data.portfolio.checksum()}</code> &middot; "
-                  f'<span class="pmo-forecast-note">{html_text(data.forecast_note)}</span></p>')
+            widget.observe(self._on_filter, names="value")
+        self.project.observe(self._on_project, names="value")
+        self.header = w.HTML(self._header(as_of_line))
+        self.header.add_class("pmo-header")
+        self.refresh_error = refresh_note()
         grid = w.GridBox([self.boxes[k] for k in CHARTS],
                          layout=w.Layout(grid_template_columns="repeat(2, 600px)"))
         self.widget = w.VBox([
-            w.HTML(header), w.HBox(list(self.filters.values())[:2]),
+            self.header, self.refresh_error, self.know, w.HBox(list(self.filters.values())[:2]),
             w.HBox(list(self.filters.values())[2:]),
             w.HBox(list(self.tiles.values()), layout=w.Layout(flex_flow="row wrap")),
             grid, self.project, self.panel,
         ])
 
+    def _header(self, as_of_line: str) -> str:
+        data = self.data
+        return (f"{STYLE}<p>Reporting date <b>{data.as_of:%Y-%m-%d}</b> &middot; "
+                f"data checksum <code>{data.portfolio.checksum()}</code> &middot; "
+                f'<span class="pmo-forecast-note">{html_text(data.forecast_note)}</span>'
+                f"<br>{as_of_line}</p>")
+
+    # -- live updates --------------------------------------------------------------------
+    def watch(self, source: ExecutiveSource, version, interval: float) -> StoreWatcher:
+        """Redraw whenever ``source`` moves past ``version`` (looked at every ``interval`` s)."""
+        self.watcher = StoreWatcher(source.version, source.read,
+                                    lambda found: self.refresh(*found),
+                                    functools.partial(show_refresh, self.refresh_error),
+                                    version, interval, url=source.store.url).start()
+        return self.watcher
+
+    def refresh(self, data: executive.ExecutiveData, as_of_line: str) -> None:
+        """Show new data in place, keeping the filters and project the viewer chose.
+
+        A chosen value the new data no longer offers falls back to "All" (or
+        no project).
+        """
+        self._holding = True
+        try:
+            self.data = data
+            choices = data.choices()
+            for name, widget in self.filters.items():
+                set_choices(widget, choices[name], NONE)
+            self.apply_filters()
+        finally:
+            self._holding = False
+        self.header.value = self._header(as_of_line)
+        self.show_project(self.project.value)
+
     # -- filters -----------------------------------------------------------------------
+    def _on_filter(self, _change=None) -> None:
+        if not self._holding:
+            self.apply_filters()
+
+    def _on_project(self, change) -> None:
+        if not self._holding:
+            self.show_project(change["new"])
+
     def chosen(self) -> dict[str, str | None]:
         return {name: widget.value or None for name, widget in self.filters.items()}
 
@@ -125,6 +208,7 @@ class ExecutiveDashboard:
         ids = executive.select(self.data, **self.chosen())
         view = executive.view(self.data, ids)
         self._show_tiles(view["kpis"])
+        self.know.value = wtk.to_html(wtk.executive_app(view["kpis"]), links=False)
         self._show_charts(view)
         names = view["projects"]["name"]
         options = [("(choose a project)", NONE)] + [
@@ -169,7 +253,8 @@ class ExecutiveDashboard:
         cap = view["capacity"]
         out["capacity"] = ("No team demand from these projects around the reporting date."
                            if cap is None or cap.empty or not (cap["demand"] > 0).any()
-                           else (ccharts.capacity_heatmap, (cap,), {"cell": 16}))
+                           else (ccharts.capacity_heatmap, (cap,),
+                                 {"cell": 16, "teams": self.team_names}))
         risks = view["risks"]
         out["risks"] = ("No open risks on these projects." if risks is None or risks.empty
                         else (echarts.top_risks_chart, (risks,), {"width": 300}))
@@ -190,8 +275,9 @@ class ExecutiveDashboard:
                     chart_view.observe(self._on_pick, names="_vl_selections")
             else:  # same builder and parameters, new rows: skip re-validation
                 chart_view.spec = echarts.quick_spec(build, *args, **kwargs)
-            if box.children != (chart_view,):
-                box.children = (chart_view,)
+            reading = self.readings.setdefault(key, w.HTML(charts.reading_html(build)))
+            if box.children != (chart_view, reading):
+                box.children = (chart_view, reading)
 
     def _on_pick(self, change) -> None:
         """A click on the overrun chart opens that project's page."""
@@ -262,6 +348,15 @@ class ExecutiveDashboard:
         self.panel.children = tuple(children)
 
 
-def app(db=None, as_of=None) -> ExecutiveDashboard:
-    """Build the dashboard for the store ``db`` at ``as_of`` (default today)."""
-    return ExecutiveDashboard(load(db or None, as_of or None))
+def app(db=None, as_of=None, refresh=None) -> ExecutiveDashboard:
+    """Build the dashboard for the store ``db`` at ``as_of`` (default today).
+
+    It watches the store every ``refresh`` seconds (default
+    :func:`pmo_nb.apps.live.refresh_seconds`: ``$PMO_REFRESH_SECONDS`` or 5;
+    0 = never) on the running kernel's loop.
+    """
+    source = ExecutiveSource(db or None, as_of or None)
+    version = source.version()
+    dashboard = ExecutiveDashboard(*source.read(version))
+    dashboard.watch(source, version, refresh_seconds(refresh))
+    return dashboard

@@ -7,14 +7,30 @@ budget change only re-selects and moves the plan's marker on the frontier,
 which does not depend on the budget. Scenarios can be named, saved to the
 store (the writer store of :func:`pmo_nb.prioritise.scenarios.writer_db` when set) and
 compared side by side. DOM classes ``pmo-...`` name every part for tests.
+
+It watches the store like the other dashboards (:mod:`pmo_nb.apps.live`) but
+does not redraw by itself: a scenario being composed must not change under
+its author's sliders. A new import is announced instead ("reload the page to
+explore it"), beside the "data as of" line naming the import explored.
 """
 
 from __future__ import annotations
+
+import functools
 
 import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
+from pmo_nb.apps.live import (
+    StoreWatcher,
+    data_as_of,
+    import_text,
+    read_portfolio_at,
+    refresh_seconds,
+)
+from pmo_nb.apps.widgets import chart_box, refresh_note, show_refresh, what_to_know_widget
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import prioritisation as pcharts
 from pmo_nb.errors import StoreError
 from pmo_nb.formatting import html_text, whole_money
@@ -31,7 +47,7 @@ from pmo_nb.prioritise.scenarios import (
 from pmo_nb.prioritise.scoring import score
 from pmo_nb.prioritise.selection import InfeasibleSelection, Selection, select_portfolio
 from pmo_nb.store.core import Store
-from pmo_nb.store.loading import load_portfolio
+from pmo_nb.store.loading import is_workbook, load_portfolio
 
 #: Budgets on the explorer's frontier: coarse, so a weight change answers quickly.
 FRONTIER_POINTS = 8
@@ -131,6 +147,7 @@ class ScenarioExplorer:
         self.budget_slider.add_class("pmo-budget")
 
         self.summary = self._html("pmo-summary")
+        self.know = what_to_know_widget()
         self.selection_list = self._html("pmo-selection-list")
         self.scenario_name = w.Text(placeholder="scenario name", description="Name")
         self.scenario_name.add_class("pmo-scenario-name")
@@ -144,6 +161,10 @@ class ScenarioExplorer:
         self.compare_button = w.Button(description="Compare")
         self.compare_button.add_class("pmo-scenario-compare-button")
         self.comparison = self._html("pmo-scenario-compare")
+        self.as_of_line = self._html("pmo-header")
+        self.newer = self._html("pmo-newer-data")
+        self.refresh_error = refresh_note()
+        self.watcher: StoreWatcher | None = None
 
         self.selection: Selection | None = None
         self.frontier: pd.DataFrame | None = None
@@ -184,6 +205,9 @@ class ScenarioExplorer:
             self.selection_list.value = ""
             return
         self.summary.value = summary_text(self.selection)
+        self.know.value = wtk.to_html(
+            wtk.prioritisation(self.portfolio, self.selection, self.budget_slider.value),
+            links=False)
         self.selection_list.value = selection_html(self.selection)
 
     def _ranking_chart(self):
@@ -280,14 +304,28 @@ class ScenarioExplorer:
         text = "".join(f"<p>{html_text(s)}</p>" for s in result.sentences())
         return text + table + "<p><b>Funded in only one of them</b></p>" + diff_html
 
+    # -- a newer import ------------------------------------------------------------------
+    def watch(self, store: Store, version, interval: float) -> StoreWatcher:
+        """Announce each import landing after ``version`` (no redraw: see the module notes)."""
+        def announce(text: str) -> None:
+            self.newer.value = f'<div class="pmo-note">{html_text(text)}</div>'
+
+        def newer(found) -> str:
+            landed = import_text(store.import_record(found.import_id))
+            return (f"Newer data landed: {landed}. Reload the page to explore it; saved "
+                    "scenarios are kept.")
+
+        self.watcher = StoreWatcher(lambda: store.data_version(kinds=()), newer, announce,
+                                    functools.partial(show_refresh, self.refresh_error),
+                                    version, interval, url=store.url).start()
+        return self.watcher
+
     # -- layout --------------------------------------------------------------------------
 
     def widget(self) -> w.Widget:
         """The whole explorer as one widget."""
-        ranking = w.Box([self.ranking_view])
-        ranking.add_class("pmo-chart-ranking")
-        frontier = w.Box([self.frontier_view])
-        frontier.add_class("pmo-chart-frontier")
+        ranking = chart_box("ranking", self.ranking_view, pcharts.ranking_chart)
+        frontier = chart_box("frontier", self.frontier_view, pcharts.frontier_chart)
         weights = w.VBox([w.HTML("<b>Objective weights</b> (relative)"),
                           *self.weight_sliders.values()])
         scenario_box = w.VBox([
@@ -296,7 +334,7 @@ class ScenarioExplorer:
             w.HBox([self.first, self.second, self.compare_button]), self.comparison,
         ])
         return w.VBox([
-            w.HTML(STYLE),
+            w.HTML(STYLE), self.as_of_line, self.newer, self.refresh_error, self.know,
             w.HBox([weights, w.VBox([self.budget_slider, self.summary])]),
             w.HBox([ranking, frontier]),
             self.selection_list,
@@ -304,12 +342,21 @@ class ScenarioExplorer:
         ])
 
 
-def explorer(db=None, as_of: str | None = None, **kwargs) -> ScenarioExplorer:
+def explorer(db=None, as_of: str | None = None, refresh=None, **kwargs) -> ScenarioExplorer:
     """Load the store's current portfolio and build the explorer.
 
     ``as_of`` is the reporting date recorded with saved scenarios (the
-    portfolio is the store's latest, as in the other dashboards).
+    portfolio is the store's latest, as in the other dashboards); every
+    ``refresh`` seconds (:func:`pmo_nb.apps.live.refresh_seconds`) it looks
+    for a newer import and announces it.
     """
 
-    portfolio = load_portfolio(db or None)
-    return ScenarioExplorer(portfolio, db=db or None, as_of=as_of, **kwargs)
+    if db and is_workbook(db):
+        return ScenarioExplorer(load_portfolio(db), db=db, as_of=as_of, **kwargs)
+    store = Store(db or None)
+    version = store.data_version(kinds=())
+    portfolio, record = read_portfolio_at(store, version)
+    app = ScenarioExplorer(portfolio, db=db or None, as_of=as_of, **kwargs)
+    app.as_of_line.value = data_as_of(record)
+    app.watch(store, version, refresh_seconds(refresh))
+    return app

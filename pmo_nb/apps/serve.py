@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 from pmo_nb.apps.foreground import run_foreground
+from pmo_nb.apps.live import REFRESH_ENV, refresh_seconds
 from pmo_nb.apps.serve_auth import TOKEN_ENV, elide, write_log_config, write_token_config
 from pmo_nb.config import DB_ENV, dashboards_dir, resolve_db_url, templates_dir
 from pmo_nb.formatting import redact_url
@@ -137,7 +138,7 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
 
 
 def voila_env(db=None, config_dir: str | os.PathLike | None = None,
-              intake_db=None) -> dict[str, str]:
+              intake_db=None, refresh=None) -> dict[str, str]:
     """The environment for :func:`voila_command`: store URL, empty config, our template.
 
     ``PMO_DB`` carries a read-only URL of the store to the dashboard kernels
@@ -147,7 +148,14 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None,
     ``JUPYTER_CONFIG_DIR`` points at ``config_dir`` (a new empty temporary
     folder when omitted) so the user's Jupyter configuration is not read;
     ``JUPYTER_PATH`` adds ``templates/`` where Voila finds the ``pmo`` page
-    template (Voila's own, minus the stylesheets it loads from a CDN).
+    template (Voila's own, minus the stylesheets it loads from a CDN);
+    ``PMO_REFRESH_SECONDS`` (only when ``refresh`` is given) how often the
+    dashboards look at the store for a new import or forecast (0 = never).
+
+    Raises
+    ------
+    ValueError
+        When ``refresh`` is not a number of seconds >= 0.
     """
     if config_dir is None:
         config_dir = tempfile.mkdtemp(prefix="pmo-voila-config-")
@@ -157,6 +165,8 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None,
     env.pop(INTAKE_DB_ENV, None)
     if intake_db:
         env[INTAKE_DB_ENV] = resolve_db_url(intake_db)
+    if refresh is not None:
+        env[REFRESH_ENV] = f"{refresh_seconds(refresh):g}"
     env["JUPYTER_CONFIG_DIR"] = os.fspath(config_dir)
     # templates/voila/templates/pmo: Voila's page without CDN stylesheets
     env["JUPYTER_PATH"] = os.pathsep.join(
@@ -189,12 +199,15 @@ def _print_urls(port: int, host: str, token: str | None, store: str) -> None:
 
 def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None = None,
           intake_db=None, max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
-          cull_interval: int = CULL_INTERVAL_SECONDS) -> int:
-    """Run Voila in the foreground until it or this process is stopped; return its status."""
+          cull_interval: int = CULL_INTERVAL_SECONDS, refresh=None) -> int:
+    """Run Voila in the foreground until it or this process is stopped; return its status.
+
+    ``refresh``: seconds between the dashboards' looks at the store (default 5, 0 = off).
+    """
     argv = voila_command(port=port, db=db, host=host, max_kernels=max_kernels,
                          cull_idle=cull_idle, cull_interval=cull_interval)
     with tempfile.TemporaryDirectory(prefix="pmo-voila-config-") as config_dir:
-        env = voila_env(db, config_dir, intake_db=intake_db)
+        env = voila_env(db, config_dir, intake_db=intake_db, refresh=refresh)
         write_log_config(config_dir)
         if token:
             write_token_config(config_dir, token)

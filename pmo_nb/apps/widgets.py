@@ -36,8 +36,7 @@ def filter_dropdown(name: str, options: list, all_value: str = "") -> w.Dropdown
 
     Its classes ``pmo-filter`` and ``pmo-filter-<name>`` name it for tests.
     """
-    pairs = [o if isinstance(o, tuple) else (str(o), o) for o in options]
-    widget = w.Dropdown(options=[("All", all_value), *pairs], value=all_value,
+    widget = w.Dropdown(options=_choices(options, all_value), value=all_value,
                         description=name.capitalize())
     widget.add_class("pmo-filter")
     widget.add_class(f"pmo-filter-{name}")
@@ -179,3 +178,54 @@ class NameField(_HintedField):
         typed = self.combobox.value.strip()
         self.hint.value = ("" if not typed or typed in self.known
                            else _warning(self.warning_text.format(typed)))
+
+
+def _choices(options: list, all_value: str) -> tuple:
+    pairs = [o if isinstance(o, tuple) else (str(o), o) for o in options]
+    return (("All", all_value), *pairs)
+
+
+def set_choices(widget: w.Dropdown, options: list, all_value: str = "") -> None:
+    """Give a :func:`filter_dropdown` new ``options``, keeping its value while offered.
+
+    A value the new options lack falls back to "All". Unchanged options are
+    not sent to the page again.
+    """
+    choices = _choices(options, all_value)
+    keep = widget.value if widget.value in {v for _, v in choices} else all_value
+    if tuple(widget.options) != choices:
+        widget.options = choices
+    if widget.value != keep:
+        widget.value = keep
+
+
+def refresh_note() -> w.HTML:
+    """The (empty) line where a live dashboard says "could not refresh: ...".
+
+    Its class ``pmo-refresh-error`` names it for tests.
+    """
+    widget = w.HTML()
+    widget.add_class("pmo-refresh-error")
+    return widget
+
+
+def show_refresh(widget: w.HTML, line: str | None) -> None:
+    """Put a "could not refresh" ``line`` in a :func:`refresh_note` (None clears it)."""
+    widget.value = "" if line is None else (
+        f'<div class="pmo-note">{html_text(line)}</div>')
+
+
+def chart_box(key: str, view, chart) -> w.VBox:
+    """A dashboard chart with its "how to read this" line under it (class ``pmo-chart-<key>``)."""
+    from pmo_nb.charts import reading_html  # lazy: the charts load with the first dashboard
+
+    box = w.VBox([view, w.HTML(reading_html(chart))])
+    box.add_class(f"pmo-chart-{key}")
+    return box
+
+
+def what_to_know_widget() -> w.HTML:
+    """The HTML widget a dashboard fills with :func:`pmo_nb.briefings.what_to_know.to_html`."""
+    widget = w.HTML()
+    widget.add_class("pmo-what-to-know-box")
+    return widget

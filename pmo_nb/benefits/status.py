@@ -60,6 +60,7 @@ def benefits_status(
     at_risk: float = 0.7,
     first_measurement_days: int = 90,
     level: float = 0.8,
+    forecasts: bool = True,
 ) -> pd.DataFrame:
     """Where every benefit stands at ``as_of`` against its plan, and where it is heading.
 
@@ -81,6 +82,9 @@ def benefits_status(
         (only once that window has passed).
     level : float
         Probability of the forecast interval (0.8: 10th-90th percentile).
+    forecasts : bool
+        ``False`` leaves the forecast columns NaN, for callers that need only
+        where benefits stand (the trend fit per benefit is most of the cost).
 
     Returns
     -------
@@ -120,7 +124,8 @@ def benefits_status(
                       np.where(realised >= at_risk * frac - 1e-12, "at_risk", "off_track"))
     status = np.where(measured, status, np.where(started, "not_measured", "not_started"))
 
-    fc = _forecasts(b, m, level)
+    fc = _forecasts(b, m, level) if forecasts else pd.DataFrame(
+        np.nan, index=range(len(b)), columns=list(FORECAST_COLUMNS))
     with np.errstate(divide="ignore", invalid="ignore"):
         fc_share = (fc["forecast_value"].to_numpy() - base) / gain
 
@@ -156,6 +161,10 @@ def benefits_status(
     return out
 
 
+#: Columns of the trend forecast per benefit.
+FORECAST_COLUMNS = ("forecast_value", "forecast_low", "forecast_high", "p_target_met")
+
+
 def _forecasts(b: pd.DataFrame, m: pd.DataFrame, level: float) -> pd.DataFrame:
     """Trend forecast at target_date per benefit, from measurements since realisation_start."""
     rows = []
@@ -175,8 +184,7 @@ def _forecasts(b: pd.DataFrame, m: pd.DataFrame, level: float) -> pd.DataFrame:
         mean, lo, hi, p = trend_forecast(tau, z, at=1.0, level=level)
         v_lo, v_hi = row.baseline + lo * gain, row.baseline + hi * gain
         rows.append((row.baseline + mean * gain, min(v_lo, v_hi), max(v_lo, v_hi), p))
-    return pd.DataFrame(rows, columns=["forecast_value", "forecast_low", "forecast_high",
-                                       "p_target_met"], dtype="float64")
+    return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS), dtype="float64")
 
 
 def _late_first(b, m, projects, cut, days) -> np.ndarray:

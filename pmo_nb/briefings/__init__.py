@@ -29,6 +29,7 @@ _EXPORTS = {
     "changes_since_previous": "changes_brief",
     "changes_markdown": "changes_brief",
     "ChangesBrief": "changes_brief",
+    "Finding": "what_to_know",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pmo_nb.formatting import md_text
-from pmo_nb.watch import changes
+from pmo_nb.watch.changeset import changes
 from pmo_nb.watch.points import pick_import
 
 #: Changes listed before "and N more".

@@ -430,7 +430,9 @@ def to_markdown(insights: Insights, limit: int | None = None) -> str:
         if len(r.pages) > 1 or (r.pages and r.evidence.split("#")[0] not in r.pages.values()):
             pages = " &nbsp; *Project pages:* " + ", ".join(
                 f"[{md_text(p)}]({link})" for p, link in r.pages.items())
-        lines.append(f"{r.rank}. **{md_text(r.headline)}**  \n"
+        # Plain headline, the action and the evidence below it: a list of bold
+        # paragraphs reads as a wall (issue #18).
+        lines.append(f"{r.rank}. {md_text(r.headline)}  \n"
                      f"   *Recommendation:* {md_text(r.recommendation)}  \n"
                      f"   *Evidence:* [{r.evidence.split('#')[0]}]({r.evidence}){pages} &nbsp; "
                      f"*Importance:* {money(r.importance)} ({money(r.money_at_stake)} at stake x "

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
+
+from pmo_nb.charts.reading import HOW_TO_READ
 
 #: Colours with a meaning, used the same way in every chart.
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "unreported": "#9e9e9e"}
@@ -25,3 +29,22 @@ def check_size(width: int, height: int) -> None:
         raise ValueError(f"width and height must be positive, got {width}x{height}")
 
 
+
+
+def reads(build):
+    """Decorate a chart builder so its chart carries its "how to read this" line.
+
+    The line (:data:`pmo_nb.charts.reading.HOW_TO_READ`, by the builder's name)
+    becomes the chart's ``description``; :func:`pmo_nb.charts.show` prints it
+    under the chart. A chart given its own ``description`` keeps it.
+    """
+    line = HOW_TO_READ[build.__name__]
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        chart = build(*args, **kwargs)
+        if not isinstance(getattr(chart, "description", None), str):
+            chart = chart.properties(description=line)
+        return chart
+    wrapper.how_to_read = line
+    return wrapper

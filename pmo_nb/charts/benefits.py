@@ -8,6 +8,7 @@ import pandas as pd
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: Series of a burn-up chart and their colours.
 BURNUP_COLOURS = {"plan": "#757575", "actual": "#212121", "forecast": "#1565c0"}
@@ -16,6 +17,7 @@ ROLLUP_COLOURS = {"committed": "#bdbdbd", "realised": "#2e7d32",
                   "forecast at target": "#1565c0", "at risk or off track": "#c62828"}
 
 
+@_reads
 def burnup_chart(data: pd.DataFrame, *, columns: int = 3, width: int = 220,
                  height: int = 140) -> alt.FacetChart:
     """Small multiples of burn-up: plan vs measurements vs forecast band, one per benefit.
@@ -82,6 +84,7 @@ def burnup_chart(data: pd.DataFrame, *, columns: int = 3, width: int = 220,
     )
 
 
+@_reads
 def rollup_chart(rollup: pd.DataFrame, *, width: int = _WIDTH, height: int | None = None,
                  title: str = "Benefits by objective") -> alt.Chart:
     """Grouped bars per group: committed, realised, forecast at target, at risk.

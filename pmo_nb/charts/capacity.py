@@ -10,6 +10,7 @@ from pmo_nb.charts.base import HEIGHT as _HEIGHT
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: Utilisation shown at the top of the colour scale (higher is clamped to it).
 UTILISATION_CAP = 1.5
@@ -19,8 +20,9 @@ OVER_COLOUR = "#000000"
 PLAN_COLOURS = {"before": "#c62828", "after": "#1565c0"}
 
 
-def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = None
-                     ) -> alt.LayerChart:
+@_reads
+def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = None,
+                     teams: pd.Series | None = None) -> alt.LayerChart:
     """Team x month utilisation, over-allocated cells outlined.
 
     Colour runs from white (idle) through blue (up to full) to red (over
@@ -35,6 +37,8 @@ def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = N
         ``demand``, ``capacity``, ``utilisation``, ``over``.
     cell : int
         Side of one cell in pixels (14 keeps 50 teams x 36 months on a page).
+    teams : pandas.Series, optional
+        Team names by ``team_id``: rows are labelled "T01 Name" (ids alone otherwise).
     """
     _check(cap, ["team_id", "month", "demand", "capacity", "utilisation", "over"],
            "capacity_heatmap")
@@ -47,12 +51,15 @@ def capacity_heatmap(cap: pd.DataFrame, *, cell: int = 14, title: str | None = N
     df["shown"] = np.where(no_cap, np.where(df["demand"] > 0, UTILISATION_CAP, 0.0),
                            np.minimum(util, UTILISATION_CAP))
     df["is_over"] = df["over"] > 0
-    teams = list(dict.fromkeys(df["team_id"]))
+    names = df["team_id"].map(teams).fillna("") if teams is not None else ""
+    df["team"] = (df["team_id"].astype(str) + " " + names).str.strip() \
+        if teams is not None else df["team_id"].astype(str)
+    team_order = list(dict.fromkeys(df["team"]))
     months = sorted(set(df["month"]))
     x = alt.X("month:O", title=None, sort=months,
               axis=alt.Axis(labelAngle=-90, labelExpr=_month_labels(months)))
-    y = alt.Y("team_id:N", title="Team", sort=teams)
-    tip = ["team_id:N", "month:O", alt.Tooltip("demand:Q", format=".1f"),
+    y = alt.Y("team:N", title="Team", sort=team_order)
+    tip = ["team:N", "month:O", alt.Tooltip("demand:Q", format=".1f"),
            alt.Tooltip("capacity:Q", format=".1f"), alt.Tooltip("utilisation:Q", format=".0%"),
            alt.Tooltip("over:Q", format=".1f", title="over (FTE)")]
     colour = alt.Color("shown:Q", title="Utilisation", scale=alt.Scale(
@@ -78,6 +85,7 @@ def _month_labels(months: list[str]) -> str:
             "slice(datum.value, 5)")
 
 
+@_reads
 def overload_chart(before: pd.DataFrame, after: pd.DataFrame, *, width: int = _WIDTH,
                    height: int = _HEIGHT) -> alt.Chart:
     """Total overload per month (FTE over capacity, summed over teams) before and after leveling.

@@ -60,6 +60,8 @@ _defer_rfc3987_syntax()
 
 import altair as alt  # noqa: E402  (after the deferral above)
 
+from pmo_nb.formatting import html_text  # noqa: E402
+
 #: Environment variable that selects the renderer; ``"static"`` means inline SVG.
 RENDER_ENV = "PMO_RENDER"
 #: Environment variable naming the cache folder (default: the user cache dir).
@@ -197,14 +199,41 @@ def show(chart: alt.TopLevelMixin):
         # data URI, while the report wants the chart's text inline and searchable.
         title = chart.to_dict().get("title", "chart")
         bundle = {
-            "text/html": f'<div class="pmo-chart">{to_svg(chart)}</div>',
+            "text/html": chart_html(chart),
             "text/plain": f"<chart: {title}>",
         }
         display(bundle, raw=True)
         return None
     widget = jupyter_chart(chart)
     display(widget)
+    if reading_html(chart):
+        display({"text/html": reading_html(chart), "text/plain": how_to_read(chart)}, raw=True)
     return widget
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """The chart as a report shows it: inline SVG, then its "how to read this" line."""
+    return f'<div class="pmo-chart">{to_svg(chart)}</div>{reading_html(chart)}'
+
+
+def how_to_read(chart: alt.TopLevelMixin) -> str:
+    """The chart's one-line "how to read this" (its ``description``), or ``""``."""
+    line = getattr(chart, "description", None)
+    return line if isinstance(line, str) else ""
+
+
+def reading_html(chart) -> str:
+    """``<p class="pmo-how-to-read">How to read this: ...</p>`` (escaped), or ``""``.
+
+    ``chart`` is a chart, or a chart builder (its ``how_to_read`` line, so a
+    dashboard need not build a chart to caption it).
+    """
+    line = how_to_read(chart) if isinstance(chart, alt.TopLevelMixin) else \
+        getattr(chart, "how_to_read", "")
+    if not line:
+        return ""
+    return ('<p class="pmo-how-to-read" style="font-size: 0.9em; color: #424242; '
+            f'margin: 0.2em 0 1em;"><em>How to read this:</em> {html_text(line)}</p>')
 
 
 def jupyter_chart(chart: alt.TopLevelMixin) -> alt.JupyterChart:

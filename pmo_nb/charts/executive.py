@@ -10,6 +10,7 @@ from pmo_nb.charts.base import RAG_COLOURS
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 from pmo_nb.schema import RAGS
 
 #: Name of the click selection on the overrun chart (the dashboard drills down on it).
@@ -19,6 +20,7 @@ HISTORY_COLOURS = {"planned value": "#90a4ae", "earned value": "#2e7d32",
                    "actual cost": "#c62828"}
 
 
+@_reads
 def rag_trend_chart(trend: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT
                     ) -> alt.Chart:
     """Stacked bars: projects by the last RAG they reported in each month.
@@ -48,6 +50,7 @@ def rag_trend_chart(trend: pd.DataFrame, *, width: int = _WIDTH, height: int = _
     )
 
 
+@_reads
 def overrun_chart(forecast: pd.DataFrame, *, threshold: float = 0.7, width: int = _WIDTH,
                   height: int = _HEIGHT) -> alt.LayerChart:
     """Each forecast project's chance of overrunning its budget against finishing late.
@@ -95,6 +98,7 @@ def overrun_chart(forecast: pd.DataFrame, *, threshold: float = 0.7, width: int 
     return alt.layer(points, rule, title=title).properties(width=width, height=height)
 
 
+@_reads
 def top_risks_chart(risks: pd.DataFrame, *, width: int = _WIDTH, height: int | None = None
                     ) -> alt.Chart:
     """Horizontal bars of the open risks' expected cost (probability x mean impact).
@@ -125,6 +129,7 @@ def top_risks_chart(risks: pd.DataFrame, *, width: int = _WIDTH, height: int | N
     )
 
 
+@_reads
 def project_history_chart(history: pd.DataFrame, budget: float, band: dict | None = None, *,
                           width: int = _WIDTH, height: int = _HEIGHT) -> alt.LayerChart:
     """A project's cumulative planned value, earned value and actual cost, with its budget.

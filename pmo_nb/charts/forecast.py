@@ -14,14 +14,17 @@ import pandas as pd
 
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 from pmo_nb.forecast.calibration import COVERAGE_BAND
 
 #: Colours: the forecast band and median, the plan (budget, planned finish).
 FAN_COLOURS = {"forecast": "#1565c0", "plan": "#616161", "to date": "#212121"}
 #: Colours of the backtest's methods.
-METHOD_COLOURS = {"bayes": "#1565c0", "bac_cpi": "#ef6c00", "uplift": "#8e24aa"}
+METHOD_COLOURS = {"bayes": "#1565c0", "bac_cpi": "#ef6c00", "uplift": "#8e24aa",
+                  "bayes_no_governance": "#90caf9"}
 METHOD_LABELS = {"bayes": "Bayesian forecast", "bac_cpi": "BAC/CPI (EVM)",
-                 "uplift": "category median uplift"}
+                 "uplift": "category median uplift",
+                 "bayes_no_governance": "Bayesian, without scope/change covariates"}
 #: The target band of the 80 % interval's coverage.
 _FAN_COLUMNS = ["cost_p10", "cost_p50", "cost_p90", "finish_p10", "finish_p50", "finish_p90",
                 "budget", "finish_date"]
@@ -57,6 +60,7 @@ def fan_data(table: pd.DataFrame, as_of) -> pd.DataFrame:
     return cone
 
 
+@_reads
 def fan_chart(table: pd.DataFrame, as_of, *, columns: int = 3, width: int = 230,
               height: int = 150) -> alt.FacetChart:
     """Small multiples of cost and finish forecasts against budget and planned finish.
@@ -113,6 +117,7 @@ def fan_chart(table: pd.DataFrame, as_of, *, columns: int = 3, width: int = 230,
     )
 
 
+@_reads
 def drivers_chart(table: pd.DataFrame, *, width: int = 260, height: int | None = None
                   ) -> alt.HConcatChart:
     """Forest chart of the drivers: medians with 80 % (thick) and 95 % (thin) intervals.
@@ -197,6 +202,7 @@ def predictive_data(observed: dict, simulated: dict, *, low: float = 0.25, high:
         columns=["target", "source", "ratio", "share"])
 
 
+@_reads
 def predictive_chart(data: pd.DataFrame, *, title: str, width: int = 220,
                      height: int = 120) -> alt.HConcatChart:
     """Observed ratios (grey bars) against the model's simulated ratios (blue line).
@@ -222,6 +228,7 @@ def predictive_chart(data: pd.DataFrame, *, title: str, width: int = 220,
     return alt.hconcat(*panels).properties(title=title)
 
 
+@_reads
 def scorecard_chart(card: pd.DataFrame, *, width: int = 200, height: int = 150
                     ) -> alt.HConcatChart:
     """The calibration scorecard: coverage vs the target band, p50 error, Brier score.
@@ -265,9 +272,10 @@ def scorecard_chart(card: pd.DataFrame, *, width: int = 200, height: int = 150
         tooltip=["at_label:N", "measure:N", alt.Tooltip("coverage:Q", format=".0%")])
     coverage = alt.layer(band, target, points).properties(
         width=width, height=height, title=f"Coverage (target {lo:.0%}-{hi:.0%})")
+    shown = [m for m in METHOD_COLOURS if m in set(c["method"])]  # a legend of what is drawn
     colour = alt.Color("method_label:N", title="method", scale=alt.Scale(
-        domain=[METHOD_LABELS[m] for m in METHOD_COLOURS], range=list(METHOD_COLOURS.values())))
-    offset = alt.XOffset("method_label:N", sort=[METHOD_LABELS[m] for m in METHOD_COLOURS])
+        domain=[METHOD_LABELS[m] for m in shown], range=[METHOD_COLOURS[m] for m in shown]))
+    offset = alt.XOffset("method_label:N", sort=[METHOD_LABELS[m] for m in shown])
     error = alt.Chart(c).mark_bar().encode(
         x=x, xOffset=offset, color=colour,
         y=alt.Y("p50_error_cost:Q", title="median |log error| of p50 cost"),

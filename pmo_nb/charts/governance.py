@@ -8,11 +8,13 @@ import pandas as pd
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: The burn-up's series and their colours, in drawing order.
 BURNUP_COLOURS = {"scope": "#1565c0", "baseline": "#9e9e9e", "done": "#2e7d32"}
 
 
+@_reads
 def drift_chart(drift: pd.DataFrame, *, width: int = _WIDTH, limit: int = 15,
                 title: str = "Budget drift from approved changes") -> alt.Chart:
     """Current minus original budget of the projects whose baseline moved, largest first.
@@ -38,6 +40,7 @@ def drift_chart(drift: pd.DataFrame, *, width: int = _WIDTH, limit: int = 15,
     ).properties(width=width, height=height, title=title)
 
 
+@_reads
 def growth_chart(scope: pd.DataFrame, *, width: int = _WIDTH, limit: int = 15,
                  title: str = "Scope growth and churn") -> alt.Chart:
     """Growth and churn (shares of the baseline scope) of the ``limit`` top projects.
@@ -68,6 +71,7 @@ def growth_chart(scope: pd.DataFrame, *, width: int = _WIDTH, limit: int = 15,
     ).properties(width=width, height=height, title=title)
 
 
+@_reads
 def scope_burnup_chart(series: pd.DataFrame, *, columns: int = 3, width: int = 220,
                        height: int = 140) -> alt.FacetChart:
     """Small multiples of scope, baseline scope and done over time, one per project.

@@ -7,6 +7,7 @@ import pandas as pd
 
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: What happens to each project, and its colour.
 ROLE_COLOURS = {"slipping": "#c62828", "pushed": "#f9a825", "not moving": "#9e9e9e"}
@@ -42,6 +43,7 @@ def node_roles(layout: pd.DataFrame, knock: pd.DataFrame | None = None,
     return nodes
 
 
+@_reads
 def network_chart(layout: pd.DataFrame, links: pd.DataFrame, knock: pd.DataFrame | None = None,
                   chain: pd.DataFrame | None = None, *, x: str = "layer", width: int = 640,
                   height: int | None = None) -> alt.LayerChart:

@@ -10,9 +10,11 @@ from pmo_nb.charts.base import RAG_COLOURS
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 from pmo_nb.schema import RAGS, STAGES
 
 
+@_reads
 def stage_chart(counts: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT) -> alt.Chart:
     """Bar chart of projects per stage, in lifecycle order.
 
@@ -36,6 +38,7 @@ def stage_chart(counts: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEI
     )
 
 
+@_reads
 def budget_chart(
     budgets: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT
 ) -> alt.Chart:
@@ -61,6 +64,7 @@ def budget_chart(
     )
 
 
+@_reads
 def rag_chart(rag: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT) -> alt.Chart:
     """Bars of live projects per latest RAG, coloured green/amber/red.
 
@@ -89,6 +93,7 @@ def rag_chart(rag: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT) 
     )
 
 
+@_reads
 def cpi_spi_chart(evm: pd.DataFrame, *, width: int = _WIDTH, height: int = 300) -> alt.Chart:
     """Scatter of CPI against SPI per project, with the 1.0 lines drawn.
 

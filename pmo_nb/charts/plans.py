@@ -8,10 +8,12 @@ import pandas as pd
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 CRITICAL, OTHER, DONE = "#c62828", "#1565c0", "#9e9e9e"
 
 
+@_reads
 def gantt_chart(tasks: pd.DataFrame, markers: pd.DataFrame | None = None, *,
                 width: int = _WIDTH, limit: int = 60, title: str = "Plan") -> alt.LayerChart:
     """Bars from start to finish per task, the critical path in red, done work grey.
@@ -49,6 +51,7 @@ def gantt_chart(tasks: pd.DataFrame, markers: pd.DataFrame | None = None, *,
     return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
+@_reads
 def finish_curve_chart(curve: pd.DataFrame, planned_finish=None, *, width: int = _WIDTH,
                        height: int = 220, title: str = "Chance of finishing by each date"
                        ) -> alt.LayerChart:
@@ -71,6 +74,7 @@ def finish_curve_chart(curve: pd.DataFrame, planned_finish=None, *, width: int =
     return alt.layer(*layers).properties(width=width, height=height, title=title)
 
 
+@_reads
 def tornado_chart(table: pd.DataFrame, *, width: int = _WIDTH, limit: int = 15,
                   title: str = "What drives the finish") -> alt.Chart:
     """Criticality and cruciality of the tasks that drive the finish most (a tornado).

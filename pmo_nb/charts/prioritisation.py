@@ -16,6 +16,7 @@ from pmo_nb.charts.base import HEIGHT as _HEIGHT
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: Decision-confidence classes and their colours (green in, amber unsure, grey out).
 CONFIDENCE_COLOURS = {"safe bet": "#2e7d32", "coin flip": "#f9a825", "never funded": "#9e9e9e"}
@@ -34,6 +35,7 @@ def _labels(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@_reads
 def ranking_chart(table: pd.DataFrame, *, top: int | None = TOP, title: str | None = None,
                   width: int = _WIDTH, bar_height: int = 14) -> alt.Chart:
     """Horizontal bars of score, best first; funded projects highlighted.
@@ -86,6 +88,7 @@ def _plan_point(plan) -> dict | None:
     return {"budget": float(budget), "value": float(value), "what": "current plan"}
 
 
+@_reads
 def frontier_chart(frontier: pd.DataFrame, plan=None, *, width: int = _WIDTH,
                    height: int = _HEIGHT) -> alt.LayerChart:
     """Best attainable value per budget, the cut-line's value beside it, the plan marked.
@@ -141,6 +144,7 @@ def frontier_chart(frontier: pd.DataFrame, plan=None, *, width: int = _WIDTH,
         width=width, height=height)
 
 
+@_reads
 def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
                      width: int = _WIDTH, row_height: int = 14) -> alt.LayerChart:
     """P(selected) per candidate, highest first, coloured safe bet / coin flip / never funded.
@@ -189,6 +193,7 @@ def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
         width=width, height=alt.Step(row_height))
 
 
+@_reads
 def weights_chart(weights: pd.Series, cr: float | None = None, *, width: int = _WIDTH,
                   height: int = _HEIGHT) -> alt.Chart:
     """Bars of objective weights (e.g. from AHP), with the consistency ratio in the title.

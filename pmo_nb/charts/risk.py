@@ -13,6 +13,7 @@ import pandas as pd
 
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: Colours of the S-curve series, in drawing order (unknown series get the rest).
 SERIES_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00"]
@@ -29,6 +30,7 @@ def short(value: float) -> str:
     return f"{value:.3g}"
 
 
+@_reads
 def s_curve_chart(curves: pd.DataFrame, *, title: str, value_title: str = "cost",
                   marks=MARKS, width: int = 420, height: int = 220) -> alt.LayerChart:
     """Cumulative distribution (S-curve) of one or more series, with P50/P80/P90 marked.
@@ -77,6 +79,7 @@ def s_curve_chart(curves: pd.DataFrame, *, title: str, value_title: str = "cost"
                                                         title=title)
 
 
+@_reads
 def tail_drivers_chart(drivers: pd.DataFrame, *, top: int = 15, width: int = 360,
                        height: int | None = None) -> alt.Chart:
     """Risks ranked by their contribution to the tail beyond P80 (not a tornado).
@@ -115,6 +118,7 @@ def tail_drivers_chart(drivers: pd.DataFrame, *, top: int = 15, width: int = 360
         title=f"Drivers of the P{round(threshold * 100)} tail (share of the tail mean)")
 
 
+@_reads
 def mitigation_chart(compare: pd.DataFrame, *, top: int = 12, quantile: str = "p80",
                      width: int = 360, height: int | None = None) -> alt.Chart:
     """Risk cost at a quantile before and after mitigation, per project (largest first).

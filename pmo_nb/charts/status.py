@@ -9,6 +9,7 @@ from pmo_nb.charts.base import HEIGHT as _HEIGHT
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import reads as _reads
 
 #: What the alignment chart compares, in drawing order.
 SHARES = {"weight_share": "board weight", "spend_share": "money", "benefit_share":
@@ -16,6 +17,7 @@ SHARES = {"weight_share": "board weight", "spend_share": "money", "benefit_share
 SHARE_COLOURS = ["#616161", "#1565c0", "#2e7d32"]
 
 
+@_reads
 def cost_band_chart(bands: pd.DataFrame, *, width: int = _WIDTH, height: int | None = None,
                     title: str = "Cost at completion") -> alt.LayerChart:
     """Budget, EAC and the forecast's P10-P90 band (median marked) on one money axis.
@@ -42,6 +44,7 @@ def cost_band_chart(bands: pd.DataFrame, *, width: int = _WIDTH, height: int | N
     return (band + point).properties(width=width, height=height, title=title)
 
 
+@_reads
 def importance_chart(table: pd.DataFrame, *, width: int = _WIDTH, limit: int = 12,
                      title: str = "Insights by importance") -> alt.Chart:
     """Importance (money x probability x strategic factor) of the top insights, by kind.
@@ -66,6 +69,7 @@ def importance_chart(table: pd.DataFrame, *, width: int = _WIDTH, limit: int = 1
     ).properties(width=width, height=height, title=title)
 
 
+@_reads
 def alignment_chart(table: pd.DataFrame, *, width: int = _WIDTH, height: int = _HEIGHT,
                     title: str = "Objectives: weight, money and forecast benefit") -> alt.Chart:
     """Each objective's board weight beside its share of money and of forecast benefit.

@@ -234,8 +234,10 @@ def report() -> None:
 @click.option("--as-of", default=None, help="Reporting date YYYY-MM-DD (default today).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--out", default="reports", show_default=True, help="Output folder.")
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Notebooks run at the same time (one worker process and kernel each).")
+@click.option("--jobs", default=None, type=click.IntRange(min=1),
+              help="Notebooks run at the same time (one worker process and kernel each, "
+                   "kept for the next run of the same notebook; default 1, with --cluster "
+                   "as many as the workers have threads).")
 @click.option("--timeout", default=600.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="Wall-clock seconds one notebook may take; its kernel is killed after that.")
@@ -249,19 +251,25 @@ def report() -> None:
 @click.option("--pdf", is_flag=True,
               help="Also print every report to PDF beside its HTML (headless Chromium); "
                    "reports.yml can ask for it per report with 'pdf: true'.")
+@click.option("--no-alerts", is_flag=True, help="With --due: do not run the alert rules.")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Run the notebooks on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://HOST:8786); needs a PostgreSQL store the workers can reach.")
 def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file,
-               notebooks, alerts_file, pdf) -> None:
+               notebooks, alerts_file, pdf, no_alerts, cluster) -> None:
     """Run reports NAMES (schedule entries or notebooks), --all or --due into OUT/<as_of>/.
 
     With --due, the alert rules (alerts.yml) are checked before anything runs
     and evaluated after the reports (``pmo alerts run``), their log written to
     OUT/<as_of>/alerts.html. Exit status: 0 all succeeded (or nothing due), 1 a
     report or the alerts failed, or a report timed out, 2 usage, schedule or
-    alert rules error, 3 another run is writing to OUT.
+    alert rules error (or a --cluster that cannot be used), 3 another run is
+    writing to OUT.
     """
     from pmo_nb.config import project_root  # lazy: keeps `pmo --help` fast
     from pmo_nb.dates import iso_day  # lazy: keeps `pmo --help` fast
     from pmo_nb.reports import (  # lazy: keeps `pmo --help` fast
+        ClusterError,
         SuiteBusy,
         run_suite,
         select_reports,
@@ -276,10 +284,13 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         _fail("--all runs every report: give no names and no --due with it", 2)
     if not (names or run_all or due):
         _fail("name a report (e.g. portfolio_overview) or pass --all or --due", 2)
-    if alerts_file and not due:
-        _fail("--alerts runs the alert rules after the due reports: use it with --due", 2)
+    if (alerts_file or no_alerts) and not due:
+        _fail("--alerts and --no-alerts are about the alert rules run after the due reports: "
+              "use them with --due", 2)
+    if alerts_file and no_alerts:
+        _fail("give --alerts FILE or --no-alerts, not both", 2)
     alerts, rules = None, None
-    if due:
+    if due and not no_alerts:
         from pmo_nb.cli.alerts import alerts_path, load_or_exit  # lazy: only with --due
 
         alerts = alerts_path(alerts_file)
@@ -302,9 +313,11 @@ def report_run(names, run_all, due, as_of, db, out, jobs, timeout, schedule_file
         try:
             with _store_faults():
                 result = run_suite(specs, as_of=day, db=db, out=out, jobs=jobs,
-                                   timeout=timeout, notebooks_dir=notebooks)
+                                   timeout=timeout, notebooks_dir=notebooks, cluster=cluster)
         except SuiteBusy as exc:
             _fail(str(exc), 3)
+        except ClusterError as exc:
+            _fail(f"error: {exc}", 2)
         click.echo(summary_text(result))
         status = result.exit_status
     if rules is not None:
@@ -358,9 +371,12 @@ def _with_pdf(specs: list, pdf: bool) -> list:
               help="Seconds between two looks for idle kernels.")
 @click.option("--intake-db", default=None,
               help="Store URL for the intake form, the one writing app (a narrow role).")
+@click.option("--refresh", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between the dashboards' looks at the store for a new import or "
+                   "forecast, which they then show without a reload (0 = never).")
 def serve(port: int, host: str, db: str | None, token: str | None, token_file: str | None,
           insecure: bool, max_kernels: int, cull_idle: int, cull_interval: int,
-          intake_db: str | None) -> None:
+          intake_db: str | None, refresh: float) -> None:
     """Serve the executive dashboards with Voila (sources stripped, no tracebacks).
 
     Dashboards get a read-only connection to the store. The token comes from
@@ -380,7 +396,7 @@ def serve(port: int, host: str, db: str | None, token: str | None, token_file: s
         click.echo(warning, err=True)
     sys.exit(run_server(port=port, db=db, host=host, token=token, intake_db=intake_db,
                         max_kernels=max_kernels, cull_idle=cull_idle,
-                        cull_interval=cull_interval))
+                        cull_interval=cull_interval, refresh=refresh))
 
 
 @main.command()

@@ -8,6 +8,7 @@ it lives here, in the lower layer, so both read it from one place.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pmo_nb.dates import reporting_date
@@ -42,10 +43,11 @@ def approved_impacts(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
     when = reporting_date(portfolio, as_of)
     changes = portfolio.change_requests
     chosen = changes[approved_by(changes, when)]
+    # "sum" skips missing impacts (they count as 0), as fast built-ins, not a lambda per project
     sums = chosen.groupby("project_id").agg(
         approved_changes=("change_id", "size"),
-        cost_impact=("cost_impact", lambda s: s.fillna(0).sum()),
-        schedule_impact_days=("schedule_impact_days", lambda s: s.fillna(0).sum()),
+        cost_impact=("cost_impact", "sum"),
+        schedule_impact_days=("schedule_impact_days", "sum"),
     )
     index = pd.Index(portfolio.projects["project_id"], name="project_id")
     out = sums.reindex(index).fillna(0.0).astype("float64")
@@ -66,3 +68,18 @@ def current_baseline(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         "budget_current": projects["budget"].astype("float64") + impacts["cost_impact"],
         "finish_current": projects["finish_date"] + days,
     }, index=impacts.index)
+
+
+def approved_count_at(changes: pd.DataFrame, project_ids, dates) -> np.ndarray:
+    """How many changes of ``project_ids[k]`` had been approved by ``dates[k]``.
+
+    One count per position (0 where none had); a project may appear at several
+    dates, each counting only what was decided by then (:func:`approved_by`).
+    """
+    keys = pd.DataFrame({"project_id": np.asarray(project_ids, dtype=object),
+                         "date": pd.to_datetime(np.asarray(dates))})
+    keys["key"] = np.arange(len(keys))
+    rows = keys.merge(changes[["project_id", "status", "decided_date"]], on="project_id")
+    rows = rows[approved_by(rows, rows["date"]).to_numpy()]
+    counts = rows.groupby("key").size()
+    return counts.reindex(keys["key"], fill_value=0).to_numpy("int64")

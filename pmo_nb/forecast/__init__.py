@@ -22,6 +22,10 @@ _EXPORTS = {
     "DEFAULT_MODEL_CONFIG": "model",
     "DEFAULT_SAMPLER_CONFIG": "model",
     "backtest": "calibration",
+    "governance_effect": "calibration",
+    "WITHOUT_GOVERNANCE": "calibration",
+    "GOVERNANCE_COVARIATES": "governance_covariates",
+    "clear_effect": "forecasting",
     "persisted_backtest": "calibration",
     "diagnostics": "convergence",
     "Diagnostics": "convergence",
@@ -37,6 +41,7 @@ _EXPORTS = {
     "COVERAGE_BAND": "calibration",
     "describe_fit": "describe",
     "describe_scorecard": "describe",
+    "describe_governance_effect": "describe",
     "report_scorecard": "describe",
 }
 

@@ -13,6 +13,14 @@ one fit per epoch, trained on projects finished before the epoch starts, and
 used for every snapshot inside it. A forecast may thus ignore up to a year of
 the most recent closures, which makes the backtest slightly pessimistic,
 never optimistic.
+
+Where the portfolio keeps requirements or change requests, scope growth and
+the number of approved changes are covariates of the model
+(:mod:`pmo_nb.forecast.governance_covariates`): a training project is then
+measured at its epoch's cut-off and a re-forecast project at its snapshot
+date, never later. Each epoch is also fitted without them, and the scorecard
+gains the method ``bayes_no_governance``, so :func:`governance_effect` can
+say whether they helped.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import pandas as pd
 
 from pmo_nb import __version__
 from pmo_nb.forecast import progress as progress
+from pmo_nb.forecast.governance_covariates import governance_columns, with_governance
 from pmo_nb.forecast.model import (
     DEFAULT_MODEL_CONFIG,
     DEFAULT_SAMPLER_CONFIG,
@@ -35,6 +44,10 @@ from pmo_nb.forecast.stored import BACKTEST_KIND
 from pmo_nb.portfolio import Portfolio
 
 METHODS = ("bayes", "bac_cpi", "uplift")
+#: The Bayesian forecast refitted without the governance covariates (for comparison only).
+WITHOUT_GOVERNANCE = "bayes_no_governance"
+#: Relative changes of the errors below this count as no material difference.
+MATERIAL = 0.01
 #: Kind under which :func:`persisted_backtest` keeps scorecards (name: the as-of date).
 _Q = (0.1, 0.5, 0.9)
 _SCORE_COLUMNS = ["at", "method", "n", "coverage_cost", "coverage_duration", "p50_error_cost",
@@ -108,7 +121,8 @@ def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: i
     """
     outcome = progress.outcomes(portfolio, as_of)
     reading = progress.readings(portfolio, as_of)
-    extras = progress.covariate_columns(portfolio.projects)
+    extras = progress.model_covariates(portfolio)
+    governance = governance_columns(portfolio)
     snaps = pd.concat([progress.snapshots_at(outcome, reading, f).assign(at=float(f))
                        for f in at])
     if snaps.empty:
@@ -121,13 +135,21 @@ def backtest_predictions(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: i
         train = outcome[outcome["actual_finish_date"] < cut]
         if len(train) < min_train:
             continue
+        train = with_governance(train, portfolio, cut, governance)
         train_snaps = progress.training_snapshots(
             train, reading[reading["as_of"] < cut],
             model_cfg["max_snapshots_per_project"])
         model = ForecastModel(sampler, model_cfg).fit(train, train_snaps, extras=extras,
                                                       seed=seed + k)
         rows = group.join(outcome.drop(columns=["actual_cost"]))
+        rows = with_governance(rows, portfolio, rows["snapshot_date"], governance)
         frames.append(_score_rows(rows, model, train, seed + k))
+        if governance:  # the same epoch without them: did they help?
+            plain = ForecastModel(sampler, model_cfg).fit(
+                train, train_snaps, extras=[e for e in extras if e not in governance],
+                seed=seed + k)
+            frames.append(_bayes_rows(_base_rows(rows), rows, plain, seed + k).assign(
+                method=WITHOUT_GOVERNANCE))
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
@@ -138,18 +160,30 @@ def _empty() -> pd.DataFrame:
                                  "p_over_budget", "p_late"])
 
 
-def _score_rows(rows: pd.DataFrame, model: ForecastModel, train: pd.DataFrame,
-                seed: int) -> pd.DataFrame:
-    """The three methods' forecasts for one epoch's snapshots."""
-    base = pd.DataFrame({"project_id": rows.index, "at": rows["at"].to_numpy(),
+def _base_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """What every method's rows share: the snapshot and the true outcome."""
+    return pd.DataFrame({"project_id": rows.index, "at": rows["at"].to_numpy(),
                          "epoch": rows["epoch"].to_numpy(),
                          "actual_cost": rows["log_cost_ratio"].to_numpy(),
                          "actual_duration": rows["log_duration_ratio"].to_numpy()})
+
+
+def _bayes_rows(base: pd.DataFrame, rows: pd.DataFrame, model: ForecastModel,
+                seed: int) -> pd.DataFrame:
+    """The fitted model's quantiles and probabilities for the snapshots ``rows``."""
     y_c, y_d = model.predict(rows, seed=seed)
     bayes = base.assign(method="bayes", p_over_budget=(y_c > 0).mean(1), p_late=(y_d > 0).mean(1))
     for name, draws in (("cost", y_c), ("duration", y_d)):
         for q, values in zip(_Q, np.quantile(draws, _Q, axis=1), strict=True):
             bayes[f"{name}_p{round(q * 100)}"] = values
+    return bayes
+
+
+def _score_rows(rows: pd.DataFrame, model: ForecastModel, train: pd.DataFrame,
+                seed: int) -> pd.DataFrame:
+    """The three methods' forecasts for one epoch's snapshots."""
+    base = _base_rows(rows)
+    bayes = _bayes_rows(base, rows, model, seed)
 
     r_cost = rows["r_cost"].fillna(0.0).to_numpy()
     r_sched = rows["r_schedule"].fillna(0.0).to_numpy()
@@ -197,7 +231,7 @@ def score(predictions: pd.DataFrame) -> pd.DataFrame:
             ["at", "method"])
     ref = card[card["method"] == "bac_cpi"].set_index("at")["p50_error_cost"]
     card["cost_error_vs_bac_cpi"] = card["p50_error_cost"] / card["at"].map(ref)
-    order = {m: i for i, m in enumerate(METHODS)}
+    order = {m: i for i, m in enumerate((*METHODS, WITHOUT_GOVERNANCE))}
     card = card.sort_values(["at", "method"], key=lambda s: s.map(order) if s.name == "method"
                             else s)
     return card.set_index(["at", "method"])
@@ -218,8 +252,58 @@ def backtest(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, se
                                  model_config=model_config)
     card = score(preds)
     card.attrs = {"epochs": int(preds["epoch"].nunique()) if len(preds) else 0,
-                  "snapshots": int(len(preds) // len(METHODS)), "epoch": epoch}
+                  "snapshots": int((preds["method"] == "bayes").sum()) if len(preds) else 0,
+                  "epoch": epoch, "governance_covariates": governance_columns(portfolio)}
+    effect = governance_effect(card)
+    if effect is not None:
+        card.attrs["governance_verdict"] = effect.attrs["verdict"]
     return card
+
+
+def governance_effect(card: pd.DataFrame) -> pd.DataFrame | None:
+    """Did scope growth and approved changes help the forecast? ``None`` when not compared.
+
+    Compares the scorecard's ``bayes`` rows (with the governance covariates)
+    with its ``bayes_no_governance`` rows (the same epochs fitted without
+    them), snapshot point by point. Returns one row per ``at`` and an
+    ``"all"`` row (means over the points) with ``<measure>_with``,
+    ``<measure>_without`` for the 80 % coverage of cost and the median p50
+    error and Brier score of cost and duration, and ``attrs["verdict"]`` from
+    the relative change of each of those four (``attrs["changes"]``; a move
+    smaller than :data:`MATERIAL` counts as none): ``"helped"`` when some fell
+    and none rose, ``"hurt"`` when some rose and none fell, ``"mixed"`` when
+    some fell and others rose, else ``"no material difference"``.
+    """
+    if card is None or card.empty:
+        return None
+    c = card.reset_index() if "method" not in card.columns else card
+    if WITHOUT_GOVERNANCE not in set(c["method"]):
+        return None
+    measures = ["coverage_cost", "coverage_duration", "p50_error_cost", "p50_error_duration",
+                "brier_over_budget", "brier_late"]
+    with_ = c[c["method"] == "bayes"].set_index("at")[measures]
+    without = c[c["method"] == WITHOUT_GOVERNANCE].set_index("at")[measures]
+    both = with_.merge(without, left_index=True, right_index=True,
+                       suffixes=("_with", "_without"))
+    both.loc["all"] = both.mean()
+    total = both.loc["all"]
+
+    changes = {}
+    for name in ("p50_error_cost", "p50_error_duration", "brier_over_budget", "brier_late"):
+        w, wo = total[f"{name}_with"], total[f"{name}_without"]
+        changes[name] = float((w - wo) / wo) if wo else 0.0
+    better = [v <= -MATERIAL for v in changes.values()]
+    worse = [v >= MATERIAL for v in changes.values()]
+    if any(better) and any(worse):
+        verdict = "mixed"
+    elif any(better):
+        verdict = "helped"
+    elif any(worse):
+        verdict = "hurt"
+    else:
+        verdict = "no material difference"
+    both.attrs = {"verdict": verdict, "changes": changes}
+    return both
 
 
 def backtest_key(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500, seed: int = 0,
@@ -233,7 +317,11 @@ def backtest_key(portfolio: Portfolio, at=(0.25, 0.5, 0.75), *, draws: int = 500
               "epoch": epoch, "min_train": int(min_train),
               "sampler": DEFAULT_SAMPLER_CONFIG | (sampler_config or {}),
               "model": DEFAULT_MODEL_CONFIG}
-    return {"data_checksum": _checksum(outcome, reading),
+    # the governance covariates are measured at every cut-off and snapshot date: the
+    # whole history of requirements and decisions counts, not only its state at as_of
+    history = [getattr(portfolio, t) for t in ("requirements", "change_requests")
+               if governance_columns(portfolio)]
+    return {"data_checksum": _checksum(outcome, reading, *history),
             "config": json.dumps(config, sort_keys=True),
             "model_version": MODEL_VERSION, "package_version": __version__}
 

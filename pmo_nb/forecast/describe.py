@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmo_nb.forecast.calibration import COVERAGE_BAND, persisted_backtest
+from pmo_nb.forecast.calibration import COVERAGE_BAND, governance_effect, persisted_backtest
 from pmo_nb.forecast.model import ForecastModel
 from pmo_nb.forecast.stored import stored_backtest
 
@@ -64,4 +64,32 @@ def describe_scorecard(card: pd.DataFrame | None) -> list[str]:
             f"target), duration {row['coverage_duration']:.0%}; median p50 cost error "
             f"{row['cost_error_vs_bac_cpi']:.0%} of BAC/CPI's (target <= "
             f"{MAX_COST_ERROR:.0%}); Brier over budget {row['brier_over_budget']:.3f}.")
-    return lines
+    return lines + describe_governance_effect(card)
+
+
+#: How :func:`describe_governance_effect` words each verdict of :func:`governance_effect`.
+_VERDICT_WORDS = {"helped": "helped", "hurt": "made the forecast worse",
+                  "mixed": "gave a mixed result",
+                  "no material difference": "made no material difference"}
+
+
+def describe_governance_effect(card: pd.DataFrame | None) -> list[str]:
+    """Whether scope growth and approved changes helped the forecast, with the figures.
+
+    Empty when the backtest did not compare (the portfolio keeps neither
+    requirements nor change requests); otherwise one line with the verdict
+    and the means over the snapshot points, with and without them.
+    """
+    effect = governance_effect(card)
+    if effect is None:
+        return []
+    a = effect.loc["all"]
+    return [
+        f"- Scope growth and approved changes as covariates "
+        f"{_VERDICT_WORDS[effect.attrs['verdict']]} in the backtest (each epoch refitted "
+        f"without them; means over the snapshot points, with vs without): median p50 cost "
+        f"error {a['p50_error_cost_with']:.3f} vs {a['p50_error_cost_without']:.3f}, duration "
+        f"{a['p50_error_duration_with']:.3f} vs {a['p50_error_duration_without']:.3f}; Brier "
+        f"over budget {a['brier_over_budget_with']:.3f} vs {a['brier_over_budget_without']:.3f}, "
+        f"late {a['brier_late_with']:.3f} vs {a['brier_late_without']:.3f}; 80% cost interval "
+        f"coverage {a['coverage_cost_with']:.0%} vs {a['coverage_cost_without']:.0%}."]

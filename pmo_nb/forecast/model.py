@@ -4,7 +4,9 @@ Stage 1, the reference class, is fitted to completed projects::
 
     y_i = (log cost ratio, log duration ratio)_i ~ bivariate Student-t(nu, loc_i, scale_c, rho)
     loc_i   = alpha[c_i] + x_i @ beta          (x: standardised log budget, log planned
-                                               days, mandatory, numeric extras)
+                                               days, mandatory, numeric extras, and
+                                               scope growth / approved changes where
+                                               the data has them)
     alpha[c] ~ Normal(mu_alpha, sigma_alpha)         (categories partially pooled)
     log scale[c] ~ Normal(log_scale_mu, tau_scale)   (IT may have fatter tails)
     sigma_alpha, tau_scale ~ Gamma(2, .)             (zero-avoiding, weakly informative)
@@ -60,7 +62,7 @@ from pmo_nb.forecast.progress import SIGNALS
 #: in the InferenceData's attrs, so a stored fit made by another version of the
 #: model is never served: it is refitted. Bump it whenever the model's maths,
 #: priors or data preparation change (pymc-marketing's model ``id`` does the same).
-MODEL_VERSION = "2026.12-1"
+MODEL_VERSION = "2026.12-2"
 
 TARGETS = ("cost", "duration")
 #: Defaults merged with the user's settings (``default | user``). ``init`` is

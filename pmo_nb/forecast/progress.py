@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmo_nb.dates import reporting_date
+from pmo_nb.forecast.governance_covariates import governance_columns, with_governance
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLES
 
@@ -65,6 +67,16 @@ def covariate_columns(projects: pd.DataFrame) -> list[str]:
     return extra
 
 
+def model_covariates(portfolio: Portfolio) -> list[str]:
+    """Every covariate the model uses beyond size and duration, in design order.
+
+    :func:`covariate_columns` of the projects, then the governance covariates
+    the data has (:func:`~pmo_nb.forecast.governance_covariates.governance_columns`).
+    """
+    governance = governance_columns(portfolio)
+    return [c for c in covariate_columns(portfolio.projects) if c not in governance] + governance
+
+
 def outcomes(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
     """Completed projects with their final log cost and duration ratios.
 
@@ -80,7 +92,8 @@ def outcomes(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         Indexed by ``project_id``: ``category, budget, start_date,
         finish_date, actual_finish_date, actual_cost, planned_days,
         log_cost_ratio, log_duration_ratio`` and the extra covariates of
-        :func:`covariate_columns`. Projects with a zero budget are left out
+        :func:`model_covariates` (the governance ones measured at ``as_of``,
+        blank: the data date). Projects with a zero budget are left out
         (their cost ratio is undefined).
     """
     projects = portfolio.projects
@@ -101,7 +114,7 @@ def outcomes(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
     out["log_duration_ratio"] = np.log(actual_days.astype("float64") / out["planned_days"])
     if "mandatory" in out:
         out["mandatory"] = out["mandatory"].fillna(False).astype("float64")
-    return out
+    return with_governance(out, portfolio, reporting_date(portfolio, as_of))
 
 
 def readings(portfolio: Portfolio, as_of=None) -> pd.DataFrame:

@@ -55,12 +55,16 @@ class Persisted:
         How it was made (as saved: ``fitted_at``, ``data_checksum``, ...).
     kind : str
         The kind looked for.
+    version, saved_at : int and pandas.Timestamp, or None
+        Which stored version of ``name`` it is and when it was saved (UTC).
     """
 
     table: pd.DataFrame | None
     name: str | None
     attrs: dict = field(default_factory=dict)
     kind: str = FORECAST_KIND
+    version: int | None = None
+    saved_at: pd.Timestamp | None = None
 
     @property
     def available(self) -> bool:
@@ -74,8 +78,8 @@ class Persisted:
         return f"{self.kind} as of {self.name} (model fitted {fitted})"
 
 
-def latest_name(store, kind: str, as_of=None) -> str | None:
-    """The name :func:`latest` would read (``None`` when nothing qualifies)."""
+def _latest_row(store, kind: str, as_of=None):
+    """The :meth:`~pmo_nb.store.Store.list_results` row :func:`latest` reads, or None."""
     found = store.list_results(kind)
     if found is None or found.empty:
         return None
@@ -84,11 +88,17 @@ def latest_name(store, kind: str, as_of=None) -> str | None:
     if not is_blank(as_of):
         dated = dated[dated["name"] <= day(as_of).strftime("%Y-%m-%d")]
     if len(dated):
-        return str(dated.sort_values(["name", "saved_at"], ascending=False)["name"].iloc[0])
+        return dated.sort_values(["name", "saved_at"], ascending=False).iloc[0]
     undated = found[~found["name"].str.fullmatch(_DATE)]
     if undated.empty:
         return None
-    return str(undated.sort_values("saved_at", ascending=False)["name"].iloc[0])
+    return undated.sort_values("saved_at", ascending=False).iloc[0]
+
+
+def latest_name(store, kind: str, as_of=None) -> str | None:
+    """The name :func:`latest` would read (``None`` when nothing qualifies)."""
+    row = _latest_row(store, kind, as_of)
+    return None if row is None else str(row["name"])
 
 
 def restore_forecast(frame: pd.DataFrame) -> pd.DataFrame:
@@ -126,15 +136,18 @@ def latest(store, kind: str = FORECAST_KIND, as_of=None) -> Persisted:
     as_of : date-like, optional
         The reporting date; blank means no cut-off (the newest saved).
     """
-    name = latest_name(store, kind, as_of)
-    found = None if name is None else store.load_result(kind, name)
+    row = _latest_row(store, kind, as_of)
+    # that very version: one saved meanwhile cannot mix with the row's facts
+    found = None if row is None else store.load_result(kind, str(row["name"]),
+                                                       int(row["version"]))
     if found is None or found[0] is None:
         return Persisted(None, None, {}, kind)
     frame, _, attrs = found
     shape = _SHAPES.get(kind, lambda f: f)
     table = shape(frame)
     table.attrs = dict(attrs or {})
-    return Persisted(table, name, dict(attrs or {}), kind)
+    return Persisted(table, str(row["name"]), dict(attrs or {}), kind,
+                     version=int(row["version"]), saved_at=pd.Timestamp(row["saved_at"]))
 
 
 def stored_forecast(store, as_of=None) -> Persisted:

@@ -6,7 +6,8 @@ items do not count. Growth = (scope - baseline scope) / baseline scope; churn
 = (size of the items added outside the baseline + size of the baseline items
 removed) / baseline scope, counting what happened on or before the date.
 Baseline scope is the size of the baseline items added on or before the date
-(removed or not). Items added after the date do not count anywhere.
+(removed or not). Items added after the date do not count anywhere. The rule
+itself is :mod:`pmo_nb.delivery.scope` (the forecast uses it too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.dates import reporting_date
+from pmo_nb.delivery.scope import counted, sizes, with_growth
 from pmo_nb.portfolio import Portfolio
 
 #: Columns of :func:`scope_change`, in order.
@@ -26,26 +28,8 @@ BURNUP_COLUMNS = ("project_id", "date", "scope", "baseline", "done")
 
 
 def _counted(portfolio: Portfolio, when: pd.Timestamp) -> pd.DataFrame:
-    """The requirements that count at ``when``, with ``size`` filled and ``gone``."""
-    req = portfolio.requirements
-    req = req[(req["status"] != "proposed") & (req["added_date"] <= when)].copy()
-    req["size"] = req["size"].fillna(1.0).astype("float64")
-    req["gone"] = (req["removed_date"] <= when).fillna(False).astype(bool)
-    req["in_baseline"] = req["baseline"].fillna(False).astype(bool)
-    return req
-
-
-def _sizes(req: pd.DataFrame) -> pd.DataFrame:
-    """Baseline size, current size, added and removed per project of ``req``."""
-    parts = pd.DataFrame({
-        "project_id": req["project_id"],
-        "baseline_size": req["size"].where(req["in_baseline"], 0.0),
-        "current_size": req["size"].where(~req["gone"], 0.0),
-        "added": req["size"].where(~req["in_baseline"], 0.0),
-        "removed": req["size"].where(req["in_baseline"] & req["gone"], 0.0),
-        "items": 1,
-    })
-    return parts.groupby("project_id").sum()
+    """The requirements that count at ``when`` (:func:`pmo_nb.delivery.scope.counted`)."""
+    return counted(portfolio.requirements, when)
 
 
 def scope_change(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
@@ -73,10 +57,7 @@ def scope_change(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
         frame["items"] = frame["items"].astype("int64")
         frame.index = pd.Index([], dtype="str", name="project_id")
         return frame
-    out = _sizes(req)
-    base = out["baseline_size"].where(out["baseline_size"] > 0)
-    out["growth"] = (out["current_size"] - out["baseline_size"]) / base
-    out["churn"] = (out["added"] + out["removed"]) / base
+    out = with_growth(sizes(req))
     out["items"] = out["items"].astype("int64")
     return out[list(SCOPE_COLUMNS)].sort_index()
 
@@ -122,19 +103,13 @@ def burnup(portfolio: Portfolio, as_of=None, project_ids=None) -> pd.DataFrame:
         mine = updates[updates["project_id"] == pid]
         done = _share_at(mine["as_of"].to_numpy(), mine["percent_complete"].to_numpy(), dates)
         for date, share in zip(dates, done, strict=True):
-            sizes = _sizes(_counted_at(items, date))
-            scope = float(sizes["current_size"].sum())
-            rows.append((pid, date, scope, float(sizes["baseline_size"].sum()), scope * share))
+            scope_sizes = sizes(counted(items, date))
+            scope = float(scope_sizes["current_size"].sum())
+            rows.append((pid, date, scope, float(scope_sizes["baseline_size"].sum()),
+                         scope * share))
     out = pd.DataFrame(rows, columns=list(BURNUP_COLUMNS))
     out["date"] = pd.to_datetime(out["date"])
     return out
-
-
-def _counted_at(items: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
-    """The rows of :func:`_counted` output as they stood at an earlier ``date``."""
-    kept = items[items["added_date"] <= date].copy()
-    kept["gone"] = (kept["removed_date"] <= date).fillna(False).astype(bool)
-    return kept
 
 
 def _share_at(when: np.ndarray, percent: np.ndarray, dates: list) -> np.ndarray:

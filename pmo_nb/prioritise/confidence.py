@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.highs_solver import Solver
+from pmo_nb.prioritise.reduced_cost import ReducedCostSolver
 from pmo_nb.prioritise.scoring import (
     MAX_ALIGNMENT,
     VFM_UNIT,
@@ -24,20 +26,52 @@ from pmo_nb.prioritise.scoring import (
     rank_scores,
     score,
 )
-from pmo_nb.prioritise.selection_model import Solver, build_model, check_feasible
+from pmo_nb.prioritise.selection_model import SelectionModel, build_model, check_feasible
 
 #: Thresholds on P(selected) for the labels.
 SAFE_BET, NEVER_FUNDED = 0.9, 0.1
 
 
 def _count_selected(job) -> np.ndarray:
-    """How often each candidate is in the optimum over rows of objective values."""
-    model, values, budget = job
-    solver = Solver(model)
+    """How often each candidate is in the optimum over rows of objective values.
+
+    Every draw is solved exactly, by reduced-cost fixing against the optima
+    already found (:class:`~pmo_nb.prioritise.reduced_cost.ReducedCostSolver`;
+    ``known`` seeds it with the stated optimum).
+    """
+    model, values, budget, known = job
+    solver = ReducedCostSolver(model, budget, known=[known])
     counts = np.zeros(len(model.ids))
     for row in values:
-        counts += solver.solve(row, budget)[0]
+        counts += solver.solve(row)[0]
     return counts
+
+
+def draw_scores(portfolio: Portfolio, model: SelectionModel, *, draws: int,
+                concentration: float = 50.0, score_noise: float = 0.5,
+                seed: int = 0, method: str = "weighted",
+                weights: Mapping[str, float] | None = None) -> np.ndarray:
+    """The perturbed scores, one row per draw, columns in ``model.ids`` order.
+
+    Weights ~ Dirichlet(concentration x stated weights) for all draws first, then
+    per draw Normal(0, score_noise) on every stated alignment score, clipped to
+    0..5, re-scored by ``method`` (see :func:`decision_confidence`).
+    """
+    ids = model.ids
+    w = objective_weights(portfolio, weights)
+    w = w[w > 0]
+    align = alignment_matrix(portfolio, ids, list(w.index)).to_numpy()
+    stated = ~np.isnan(align)  # unstated pairs stay 0: no noise on what nobody judged
+    align = np.nan_to_num(align)
+    per_money = (VFM_UNIT / model.cost) if method == "value_for_money" else np.ones(len(ids))
+    rng = np.random.default_rng(seed)
+    drawn_weights = rng.dirichlet(concentration * w.to_numpy(), size=draws)
+    values = np.empty((draws, len(ids)))
+    for d in range(draws):
+        noise = rng.normal(0.0, score_noise, size=align.shape) * stated
+        noisy = np.clip(align + noise, 0.0, MAX_ALIGNMENT)
+        values[d] = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
+    return values
 
 
 def confidence_label(p: float) -> str:
@@ -110,27 +144,17 @@ def decision_confidence(portfolio: Portfolio, budget: float, *, draws: int = 100
     base, _ = Solver(model).solve(base_values, budget)
     k = int(base.sum()) if k is None else int(k)
 
-    w = objective_weights(portfolio, weights)
-    w = w[w > 0]
-    align = alignment_matrix(portfolio, ids, list(w.index)).to_numpy()
-    stated = ~np.isnan(align)  # unstated pairs stay 0: no noise on what nobody judged
-    align = np.nan_to_num(align)
-    per_money = (VFM_UNIT / model.cost) if method == "value_for_money" else np.ones(len(ids))
-    rng = np.random.default_rng(seed)
-    drawn_weights = rng.dirichlet(concentration * w.to_numpy(), size=draws)
-    values = np.empty((draws, len(ids)))
-    for d in range(draws):
-        noise = rng.normal(0.0, score_noise, size=align.shape) * stated
-        noisy = np.clip(align + noise, 0.0, MAX_ALIGNMENT)
-        values[d] = 100.0 * (noisy @ drawn_weights[d]) / MAX_ALIGNMENT * per_money
+    values = draw_scores(portfolio, model, draws=draws, concentration=concentration,
+                         score_noise=score_noise, seed=seed, method=method, weights=weights)
     ranks = np.vstack([rank_scores(row, ids) for row in values])
     top_k = (ranks <= k).sum(axis=0)
     if n_jobs > 1 and draws > 1:
         chunks = np.array_split(values, min(n_jobs, draws))
         with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-            picked = sum(pool.map(_count_selected, [(model, c, budget) for c in chunks]))
+            picked = sum(pool.map(_count_selected,
+                                  [(model, c, budget, base) for c in chunks]))
     else:
-        picked = _count_selected((model, values, budget))
+        picked = _count_selected((model, values, budget, base))
 
     out = pd.DataFrame({
         "score": base_values, "rank": table["rank"].reindex(ids).to_numpy(), "selected": base,

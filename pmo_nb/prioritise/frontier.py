@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.highs_solver import Solver
 from pmo_nb.prioritise.scoring import score
-from pmo_nb.prioritise.selection_model import EPS, Solver, build_model, check_feasible, greedy
+from pmo_nb.prioritise.selection_model import EPS, build_model, check_feasible, greedy
 
 
 def frontier_budgets(portfolio: Portfolio, n: int = 20, *, method: str = "weighted",
@@ -82,14 +83,17 @@ def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
     values = table["score"].reindex(model.ids).to_numpy(dtype=float)
     solver = Solver(model)  # loaded once; each budget re-solves it
     need = float(model.cost[model.required].sum())
-    rows = []
+    rows, previous = [], None
     for budget in budgets:
         if need > budget + EPS:
             rows.append({"budget": budget, "value": np.nan, "cost": np.nan, "n_selected": 0,
                          "selected": [], "greedy_value": np.nan, "feasible": False,
                          "gap": np.nan})
             continue
-        chosen, gap = solver.solve(values, budget, time_limit)
+        # budgets ascend, so the previous optimum still fits: HiGHS prunes against it from
+        # the first node (the same model, only the budget row's bound changes)
+        chosen, gap = solver.solve(values, budget, time_limit, start=previous)
+        previous = chosen
         cut = greedy(model, values, budget)
         ids = [model.ids[i] for i in np.flatnonzero(chosen)]
         rows.append({"budget": budget, "value": float(values[chosen].sum()),

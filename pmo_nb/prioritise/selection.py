@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.prioritise.highs_solver import solve
 from pmo_nb.prioritise.scoring import score
 from pmo_nb.prioritise.selection_model import (
     EPS,
@@ -24,7 +25,6 @@ from pmo_nb.prioritise.selection_model import (
     build_model,
     check_feasible,
     greedy,
-    solve,
 )
 
 __all__ = ["InfeasibleSelection", "Selection", "select_portfolio"]
@@ -106,7 +106,8 @@ def _reasons(model: SelectionModel, chosen: np.ndarray, budget: float) -> list[s
     ids = model.ids
     money = budget - float(model.cost[chosen].sum())
     load = model.demand @ chosen.astype(float) if model.demand.shape[0] else np.zeros(0)
-    demand_csc = model.demand.tocsc()
+    # every candidate's would-be overloads at once: candidate x binding team-month
+    overloads = model.demand.T.toarray() + load > model.available + EPS
     reasons = []
     for i in range(len(ids)):
         if chosen[i]:
@@ -120,8 +121,7 @@ def _reasons(model: SelectionModel, chosen: np.ndarray, budget: float) -> list[s
             reasons.append("dependency: needs " + ", ".join(p for p, _ in model.blocked[i]))
             continue
         if load.size:
-            column = demand_csc[:, i].toarray().ravel()
-            over = np.flatnonzero(load + column > model.available + EPS)
+            over = np.flatnonzero(overloads[i])
             if over.size:
                 reasons.append("capacity: " + ", ".join(
                     f"team {model.team_months[r][0]} in {model.team_months[r][1]}"

@@ -1,17 +1,13 @@
 """The selection problem as a 0/1 programme: constraints, feasibility, MILP and cut-line.
 
 Built once per portfolio and request (:func:`build_model`), then solved for any
-objective vector and budget (:func:`solve`), so the frontier and the decision
-confidence re-optimise without rebuilding the constraint matrix (HiGHS through its own
-Python binding, ``highspy``: the model is loaded once and re-solved). The public
-entry point is :func:`pmo_nb.select_portfolio`.
+objective vector and budget by :mod:`pmo_nb.prioritise.highs_solver`, so the frontier
+and the decision confidence re-optimise without rebuilding the constraint matrix. The
+public entry point is :func:`pmo_nb.select_portfolio`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -209,127 +205,6 @@ def check_feasible(model: SelectionModel, budget: float) -> None:
         raise InfeasibleSelection(problems, culprits, needed)
 
 
-#: HiGHS settings for the selection MIP, measured on the benchmark's 200-candidate
-#: instance (bench/bench_prioritisation.py): no restarts, no RINS/RENS sub-MIPs and
-#: branching on pseudo-costs at once (no strong-branching warm-up) about halve the
-#: time per solve. One thread: HiGHS's idle workers spin, so two per process would
-#: fight the decision confidence's worker processes for the cores (measured: 3x
-#: slower on 2 cores). They change the search only, never the answer: the gap stays 0.
-HIGHS_OPTIONS = {
-    "mip_rel_gap": 0.0,
-    "mip_allow_restart": False,
-    "mip_heuristic_run_rins": False,
-    "mip_heuristic_run_rens": False,
-    "mip_pscost_minreliable": 0,
-    "threads": 1,
-}
-_BANNER_LOCK = threading.Lock()
-_BANNER_DONE = False
-
-
-def _new_highs():
-    """A silent :class:`highspy.Highs`.
-
-    HiGHS prints a two-line banner on the C stdout the first time a process
-    creates a solver, before any option can silence it; inside a report kernel
-    that line would land in the report. The first creation therefore runs
-    with file descriptor 1 pointed at /dev/null.
-    """
-    global _BANNER_DONE
-    import highspy  # lazy: HiGHS loads only when a programme is solved
-
-    with _BANNER_LOCK:
-        if _BANNER_DONE:
-            highs = highspy.Highs()
-        else:
-            sys.stdout.flush()
-            saved = os.dup(1)
-            try:
-                with open(os.devnull, "w") as null:
-                    os.dup2(null.fileno(), 1)
-                    highs = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-            _BANNER_DONE = True
-    highs.setOptionValue("output_flag", False)
-    for key, value in HIGHS_OPTIONS.items():
-        highs.setOptionValue(key, value)
-    return highs
-
-
-class Solver:
-    """One selection model loaded into HiGHS once, re-solved for new scores or budgets.
-
-    The frontier (new budget each time) and the decision confidence (new
-    scores each time) change only the objective or the budget row, so the
-    constraint matrix is handed to the solver once. Every solve is exact
-    (branch and bound to zero gap) unless ``time_limit`` stops it.
-    """
-
-    def __init__(self, model: SelectionModel, constraints: sparse.csr_matrix | None = None):
-        import highspy  # lazy: HiGHS loads only when a programme is solved
-
-        self.model = model
-        matrix = (constraint_matrix(model) if constraints is None else constraints).tocsc()
-        n, rows = len(model.ids), matrix.shape[0]
-        upper = np.concatenate([[np.inf], np.zeros(model.dep_rows.shape[0]), model.available])
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, rows
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_ = np.asarray(model.lb, dtype=float)
-        lp.col_upper_ = np.asarray(model.ub, dtype=float)
-        lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
-        lp.row_upper_ = np.where(np.isfinite(upper), upper + EPS, highspy.kHighsInf)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = matrix.data.astype(float)
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-        self._highspy = highspy
-        self._highs = _new_highs()
-        if n:
-            self._highs.passModel(lp)
-        self._cols = np.arange(n, dtype=np.int32)
-
-    def solve(self, values: np.ndarray, budget: float,
-              time_limit: float | None = None) -> tuple[np.ndarray, float]:
-        """The optimal selection for ``values`` at ``budget`` and its proven gap."""
-        n = len(self.model.ids)
-        if n == 0:
-            return np.zeros(0, dtype=bool), 0.0
-        highs, hs = self._highs, self._highspy
-        highs.changeColsCost(n, self._cols, -np.asarray(values, dtype=float))
-        highs.changeRowBounds(0, -hs.kHighsInf, float(budget) + EPS)
-        highs.setOptionValue("time_limit", float("inf") if time_limit is None
-                             else float(time_limit))
-        highs.run()
-        status = highs.getModelStatus()
-        info = highs.getInfo()
-        if info.primal_solution_status != 2:  # 2 = feasible; check_feasible makes this rare
-            raise InfeasibleSelection(
-                [f"the solver found no selection ({highs.modelStatusToString(status)})"],
-                self.model.ids)
-        chosen = np.asarray(highs.getSolution().col_value) > 0.5
-        gap = 0.0 if status == hs.HighsModelStatus.kOptimal else float(info.mip_gap)
-        return chosen, gap
-
-
-def solve(model: SelectionModel, values: np.ndarray, budget: float,
-          constraints: sparse.csr_matrix | None = None,
-          time_limit: float | None = None) -> tuple[np.ndarray, float]:
-    """Exact 0/1 optimum (HiGHS branch and bound, zero gap).
-
-    Returns the boolean selection and the proven relative optimality gap: 0
-    when optimal; positive only when ``time_limit`` (seconds) stopped the
-    search first, in which case the selection is the best found and its value
-    is within that fraction of the optimum. ``constraints`` is
-    :func:`constraint_matrix` (pass it to reuse it). To solve one model many
-    times, build a :class:`Solver` once instead.
-    """
-    return Solver(model, constraints).solve(values, budget, time_limit)
-
-
 def constraint_matrix(model: SelectionModel) -> sparse.csr_matrix:
     """Rows: budget, dependencies, capacity (upper bounds given in :func:`solve`)."""
     return sparse.vstack(
@@ -349,19 +224,17 @@ def greedy(model: SelectionModel, values: np.ndarray, budget: float) -> np.ndarr
     """
     chosen = model.required.copy()
     money = budget - float(model.cost[chosen].sum())
-    load = model.demand @ chosen.astype(float) if model.demand.shape[0] else np.zeros(0)
-    demand_csc = model.demand.tocsc()
+    columns = model.demand.T.toarray()  # candidate x binding team-month, read row by row
+    room = model.available + EPS - columns[chosen].sum(axis=0)
     order = np.lexsort((np.arange(len(values)), -np.asarray(values, dtype=float)))
     for i in order:
         if chosen[i] or model.ub[i] == 0 or model.cost[i] > money + EPS:
             continue
         if any(not chosen[p] for p in model.prereqs.get(i, [])):
             continue
-        column = demand_csc[:, i].toarray().ravel() if load.size else load
-        if load.size and np.any(load + column > model.available + EPS):
+        if np.any(columns[i] > room):
             continue
         chosen[i] = True
         money -= model.cost[i]
-        if load.size:
-            load = load + column
+        room -= columns[i]
     return chosen

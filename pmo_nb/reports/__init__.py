@@ -14,6 +14,7 @@ _EXPORTS = {
     "select_reports": "planning",
     "summary_text": "suite",
     "SuiteBusy": "jobs",
+    "ClusterError": "cluster",
     "active_projects": "planning",
     "projects_with_plan": "planning",
     "load_schedule": "schedule",
@@ -24,6 +25,7 @@ _EXPORTS = {
     "SuiteResult": "jobs",
     "styled": "tables",
     "SafeStyler": "tables",
+    "folded": "page",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -41,6 +41,7 @@ from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.errors import ReportError
 from pmo_nb.formatting import redact_url
 from pmo_nb.reports.files import publish, write_atomic
+from pmo_nb.reports.page import drop_repeated_title
 
 #: MIME type of the facts a notebook records for the runner (see :func:`record`).
 FACTS_MIME = "application/vnd.pmo-nb.facts+json"
@@ -156,6 +157,7 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
                 and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
     title = facts.get("title") or _title(nb, name)
+    drop_repeated_title(nb, title)
     resources = {
         "metadata": {"name": title},
         "pmo": {

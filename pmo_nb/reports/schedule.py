@@ -17,6 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmo_nb.config import (
+    ENTRY_NAME,
+    SettingsFileError,
+    add_problem,
+    read_settings_file,
+    settings_entries,
+)
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: The fan-out values ``per`` accepts.
 FAN_OUTS = ("active_project", "project_with_plan")
@@ -26,32 +34,19 @@ RUNNER_PARAMETERS = ("db", "as_of")
 ENTRY_KEYS = ("name", "notebook", "cadence", "parameters", "per", "after", "pdf")
 #: Columns of :attr:`ScheduleError.problems`.
 PROBLEM_COLUMNS = ["file", "report", "key", "value", "rule"]
-NAME_PATTERN = r"[A-Za-z0-9_\-]+"
+NAME_PATTERN = ENTRY_NAME
 CADENCE_HELP = ("one of daily, weekly, monthly, quarterly, a weekday (monday..sunday) "
                 "or 'weekly on <weekday>'")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(SettingsFileError):
     """``reports.yml`` broke one or more rules; ``problems`` lists every one.
 
     ``problems`` is a DataFrame with columns ``file``, ``report`` (entry
     name or ``#<position>``), ``key``, ``value`` and ``rule``.
     """
 
-    def __init__(self, problems: list[dict], source: str = ""):
-        import pandas as pd  # lazy: keeps `pmo --help` fast
-
-        self.problems = pd.DataFrame(problems, columns=PROBLEM_COLUMNS, dtype=object)
-        self.source = source
-        n = len(self.problems)
-        lines = [f"{source}: {n} problem{'s' if n != 1 else ''} in the report schedule"]
-        for p in self.problems.itertuples(index=False):
-            where = ", ".join(
-                f"{k} {v}" for k, v in (("report", p.report), ("key", p.key)) if v not in ("", None)
-            )
-            value = "" if p.value in ("", None) else f", value {p.value!r}"
-            lines.append(f"  {p.file}{': ' + where if where else ''}{value}: {p.rule}")
-        super().__init__("\n".join(lines))
+    entry, reason, what = "report", "rule", "the report schedule"
 
 
 @dataclass(frozen=True)
@@ -142,11 +137,6 @@ class ReportSpec:
         return self.cadence.period(day) if self.cadence else day.isoformat()
 
 
-def _problem(problems, file, report, key, value, rule) -> None:
-    problems.append({"file": file, "report": report, "key": key,
-                     "value": None if value is None else str(value), "rule": rule})
-
-
 def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
     """Check parsed YAML ``data`` and return its reports in file order.
 
@@ -156,84 +146,58 @@ def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
         Listing every problem (file, report, key, value, rule).
     """
     problems: list[dict] = []
-    if data is None:
-        data = {"reports": []}
-    if not isinstance(data, dict):
-        raise ScheduleError([{"file": source, "report": "", "key": "", "value": type(data).__name__,
-                              "rule": "the file must be a mapping with a 'reports' list"}], source)
-    for key in sorted(set(data) - {"reports"}, key=str):
-        _problem(problems, source, "", key, None, "unknown top-level key; only 'reports' is read")
-    entries = data.get("reports") or []
-    if not isinstance(entries, list):
-        _problem(problems, source, "", "reports", type(entries).__name__,
-                 "must be a list of reports")
-        entries = []
-    specs, seen = [], set()
-    for position, entry in enumerate(entries, start=1):
-        label = f"#{position}"
-        if not isinstance(entry, dict):
-            _problem(problems, source, label, "", type(entry).__name__,
-                     "each report must be a mapping (name, notebook, cadence, ...)")
-            continue
-        before = len(problems)
+    specs = []
+    for label, entry, before in settings_entries(
+            data, source, "reports", problems, ScheduleError, kind="report",
+            entry_help="name, notebook, cadence, ...", name_why="it names files"):
         name = entry.get("name")
-        if name is None:
-            _problem(problems, source, label, "name", None, "required")
-        elif not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
-            _problem(problems, source, label, "name", name,
-                     "letters, digits, '_' or '-' only (it names files)")
-        elif name in seen:
-            _problem(problems, source, name, "name", name, "duplicate report name")
-        else:
-            label = name
-            seen.add(name)
         for key in sorted(set(entry) - set(ENTRY_KEYS), key=str):
-            _problem(problems, source, label, key, None,
-                     f"unknown key; allowed: {', '.join(ENTRY_KEYS)}")
+            add_problem(problems, source, label, key, None,
+                        f"unknown key; allowed: {', '.join(ENTRY_KEYS)}")
         notebook = entry.get("notebook", name)
         if isinstance(notebook, str) and notebook.endswith(".ipynb"):
             notebook = notebook[: -len(".ipynb")]
         name_ok = isinstance(name, str) and re.fullmatch(NAME_PATTERN, name)
         if ("notebook" in entry or name_ok) and (
                 not isinstance(notebook, str) or not re.fullmatch(NAME_PATTERN, notebook)):
-            _problem(problems, source, label, "notebook", notebook,
-                     "a notebook name in notebooks/ without folders (e.g. portfolio_overview)")
+            add_problem(problems, source, label, "notebook", notebook,
+                        "a notebook name in notebooks/ without folders (e.g. portfolio_overview)")
         cadence = None
         if "cadence" not in entry:
-            _problem(problems, source, label, "cadence", None, f"required: {CADENCE_HELP}")
+            add_problem(problems, source, label, "cadence", None, f"required: {CADENCE_HELP}")
         else:
             try:
                 cadence = parse_cadence(entry["cadence"])
             except ValueError:
-                _problem(problems, source, label, "cadence", entry["cadence"], CADENCE_HELP)
+                add_problem(problems, source, label, "cadence", entry["cadence"], CADENCE_HELP)
         per = entry.get("per")
         if per is not None and per not in FAN_OUTS:
-            _problem(problems, source, label, "per", per, f"one of: {', '.join(FAN_OUTS)}")
+            add_problem(problems, source, label, "per", per, f"one of: {', '.join(FAN_OUTS)}")
         parameters = entry.get("parameters") or {}
         if not isinstance(parameters, dict):
-            _problem(problems, source, label, "parameters", type(parameters).__name__,
-                     "must be a mapping of parameter name to value")
+            add_problem(problems, source, label, "parameters", type(parameters).__name__,
+                        "must be a mapping of parameter name to value")
             parameters = {}
         for key, value in parameters.items():
             where = f"parameters.{key}"
             if key in RUNNER_PARAMETERS or (per in FAN_OUTS and key == "project_id"):
-                _problem(problems, source, label, where, value,
-                         "set by the runner (--db, --as-of, per); remove it")
+                add_problem(problems, source, label, where, value,
+                            "set by the runner (--db, --as-of, per); remove it")
             elif not isinstance(key, str) or not key.isidentifier():
-                _problem(problems, source, label, where, value, "not a Python name")
+                add_problem(problems, source, label, where, value, "not a Python name")
             elif not isinstance(value, str | int | float | bool | list) and value is not None:
-                _problem(problems, source, label, where, value,
-                         "values must be text, numbers, booleans or lists")
+                add_problem(problems, source, label, where, value,
+                            "values must be text, numbers, booleans or lists")
         after = entry.get("after") or []
         if isinstance(after, str):
             after = [after]
         if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
-            _problem(problems, source, label, "after", after, "a report name or a list of them")
+            add_problem(problems, source, label, "after", after, "a report name or a list of them")
             after = []
         pdf = entry.get("pdf", False)
         if not isinstance(pdf, bool):
-            _problem(problems, source, label, "pdf", pdf,
-                     "true or false: also print the report to PDF")
+            add_problem(problems, source, label, "pdf", pdf,
+                        "true or false: also print the report to PDF")
         if len(problems) == before:
             specs.append(ReportSpec(name, notebook, cadence, dict(parameters), per, tuple(after),
                                     pdf is True))
@@ -251,34 +215,20 @@ def _check_after(specs: list[ReportSpec], problems: list[dict], source: str) -> 
     for spec in specs:
         for other in spec.after:
             if other == spec.name or other not in names:
-                _problem(problems, source, spec.name, "after", other,
-                         "must name another report in this file")
+                add_problem(problems, source, spec.name, "after", other,
+                            "must name another report in this file")
         graph[spec.name] = [a for a in spec.after if a in names and a != spec.name]
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:
         cycle = " -> ".join(exc.args[1])
-        _problem(problems, source, exc.args[1][0], "after", cycle,
-                 "reports wait on each other in a cycle")
+        add_problem(problems, source, exc.args[1][0], "after", cycle,
+                    "reports wait on each other in a cycle")
 
 
 def load_schedule(path: str | os.PathLike) -> list[ReportSpec]:
     """Read and check a ``reports.yml`` (see :func:`parse_schedule`)."""
-    import yaml  # lazy: PyYAML loads only when a schedule is read
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScheduleError([{"file": str(path), "report": "", "key": "", "value": None,
-                              "rule": "file not found"}], str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ScheduleError([{"file": str(path), "report": "", "key": "", "value": None,
-                              "rule": f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"}],
-                            str(path)) from None
-    return parse_schedule(data, str(path))
+    return parse_schedule(read_settings_file(path, ScheduleError), str(Path(path)))
 
 
 def due_reports(specs: list[ReportSpec], day: dt.date, succeeded: set[tuple[str, str]]

@@ -117,10 +117,11 @@ def run_suite(
     as_of=None,
     db=None,
     out="reports",
-    jobs: int = 1,
+    jobs: int | None = None,
     timeout: float = 600,
     notebooks_dir=None,
     progress: bool | None = None,
+    cluster: str | None = None,
 ) -> SuiteResult:
     """Run ``specs`` into ``OUT/<as_of>/`` with up to ``jobs`` worker processes.
 
@@ -130,13 +131,17 @@ def run_suite(
         What to run (all of them, whatever their cadence).
     as_of, db, out, notebooks_dir
         As for :func:`pmo_nb.reports.runner.run_report`.
-    jobs : int
-        Notebooks run at the same time, each in its own worker process and kernel
-        (a worker keeps its process and kernel for the next run of the same notebook).
+    jobs : int, optional
+        Notebooks run at the same time (default 1; on a cluster, as many as its
+        workers have threads). Locally each runs in its own worker process and
+        kernel, which a worker keeps for the next run of the same notebook.
     timeout : float
         Wall-clock seconds one notebook may take in all.
     progress : bool, optional
         Show a tqdm bar on stderr (default: when stderr is a terminal).
+    cluster : str, optional
+        Address of a Dask scheduler (``tcp://HOST:8786``): the notebooks run on
+        its workers, everything else here (:mod:`pmo_nb.reports.cluster`).
 
     Returns
     -------
@@ -148,16 +153,19 @@ def run_suite(
     ------
     SuiteBusy
         Another run holds ``OUT``.
+    ClusterError
+        With ``cluster``: an SQLite store (workers cannot reach it) or no scheduler.
     """
     from tqdm import tqdm  # lazy: tqdm loads only for a progress bar
 
 
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     day = iso_day(as_of)
     out = Path(out).absolute()
     db_url = resolve_db_url(db)
-    with hold_lock(out), _sigterm_as_interrupt():
+    with _launcher(cluster, db_url) as launch, hold_lock(out), _sigterm_as_interrupt():
+        jobs = jobs or getattr(launch, "slots", 1)
         clean_staging(out)
         start = utc_now()
         plan_jobs, broken = plan(specs, db_url)
@@ -177,6 +185,10 @@ def run_suite(
                 while len(running) < jobs and (pick := _next_ready(pending, running, idle)):
                     job, process = pick
                     pending.remove(job)
+                    if cluster is not None:  # a task on the cluster: no local process
+                        running.append(launch(job, as_of=day, db=db_url, out=out,
+                                              timeout=timeout, notebooks_dir=notebooks_dir))
+                        continue
                     if process is not None:
                         idle.remove(process)
                     running.append(Worker(job, as_of=day, db=db_url, out=out,
@@ -192,7 +204,7 @@ def run_suite(
                         status = "timeout"
                     running.remove(worker)
                     outcome = worker.finish(out, day, status)
-                    if worker.proc.poll() is None:
+                    if cluster is None and worker.proc.poll() is None:
                         idle.append(worker.process)
                     outcomes[order[id(worker.job)]] = outcome
                     _maybe_close_fan_out(worker.job.spec, plan_jobs, outcomes, order,
@@ -223,6 +235,18 @@ def run_suite(
         except OSError:
             pass
     return SuiteResult(day, out / day, result)
+
+
+@contextmanager
+def _launcher(cluster: str | None, db_url: str):
+    """What starts a job: a local worker process, or a task on a Dask cluster."""
+    if cluster is None:
+        yield Worker
+        return
+    from pmo_nb.reports.cluster import connect  # lazy: Dask loads only for cluster runs
+
+    with connect(cluster, db_url) as launch:
+        yield launch
 
 
 def _next_ready(pending: list[Job], running: list, idle: list) -> tuple | None:

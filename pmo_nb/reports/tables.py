@@ -53,3 +53,4 @@ def styled(frame: pd.DataFrame | pd.Series) -> SafeStyler:
 
 def _escaped(names) -> list:
     return [None if n is None else html_text(n) for n in names]
+

@@ -17,6 +17,8 @@ _EXPORTS = {
     "read_export_facts": "export",
     "load_portfolio": "loading",
     "is_workbook": "loading",
+    "DataVersion": "watching",
+    "ImportRecord": "watching",
 }
 
 __all__ = sorted(_EXPORTS)

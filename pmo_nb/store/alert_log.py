@@ -28,6 +28,15 @@ def _float(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def _open_alerts(conn: sa.Connection, rules: list[str]) -> dict[tuple[str, str], sa.Row]:
+    """The open alerts of ``rules``, by (rule, subject)."""
+    if not rules:
+        return {}
+    found = conn.execute(sa.select(ALERT_LOG).where(
+        ALERT_LOG.c.cleared_at.is_(None), ALERT_LOG.c.rule.in_(rules))).all()
+    return {(r.rule, r.subject): r for r in found}
+
+
 class AlertLogMixin:
     """:meth:`record_alerts` and :meth:`alert_log` of a Store."""
 
@@ -59,32 +68,33 @@ class AlertLogMixin:
         rules = sorted({str(r) for r in rules})
         wanted = {(str(r.rule), str(r.subject)): r
                   for r in holding.loc[:, list(HOLDING_COLUMNS)].itertuples(index=False)}
-        events = []
         with self._write() as (conn, now):
-            open_rows = conn.execute(sa.select(ALERT_LOG).where(
-                ALERT_LOG.c.cleared_at.is_(None), ALERT_LOG.c.rule.in_(rules))).all() \
-                if rules else []
-            found = {(r.rule, r.subject): r for r in open_rows}
-            for key, r in wanted.items():
-                row = found.get(key)
-                if row is None:
-                    alert_id = conn.execute(ALERT_LOG.insert().values(
-                        rule=r.rule, subject=r.subject, metric=r.metric, severity=r.severity,
-                        value=_float(r.value), threshold=_float(r.threshold),
-                        message=r.message, raised_at=now, raised_as_of=day,
-                        last_value=_float(r.value))).inserted_primary_key[0]
-                    events.append(("raised", alert_id, *r))
-                else:
-                    conn.execute(ALERT_LOG.update().where(
-                        ALERT_LOG.c.alert_id == row.alert_id).values(last_value=_float(r.value)))
-                    events.append(("held", row.alert_id, *r))
-            for key, row in found.items():
-                if key not in wanted:
-                    conn.execute(ALERT_LOG.update().where(
-                        ALERT_LOG.c.alert_id == row.alert_id).values(
-                        cleared_at=now, cleared_as_of=day))
-                    events.append(("cleared", row.alert_id, row.rule, row.subject, row.metric,
-                                   row.severity, row.last_value, row.threshold, row.message))
+            found = _open_alerts(conn, rules)
+            new = [r for key, r in wanted.items() if key not in found]
+            held = [(found[key], r) for key, r in wanted.items() if key in found]
+            gone = [row for key, row in found.items() if key not in wanted]
+            # executemany and IN lists: thousands of alerts are a few statements, not one each
+            if new:
+                conn.execute(ALERT_LOG.insert(), [{
+                    "rule": r.rule, "subject": r.subject, "metric": r.metric,
+                    "severity": r.severity, "value": _float(r.value),
+                    "threshold": _float(r.threshold), "message": r.message, "raised_at": now,
+                    "raised_as_of": day, "last_value": _float(r.value)} for r in new])
+            if held:
+                conn.execute(ALERT_LOG.update().where(
+                    ALERT_LOG.c.alert_id == sa.bindparam("b_id")).values(
+                    last_value=sa.bindparam("b_value")),
+                    [{"b_id": row.alert_id, "b_value": _float(r.value)} for row, r in held])
+            ids = [row.alert_id for row in gone]
+            for start in range(0, len(ids), 500):
+                conn.execute(ALERT_LOG.update().where(
+                    ALERT_LOG.c.alert_id.in_(ids[start:start + 500])).values(
+                    cleared_at=now, cleared_as_of=day))
+            raised = _open_alerts(conn, sorted({r.rule for r in new})) if new else {}
+        events = [("raised", raised[(r.rule, r.subject)].alert_id, *r) for r in new]
+        events += [("held", row.alert_id, *r) for row, r in held]
+        events += [("cleared", row.alert_id, row.rule, row.subject, row.metric, row.severity,
+                    row.last_value, row.threshold, row.message) for row in gone]
         order = {"raised": 0, "cleared": 1, "held": 2}
         events.sort(key=lambda e: (order[e[0]], e[2], e[3]))
         return pd.DataFrame(events, columns=list(EVENT_COLUMNS))

@@ -52,7 +52,7 @@ import sqlalchemy as sa
 
 from pmo_nb import memo
 from pmo_nb.config import resolve_db_url
-from pmo_nb.errors import StoreError, ValidationError
+from pmo_nb.errors import StoreError
 from pmo_nb.formatting import redact_url
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
@@ -90,7 +90,15 @@ from pmo_nb.store.tables import (
     revision_of,
 )
 from pmo_nb.store.upgrades import SchemaVersionsMixin
-from pmo_nb.store.versions import apply_plan, key_texts, owner_context, plan_table
+from pmo_nb.store.versions import (
+    apply_plan,
+    check_merged_references,
+    fresh_portfolio,
+    key_texts,
+    owner_context,
+    plan_table,
+)
+from pmo_nb.store.watching import WatchingMixin
 
 __all__ = ["Store", "ImportSummary", "ImportConflict", "read_only_url", "HEAD", "REVISIONS"]
 
@@ -102,7 +110,8 @@ def _utcnow() -> dt.datetime:
 
 # --- the store ---------------------------------------------------------------------------
 
-class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, DigestLogMixin):
+class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, DigestLogMixin,
+            WatchingMixin):
     """The versioned portfolio database.
 
     Parameters
@@ -289,11 +298,11 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
                 started_at=now, source=source, based_on_import=based_on,
                 file_checksums=json.dumps(dict(file_checksums or {}), sort_keys=True),
             )).inserted_primary_key[0]
-            for n in TABLE_NAMES:
-                apply_plan(conn, n, encoded[n], plans[n], now=now, import_id=import_id)
+            written = {n: apply_plan(conn, n, encoded[n], plans[n], now=now,
+                                     import_id=import_id) for n in TABLE_NAMES}
             counts = {n: plans[n]["counts"] for n in TABLE_NAMES}
-            merged = self._load(conn, None)
-            _check_references(merged, source)
+            merged = fresh_portfolio(conn, plans, written) or self._load(conn, None)
+            check_merged_references(merged, source)
             checksum = merged.checksum()
             finished = max(_utcnow(), now)
             conn.execute(IMPORT_LOG.update().where(IMPORT_LOG.c.import_id == import_id).values(
@@ -436,15 +445,4 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
                 "import_source": None if row is None else row.source,
             }
         return portfolio, history, facts
-
-
-def _check_references(merged: Portfolio, source: str) -> None:
-    from pmo_nb.io.validation import (
-        check_references,  # lazy: pandera loads only when an import is checked
-    )
-
-    problems = check_references(merged)
-    if len(problems):
-        raise ValidationError(problems, source)
-
 

@@ -138,14 +138,61 @@ def canon(kind: str, values: list) -> list[str]:
     return [NULL if v is None else str(v) for v in values]
 
 
+def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
+    """Driver values (:func:`py_values`) and canonical texts (:func:`canon`) of a column.
+
+    The same results as those two functions, column-wise: canonical texts are
+    made once per distinct value (numbers by their bits, so ``-0.0`` keeps its
+    own text) or by NumPy (dates), not once per cell.
+    """
+    present = series.notna().to_numpy()
+    text = np.empty(len(series), dtype=object)
+    text[:] = NULL
+    if kind == "number":
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        codes, uniques = pd.factorize(numbers[present].view(np.int64))
+        reprs = np.array([repr(float(v)) for v in uniques.view(np.float64)] + [""],
+                         dtype=object)
+        text[present] = reprs[codes]
+        values = np.where(present, numbers.astype(object), None).tolist()
+    elif kind == "date":
+        days = pd.to_datetime(series).to_numpy("datetime64[D]")
+        text[present] = np.datetime_as_string(days[present]).astype(object)
+        values = np.where(present, days.astype(object), None).tolist()
+    elif kind == "bool":
+        flags = series.to_numpy(dtype=object)
+        values = [bool(v) if p else None for v, p in zip(flags, present, strict=True)]
+        text[present] = np.where(np.array([bool(v) for v in flags[present]], dtype=bool),
+                                 "1", "0")
+    else:
+        cells = series.to_numpy(dtype=object)
+        values = np.where(present, cells, None).tolist()
+        text[present] = [str(v) for v in cells[present]]
+    return values, text
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """Per row, the parts joined by :data:`SEP` (object arrays, one string per row)."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + SEP + part
+    return joined
+
+
 def encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], list[str]]:
-    """SQL column lists, row keys and row hashes for an incoming table."""
+    """SQL column lists, row keys and row hashes for an incoming table.
+
+    A row's hash is the BLAKE2b of its canonical texts joined by :data:`SEP`
+    (the plain columns in spec order, the extras' JSON, then ``name=text`` of
+    each filled column added in a later revision). Stores keep these hashes,
+    so the format must never change: a re-import of an unchanged workbook
+    compares them to tell it changed nothing.
+    """
     spec = TABLES[name]
     frame = coerce_types(name, frame)
     columns, canonical = {}, {}
     for c in spec.columns:
-        columns[c.name] = py_values(c.kind, frame[c.name])
-        canonical[c.name] = canon(c.kind, columns[c.name])
+        columns[c.name], canonical[c.name] = _column_values(c.kind, frame[c.name])
     extras = [c for c in frame.columns if c not in columns]
     n = len(frame)
     if extras:
@@ -155,22 +202,23 @@ def encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], 
                 rec[c] = v.item() if isinstance(v, np.generic) else v
         columns["_extra"] = [json.dumps(r, default=json_default) for r in recs]
         # an all-empty extra column is not a change of content
-        hashed = [json.dumps({k: v for k, v in r.items() if v is not None}, sort_keys=True,
-                             default=json_default) for r in recs]
+        hashed = np.array([json.dumps({k: v for k, v in r.items() if v is not None},
+                                      sort_keys=True, default=json_default) for r in recs],
+                          dtype=object)
     else:
         columns["_extra"] = [None] * n
-        hashed = ["{}"] * n
-    key_cols = [canonical[k] for k in spec.key]
-    keys = [SEP.join(parts) for parts in zip(*key_cols, strict=True)] if n else []
+        hashed = np.full(n, "{}", dtype=object)
+    if not n:
+        return columns, [], []
+    keys = _joined([canonical[k] for k in spec.key]).tolist()
     # columns added to a table after rows were stored count only when filled
-    plain = [canonical[c.name] for c in spec.columns if c.added is None]
-    late = [(c.name, canonical[c.name]) for c in spec.columns if c.added is not None]
-    rows = zip(*plain, hashed, strict=True)
-    if late:
-        rows = ((*parts, *(f"{n}={v[i]}" for n, v in late if v[i] != NULL))
-                for i, parts in enumerate(rows))
-    hashes = [hashlib.blake2b(SEP.join(parts).encode(), digest_size=16).hexdigest()
-              for parts in rows]
+    text = _joined([*(canonical[c.name] for c in spec.columns if c.added is None), hashed])
+    for c in spec.columns:
+        if c.added is not None:
+            filled = frame[c.name].notna().to_numpy()  # (NumPy drops a trailing NUL)
+            text = np.where(filled, text + f"{SEP}{c.name}=" + canonical[c.name], text)
+    blake2b = hashlib.blake2b
+    hashes = [blake2b(t.encode(), digest_size=16).hexdigest() for t in text]
     return columns, keys, hashes
 
 

@@ -72,9 +72,17 @@ def sqlite_connect(dbapi_connection, connection_record, wal: bool = True) -> Non
     cursor.close()
 
 
+#: SQLite page cache of a writing connection, KiB. Durability is untouched: the
+#: journal stays WAL with synchronous=FULL (SQLite's default), so a committed
+#: import survives a power cut; NORMAL measured no faster for one big transaction.
+WRITER_CACHE_KIB = 65536
+
+
 def sqlite_begin(conn: sa.Connection) -> None:
     """Begin an SQLite transaction: ``IMMEDIATE`` (the write lock) for writers."""
     write = conn.get_execution_options().get("pmo_write", False)
+    if write:  # an import touches many pages: 64 MiB of cache instead of 2 spills less
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -85,10 +93,12 @@ def sqlite_begin(conn: sa.Connection) -> None:
 # the rows handed to the driver's executemany; reads fetch plain tuples.
 
 def executemany(conn: sa.Connection, statement, columns: dict[str, list],
-                constants: dict | None = None) -> None:
+                constants: dict | None = None) -> dict[str, list]:
     """Run a Core insert/update once per row of ``columns`` (bind name -> values).
 
-    ``constants`` are bind values shared by every row.
+    ``constants`` are bind values shared by every row. Returns the values as
+    handed to the driver (bind name -> one per row), which is what a read of
+    those rows fetches.
     """
     n_rows = len(next(iter(columns.values())))
     columns = {**columns, **{c: [v] for c, v in (constants or {}).items()}}
@@ -108,12 +118,38 @@ def executemany(conn: sa.Connection, statement, columns: dict[str, list],
             values[n] = [proc(v) for v in columns[n]]
         if constants and n in constants:
             values[n] = values[n] * n_rows
+    if n_rows and isinstance(statement, sa.Insert) and conn.dialect.name == "postgresql":
+        _copy(conn, statement.table.name, names,
+              zip(*(values[n] for n in names), strict=True))
+        return values
     if compiled.positional:
         params = list(zip(*(values[n] for n in compiled.positiontup), strict=True))
     else:
         params = [dict(zip(names, row, strict=True)) for row in zip(*values.values(), strict=True)]
     if params:
         conn.exec_driver_sql(compiled.string, params)
+    return values
+
+
+def _copy(conn: sa.Connection, table: str, names: list[str], rows) -> None:
+    """Insert ``rows`` with PostgreSQL's COPY (psycopg 3), in the connection's transaction.
+
+    COPY streams the rows in one command instead of one INSERT each: several
+    times faster for an import of 100,000s of rows. Values are those the
+    driver would bind (psycopg adapts them the same way).
+    """
+    import psycopg  # lazy: psycopg loads only for a PostgreSQL store
+
+    statement = psycopg.sql.SQL("COPY {} ({}) FROM STDIN").format(
+        psycopg.sql.Identifier(table),
+        psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, names)))
+    try:
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:  # as SQLAlchemy wraps the driver's errors: a store fault
+        raise sa.exc.DBAPIError(f"COPY {table}", None, exc) from exc
 
 
 def fetch_columns(conn: sa.Connection, query, width: int) -> list[list]:

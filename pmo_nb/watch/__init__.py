@@ -8,10 +8,10 @@ Public names are resolved on first use (:mod:`pmo_nb.lazy`).
 from pmo_nb.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
-    "changes": "changes",
-    "compare_points": "changes",
-    "CHANGE_COLUMNS": "changes",
-    "CHANGE_KINDS": "changes",
+    "changes": "changeset",
+    "compare_points": "changeset",
+    "CHANGE_COLUMNS": "changeset",
+    "CHANGE_KINDS": "changeset",
     "AlertRule": "rules",
     "AlertsError": "rules",
     "METRICS": "rules",

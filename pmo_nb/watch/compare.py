@@ -86,12 +86,13 @@ def forecasts(before: Point, after: Point, people: People, points: float
                          join="inner").dropna()
         moved = both[(both["now"] - both["was"]).abs() * 100 > points]
         rows = []
-        for pid, r in moved.sort_index().iterrows():
-            delta = 100 * (r["now"] - r["was"])
+        moved = moved.sort_index()
+        for pid, was, now in zip(moved.index, moved["was"], moved["now"], strict=True):
+            delta = 100 * (now - was)
             way = "rose" if delta > 0 else "fell"
-            rows.append(_row(kind, pid, pid, people.project(pid), 100 * r["was"], 100 * r["now"],
-                             delta, f"{words} of {people.name(pid)} {way} from {_pct(r['was'])} "
-                             f"to {_pct(r['now'])} ({delta:+.0f} points)."))
+            rows.append(_row(kind, pid, pid, people.project(pid), 100 * was, 100 * now,
+                             delta, f"{words} of {people.name(pid)} {way} from {_pct(was)} "
+                             f"to {_pct(now)} ({delta:+.0f} points)."))
         out[kind] = rows
     return out
 
@@ -104,10 +105,11 @@ def rag(before: Point, after: Point, people: People) -> list[dict] | None:
         return None
     both = a[["rag", "as_of"]].join(b[["rag", "as_of"]], how="inner", suffixes=("_was", ""))
     rows = []
-    for pid, r in both[both["rag_was"] != both["rag"]].sort_index().iterrows():
-        rows.append(_row("rag", pid, pid, people.project(pid), r["rag_was"], r["rag"], None,
-                         f"RAG of {people.name(pid)} went from {r['rag_was']} to {r['rag']} "
-                         f"(status updates of {_day(r['as_of_was'])} and {_day(r['as_of'])})."))
+    moved = both[both["rag_was"] != both["rag"]].sort_index()
+    for pid, r in zip(moved.index, moved.itertuples(index=False), strict=True):
+        rows.append(_row("rag", pid, pid, people.project(pid), r.rag_was, r.rag, None,
+                         f"RAG of {people.name(pid)} went from {r.rag_was} to {r.rag} "
+                         f"(status updates of {_day(r.as_of_was)} and {_day(r.as_of)})."))
     return rows
 
 
@@ -199,8 +201,8 @@ def benefits(before: Point, after: Point, people: People) -> list[dict] | None:
     """Benefits whose status became ``off_track``."""
     if before.portfolio.benefits.empty and after.portfolio.benefits.empty:
         return None
-    a = benefits_status(before.portfolio, before.as_of)
-    b = benefits_status(after.portfolio, after.as_of)
+    a = benefits_status(before.portfolio, before.as_of, forecasts=False)
+    b = benefits_status(after.portfolio, after.as_of, forecasts=False)
     was = a["status"].reindex(b.index)
     rows = []
     for bid, r in b[(b["status"] == "off_track") & (was != "off_track")].sort_index().iterrows():

@@ -67,7 +67,7 @@ def _project_values(metric, portfolio, when, forecast, project_ids) -> pd.Series
     if metric == "benefit_realisation":
         if portfolio.benefits.empty:
             return "the benefits register is empty"
-        status = benefits_status(portfolio, when)
+        status = benefits_status(portfolio, when, forecasts=False)  # realised, not forecast
         return benefits_rollup(status, portfolio, by="project")["realised_share"]
     if portfolio.requirements.empty:
         return "the requirements table is empty"

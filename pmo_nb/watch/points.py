@@ -20,7 +20,6 @@ The rules, defined once here:
 
 from __future__ import annotations
 
-import datetime as dt
 import numbers
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ import pandas as pd
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.forecast.stored import FORECAST_KIND, Persisted, latest
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.store.rows import store_time
 
 
 @dataclass
@@ -73,16 +73,11 @@ def pick_import(imports: pd.DataFrame, value, which: str) -> int:
             raise ValueError(f"{which}={value}: the store has no import {value} (see pmo history)")
         return int(value)
     try:
-        stamp = pd.Timestamp(value)
+        stamp = store_time(value)  # the store's rule: a bare date means its end
     except (TypeError, ValueError):
-        raise ValueError(f"{which}={value!r}: not an import id or a date (use YYYY-MM-DD)"
-                         ) from None
-    if pd.isna(stamp):
+        stamp = None
+    if stamp is None or pd.isna(stamp):
         raise ValueError(f"{which}={value!r}: not an import id or a date (use YYYY-MM-DD)")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    elif stamp == stamp.normalize() and not isinstance(value, dt.datetime):
-        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     found = imports[imports["started_at"] <= stamp]
     if found.empty:
         raise ValueError(f"{which}={value!r}: no import started on or before it "

@@ -66,6 +66,15 @@ def test_environment_names_the_store_and_isolates_jupyter_config(tmp_path, monke
     made.rmdir()
 
 
+def test_environment_carries_the_refresh_interval(tmp_path, monkeypatch):
+    monkeypatch.delenv("PMO_REFRESH_SECONDS", raising=False)
+    assert "PMO_REFRESH_SECONDS" not in voila_env(tmp_path / "p.db", config_dir=tmp_path)
+    assert voila_env(tmp_path / "p.db", tmp_path, refresh=1.5)["PMO_REFRESH_SECONDS"] == "1.5"
+    assert voila_env(tmp_path / "p.db", tmp_path, refresh=0)["PMO_REFRESH_SECONDS"] == "0"
+    with pytest.raises(ValueError, match="refresh interval must be a number of seconds"):
+        voila_env(tmp_path / "p.db", tmp_path, refresh=-2)
+
+
 def test_voila_template_drops_every_cdn_link():
     template = templates_dir() / "voila" / "templates" / "pmo"
     page = (template / "page.html").read_text()

@@ -104,6 +104,14 @@ def test_status_thresholds_and_nothing_dropped(cases):
     loose = benefits_status(cases, as_of=AS_OF, on_track=0.8, at_risk=0.4)
     assert loose.loc["up_behind", "status"] == "on_track"
     assert loose.loc["down_behind", "status"] == "at_risk"
+    # without the trend forecasts: the same standing, the forecast columns blank
+    bare = benefits_status(cases, as_of=AS_OF, forecasts=False)
+    forecast_columns = ["forecast_value", "forecast_low", "forecast_high", "forecast_share",
+                        "p_target_met"]
+    pd.testing.assert_frame_equal(bare.drop(columns=forecast_columns),
+                                  s.drop(columns=forecast_columns))
+    assert bare[forecast_columns].isna().all().all()
+    assert s["forecast_value"].notna().any()
 
 
 def test_planned_profiles():

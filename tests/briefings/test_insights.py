@@ -12,6 +12,7 @@ from nbconvert import HTMLExporter
 from pmo_nb.briefings import insights as ins
 from pmo_nb.briefings.governance_insights import GOVERNANCE_SECTIONS
 from pmo_nb.config import notebooks_dir
+from pmo_nb.formatting import md_text
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import coerce_types
 
@@ -166,7 +167,9 @@ def test_links_point_at_existing_pages_and_anchors(demo_small):
 def test_markdown_lists_ranked_insights_with_links(case):
     found = ins.portfolio_insights(case, AS_OF)
     text = ins.to_markdown(found)
-    assert text.splitlines()[0].startswith("1. **")
+    first = text.splitlines()[0]
+    assert first == f"1. {md_text(found.table.at[0, 'headline'])}  "
+    assert "**" not in text  # headlines are plain text, not a wall of bold
     assert "[capacity.html](capacity.html#Over-allocations-and-the-projects-causing-them)" in text
     empty = ins.Insights(found.table.iloc[0:0])
     assert ins.to_markdown(empty) == "No insight crosses its threshold on this date."

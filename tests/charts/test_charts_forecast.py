@@ -119,6 +119,16 @@ def test_scorecard_chart_shows_the_target_band_and_all_methods():
         fc.scorecard_chart(_card().iloc[0:0])
 
 
+def test_scorecard_chart_names_the_run_without_governance_covariates_only_when_made():
+    label = fc.METHOD_LABELS["bayes_no_governance"]
+    assert label not in to_svg(fc.scorecard_chart(_card()))
+    extra = _card().reset_index()
+    extra = pd.concat([extra, extra[extra["method"] == "bayes"].assign(
+        method="bayes_no_governance", p50_error_cost=0.12)]).set_index(["at", "method"])
+    svg = to_svg(fc.scorecard_chart(extra))
+    assert label in svg and "Bayesian forecast" in svg
+
+
 def test_s_curve_marks_the_quantiles_of_each_series():
     probs = np.linspace(0, 1, 11)
     curves = pd.concat([pd.DataFrame({"series": "pre", "probability": probs,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict, deque
 
 import numpy as np
@@ -24,10 +23,8 @@ def demo():
 
 @pytest.fixture(scope="module")
 def big():
-    """The 10,000-project demo and the seconds it took to build."""
-    t0 = time.perf_counter()
-    port = demo_portfolio(n_projects=10_000, seed=3, as_of=AS_OF)
-    return port, time.perf_counter() - t0
+    """The 10,000-project demo (its build time is measured by bench/, not asserted here)."""
+    return demo_portfolio(n_projects=10_000, seed=3, as_of=AS_OF), None
 
 
 def _problems(port, as_of) -> list[str]:
@@ -153,9 +150,8 @@ def test_valid_under_every_rule(n, seed):
     assert _problems(port, AS_OF) == []
 
 
-def test_big_demo_is_fast_valid_and_has_300k_updates(big):
-    port, seconds = big
-    assert seconds < 20, f"10,000 projects took {seconds:.1f} s"
+def test_big_demo_is_valid_and_has_300k_updates(big):
+    port, _ = big
     assert 255_000 <= len(port.status_updates) <= 345_000
     assert _problems(port, AS_OF) == []
 

@@ -8,10 +8,12 @@ import pytest
 
 from pmo_nb.forecast.calibration import (
     METHODS,
+    WITHOUT_GOVERNANCE,
     _epochs,
     backtest,
     brier,
     coverage,
+    governance_effect,
     median_abs_log_error,
     score,
 )
@@ -61,6 +63,7 @@ def test_snapshots_fall_in_yearly_epochs():
     assert (got <= dates).all()
 
 
+@pytest.mark.slow  # two fits per epoch (with and without the governance covariates)
 def test_backtest_scorecard_on_the_demo():
     from pmo_nb.demo.generator import demo_portfolio
 
@@ -68,8 +71,14 @@ def test_backtest_scorecard_on_the_demo():
     card = backtest(portfolio, at=(0.25, 0.75), draws=150, seed=0, epoch="2YS",
                     sampler_config={"tune": 200})
     assert list(card.index.names) == ["at", "method"]
-    assert sorted(card.index) == sorted((a, m) for a in (0.25, 0.75) for m in METHODS)
+    # the demo keeps requirements and change requests: the backtest also runs without them
+    methods = (*METHODS, WITHOUT_GOVERNANCE)
+    assert sorted(card.index) == sorted((a, m) for a in (0.25, 0.75) for m in methods)
     assert card.attrs["epochs"] >= 1 and card.attrs["snapshots"] > 30
+    assert card.attrs["governance_covariates"] == ["scope_growth", "approved_changes"]
+    effect = governance_effect(card)
+    assert card.attrs["governance_verdict"] == effect.attrs["verdict"]
+    assert list(effect.index) == [0.25, 0.75, "all"]
     assert (card["n"] > 0).all()
     assert card["n"].groupby(level="at").nunique().eq(1).all()  # same snapshots per method
     bayes = card.xs("bayes", level="method")

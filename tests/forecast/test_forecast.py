@@ -270,9 +270,16 @@ def test_describe_drivers_in_plain_words():
     assert describe_drivers(table) == [
         "IT projects overrun their budget by a median 25% (80% credible interval +5% to +60%);"
         " one such project in ten lands beyond +100%.",
-        "budget x2: multiplies the duration ratio by 1.03 (80% credible interval 0.99 to 1.07)"
-        " (no clear effect).",
+        "budget x2: multiplies the duration ratio by 1.03 (80% credible interval 0.99 to 1.07,"
+        " 95% 0.97 to 1.09) (no clear effect).",
     ]
+    # claimed only where the 95% interval excludes 1, not merely the 80% one
+    table.loc[1, ["ci80_low", "ci95_low", "mean"]] = [1.01, 0.995, 1.031]
+    assert describe_drivers(table)[1].endswith(
+        "by 1.03 (posterior mean; 80% credible interval 1.01 to 1.07, 95% 0.99 to 1.09)"
+        " (no clear effect).")
+    table.loc[1, "ci95_low"] = 1.001
+    assert describe_drivers(table)[1].endswith("95% 1.00 to 1.09).")
 
 
 def test_training_snapshots_weigh_each_project_once(demo):

@@ -18,3 +18,35 @@ def write_notebook(folder: Path, name: str, body: str, params: str = "", title: 
                 nbformat.v4.new_code_cell(body)]
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def copy_store(source: str, target) -> str:
+    """Copy the SQLite store ``source`` to ``target`` (backup API: the WAL comes too)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as a, sqlite3.connect(target) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+    return str(target)
+
+
+def run_every_report(db: str, out) -> tuple:
+    """Every report notebook run once by the suite (HTML pages), with its smoke parameters.
+
+    Returns the :class:`pmo_nb.reports.SuiteResult` and the run folder.
+    """
+    import nbformat
+
+    from pmo_nb.config import notebooks_dir
+    from pmo_nb.reports import run_suite
+    from pmo_nb.reports.schedule import ReportSpec
+
+    specs = []
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        smoke = nbformat.read(path, as_version=4).metadata.get("pmo", {}).get(
+            "smoke_parameters", {})
+        specs.append(ReportSpec(path.stem, path.stem, parameters=dict(smoke)))
+    result = run_suite(specs, as_of="2026-06-30", db=db, out=out, jobs=2, timeout=900,
+                       progress=False)
+    return result, result.folder

@@ -41,8 +41,25 @@ def test_one_typed_parameters_cell(path):
         assert param["help"], f"{name} has no help comment"
 
 
+REPORTS = sorted(notebooks_dir().glob("*.ipynb"))
+DASHBOARDS = sorted(dashboards_dir().glob("*.ipynb"))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
+def test_report_runs_on_the_demo_store(path, demo_report_run):
+    """Every report, run once by the suite (the run the browser tests look at): no cell error."""
+    result, folder = demo_report_run
+    outcome = next(o for o in result.outcomes if o.report == path.stem)
+    assert outcome.status == "succeeded", outcome.reason
+    executed = nbformat.read(folder / f"{path.stem}.ipynb", as_version=4)
+    errors = [o for c in executed.cells for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", DASHBOARDS, ids=[f"dashboards/{p.name}" for p in DASHBOARDS])
 def test_runs_on_the_demo_store(path, demo_db_copy, tmp_path):
     """Smoke run with the small demo store; any cell error fails the test.
 

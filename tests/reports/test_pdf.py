@@ -276,8 +276,9 @@ def test_schedule_pdf_without_chromium_warns_and_publishes_html_only(demo_db, tm
     write_notebook(books, "pack", "print('ok')")
     schedule = tmp_path / "reports.yml"
     schedule.write_text("reports:\n  - {name: pack, cadence: weekly, pdf: true}\n")
-    args = [*PMO, "report", "run", "--due", "--schedule", str(schedule), "--notebooks",
-            str(books), "--db", demo_db, "--out", str(tmp_path / "out"), "--as-of", AS_OF]
+    args = [*PMO, "report", "run", "--due", "--no-alerts", "--schedule", str(schedule),
+            "--notebooks", str(books), "--db", demo_db, "--out", str(tmp_path / "out"),
+            "--as-of", AS_OF]
     env = {**os.environ, CHROMIUM_ENV: MISSING}
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env=env)

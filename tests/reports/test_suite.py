@@ -257,7 +257,8 @@ def test_cli_due_runs_then_skips_the_period(demo_db, tmp_path):
                         "  - {name: monthly_one, cadence: monthly}\n"
                         "  - {name: missing, notebook: not_written_yet, cadence: monthly}\n")
     args = ["report", "run", "--due", "--schedule", str(schedule), "--notebooks", str(books),
-            "--db", demo_db, "--out", str(tmp_path / "out")]
+            "--db", demo_db, "--out", str(tmp_path / "out"),
+            "--no-alerts"]  # the shared demo store is read-only to tests (alerts: tests/watch)
     first = _pmo(*args, "--as-of", "2026-06-29", cwd=tmp_path)  # a Monday
     # the report whose notebook is missing fails alone; the others run
     assert first.returncode == 1

@@ -7,6 +7,9 @@ cannot change the portfolio.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 import store_fixtures
@@ -16,6 +19,7 @@ from pmo_nb.apps.serve import voila_env
 from pmo_nb.config import project_root
 from pmo_nb.errors import StoreError
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.store.alert_log import HOLDING_COLUMNS
 from pmo_nb.store.core import Store, read_only_url
 from pmo_nb.store.tables import DATA_TABLES
 
@@ -102,6 +106,11 @@ def test_the_documented_roles_allow_what_deploy_md_says(pg):
         intake.import_portfolio(Portfolio(projects=budget_change), source="x", file_checksums={})
     reports = as_role("pmo_reports")
     assert reports.save_result("forecast_model", "m", payload=b"x") == 1
+    holding = pd.DataFrame([("r", "P1", "cpi", "info", 0.5, 0.9, "m")],
+                           columns=list(HOLDING_COLUMNS))
+    for day, found in (("2026-11-02", holding), ("2026-11-09", holding.iloc[:0])):
+        reports.record_alerts(found, rules=["r"], as_of=day)  # `pmo alerts run` raises, clears
+    assert reports.alert_log()["cleared_as_of"].tolist() == [dt.date(2026, 11, 9)]
     with pytest.raises(StoreError, match="refused to write"):
         reports.import_portfolio(new, source="r", file_checksums={})
     analyst = as_role("pmo_analyst")

@@ -1,4 +1,4 @@
-"""What changed between two points of the store's history (``pmo_nb.changes``).
+"""What changed between two points of the store's history: ``pmo_nb.changes``.
 
 Two imports (see :mod:`pmo_nb.watch.points` for how ``since`` and ``until``
 name them) and the forecasts persisted nearest to them are compared fact by
