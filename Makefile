@@ -23,10 +23,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv with every dependency (only when missing or pyproject changed)
 
-demo: install ## Build the demo store, run the report suite into reports/, serve the dashboard
+demo: install ## Build the demo store, serve the dashboard, run the report suite behind it
 	$(PMO) demo --db $(DB)
-	$(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS)
-	@echo "Reports are in $(abspath $(REPORTS))/; executive dashboard: http://127.0.0.1:$(PORT)/voila/render/executive.ipynb"
+	@mkdir -p $(REPORTS)
+	@# the reports fill in behind the dashboard; $(REPORTS)/<date>/index.html says which still run
+	nohup $(PMO) report run --all --jobs 2 --db $(DB) --out $(REPORTS) > $(REPORTS)/run.log 2>&1 &
+	@echo "Executive dashboard: http://127.0.0.1:$(PORT)/voila/render/executive.ipynb"
+	@echo "Reports fill in behind it: $(abspath $(REPORTS))/index.html (log: $(REPORTS)/run.log)"
 	$(PMO) serve --db $(DB) --intake-db $(DB) --port $(PORT)
 
 reports: install ## Run the recurring report suite with papermill into reports/ (no server)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
+from pmo_nb.memo import per_portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
 
 
@@ -48,6 +49,7 @@ class Portfolio:
         """The tables by name, in spec order."""
         return {name: getattr(self, name) for name in TABLE_NAMES}
 
+    @per_portfolio
     def checksum(self) -> str:
         """A short SHA-256 of the tables' contents (order-independent).
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from pmo_nb.benefits.trend import trend_forecast
 from pmo_nb.dates import reporting_date
+from pmo_nb.memo import per_portfolio
 from pmo_nb.portfolio import Portfolio
 
 STATUSES = ("on_track", "at_risk", "off_track", "not_measured", "not_started")
@@ -49,6 +50,7 @@ def planned_fraction(as_of, start, target_date, profile: str = "linear") -> np.n
     return t if profile == "linear" else t * t * (3.0 - 2.0 * t)
 
 
+@per_portfolio
 def benefits_status(
     portfolio: Portfolio,
     as_of=None,

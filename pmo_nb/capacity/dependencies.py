@@ -43,6 +43,7 @@ import pandas as pd
 
 from pmo_nb.dates import LIVE_STAGES
 from pmo_nb.delivery.evm import earned_value
+from pmo_nb.memo import per_portfolio
 from pmo_nb.portfolio import Portfolio
 
 #: Stages whose start is history: a prerequisite's slip cannot push it.
@@ -202,6 +203,7 @@ def _chain(p: str, driver: dict[str, str | None]) -> str:
     return " -> ".join(reversed(path))
 
 
+@per_portfolio
 def knock_on(portfolio: Portfolio, slips: Mapping[str, float] | None = None, as_of=None,
              forecast: pd.DataFrame | None = None):
     """Every project whose start or finish moves when the given projects slip.

@@ -235,8 +235,9 @@ def report() -> None:
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--out", default="reports", show_default=True, help="Output folder.")
 @click.option("--jobs", default=None, type=click.IntRange(min=1),
-              help="Notebooks run at the same time (one process and kernel each; "
-                   "default 1, with --cluster as many as the workers have threads).")
+              help="Notebooks run at the same time (one worker process and kernel each, "
+                   "kept for the next run of the same notebook; default 1, with --cluster "
+                   "as many as the workers have threads).")
 @click.option("--timeout", default=600.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="Wall-clock seconds one notebook may take; its kernel is killed after that.")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.delivery.changes import current_baseline
+from pmo_nb.memo import per_portfolio
 from pmo_nb.portfolio import Portfolio
 
 #: What :func:`earned_value` measures against.
@@ -96,6 +97,7 @@ def _earned_schedule(history: pd.DataFrame, latest: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(ev_now), np.nan, es)
 
 
+@per_portfolio
 def earned_value(portfolio: Portfolio, as_of=None, baseline: str = "current") -> pd.DataFrame:
     """Earned value indicators per project at its data date.
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.dates import is_blank
+from pmo_nb.memo import per_portfolio
 from pmo_nb.plans.calendar import WorkCalendar
 from pmo_nb.portfolio import Portfolio
 
@@ -159,6 +160,7 @@ def completed_tasks(portfolio: Portfolio, as_of=None) -> pd.DataFrame:
                     log_ratio=np.log(days / t["duration_likely"]))
 
 
+@per_portfolio
 def learn(portfolio: Portfolio, as_of=None) -> Calibration | None:
     """The :class:`Calibration` from the completed tasks on or before ``as_of`` (None if none)."""
     rows = completed_tasks(portfolio, as_of)

@@ -122,8 +122,8 @@ class Launcher:
 class ClusterRun:
     """A job running on the cluster, polled by the suite like a local Worker.
 
-    The suite reads ``proc.poll()``, ``deadline``, ``kill()``, ``finish()`` and
-    ``log.close()`` of what it started; this offers the same, backed by a future.
+    The suite reads ``done()``, ``proc.poll()``, ``deadline``, ``kill()`` and
+    ``finish()`` of what it started; this offers the same, backed by a future.
     """
 
     def __init__(self, client, job: Job, *, as_of, db, out: Path, timeout, notebooks_dir):
@@ -148,6 +148,10 @@ class ClusterRun:
     def poll(self) -> int | None:
         """None while the task is pending or running, else 0 (as ``Popen.poll``)."""
         return 0 if self.future.done() else None
+
+    def done(self) -> bool:
+        """The task has ended (its result, or its error, is in)."""
+        return self.future.done()
 
     def kill(self) -> None:
         """Give up on the task (a notebook already running on a worker ends at its timeout)."""
@@ -228,13 +232,13 @@ def run_job(job: Job, *, as_of: str, db: str, timeout: float, notebook: bytes | 
         worker = Worker(job, as_of=as_of, db=db, out=out, timeout=timeout, notebooks_dir=books)
         status = None
         try:
-            while worker.proc.poll() is None:
+            while not worker.done():  # its process stays up for more jobs: not the end
                 if time.monotonic() >= worker.deadline:
                     status = "timeout"
                     break
                 time.sleep(POLL_S)
         finally:
-            worker.kill()  # a no-op when it has ended; else its kernel and process go
+            worker.kill()  # its kernel and process go (a task runs one job)
         worker.finish(out, as_of, status)
         record = read_record(out / as_of / f"{job.output}.json")
         files = {kind: Path(record[kind]).read_bytes() if record and record.get(kind) else None

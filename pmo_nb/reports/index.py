@@ -13,6 +13,7 @@ always show what is on disk.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from pmo_nb.config import templates_dir
 from pmo_nb.dates import utc_now
 from pmo_nb.reports.files import write_atomic
 
-STATUSES = ("succeeded", "failed", "timeout")
+STATUSES = ("succeeded", "failed", "timeout", "running")
 
 
 def _records(folder: Path) -> list[dict]:
@@ -57,6 +58,56 @@ def _pdf_href(folder: Path, record: dict) -> str | None:
     return None
 
 
+def _pid_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError, TypeError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def shown_status(record: dict) -> str | None:
+    """A record's status; ``interrupted`` for a "running" one whose run has died."""
+    status = record.get("status")
+    if status == "running" and not _pid_alive(record.get("pid")):
+        return "interrupted"
+    return status
+
+
+def write_running(out: Path, as_of: str, specs, broken: dict, *, start: str,
+                  durations: dict) -> None:
+    """Mark each report of a starting run as running in ``OUT/<as_of>/``.
+
+    Each ``<name>.json`` says ``running`` (with the run's process id, so a run
+    that died shows as ``interrupted``) until the report's own record replaces it
+    whole; the index shows them, so a reader can tell what is still to come.
+    """
+    from pmo_nb.reports.runner import base_record  # lazy: the runner imports this module
+
+    folder = Path(out) / as_of
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        if spec.name in broken:
+            continue
+        record = base_record(spec.name, as_of=as_of, notebook=spec.notebook, per=spec.per,
+                             status="running", start=start, pid=os.getpid(),
+                             expected_s=durations.get(spec.name),
+                             reason="queued or running in the current run")
+        write_atomic(folder / f"{spec.name}.json", json.dumps(record, indent=2) + "\n")
+
+
+def mark_interrupted(out: Path, as_of: str) -> None:
+    """Records this process left ``running`` (a stopped run) now say ``interrupted``."""
+    folder = Path(out) / as_of
+    for record in _records(folder) if folder.is_dir() else []:
+        if record.get("status") == "running" and record.get("pid") == os.getpid():
+            record.update(status="interrupted", reason="the run was stopped before it finished")
+            write_atomic(folder / f"{record['report']}.json",
+                         json.dumps(record, indent=2) + "\n")
+
+
 def _row(folder: Path, record: dict, instance: bool = False) -> dict:
     return {
         "title": record.get("title") or record.get("report"),
@@ -64,7 +115,7 @@ def _row(folder: Path, record: dict, instance: bool = False) -> dict:
         "output": record.get("output") or record.get("report"),
         "project_id": record.get("project_id"),
         "period": record.get("period"),
-        "status": record.get("status"),
+        "status": shown_status(record),
         "reason": record.get("reason"),
         "duration_s": record.get("duration_s"),
         "checksum": record.get("checksum"),
@@ -125,7 +176,7 @@ def run_summary(folder: Path) -> dict:
         "as_of": folder.name,
         "href": f"{folder.name}/index.html" if (folder / "index.html").is_file() else None,
         "reports": len(records),
-        **{s: sum(r.get("status") == s for r in records) for s in STATUSES},
+        **{s: sum(shown_status(r) == s for r in records) for s in STATUSES},
         "periods": sorted({r["period"] for r in records if r.get("period")}),
         "checksums": sorted({r["checksum"] for r in records if r.get("checksum")}),
         "generated_at": max(finishes) if finishes else None,

@@ -24,6 +24,7 @@ HTML leaves out.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import shutil
@@ -45,7 +46,7 @@ from pmo_nb.reports.page import drop_repeated_title
 #: MIME type of the facts a notebook records for the runner (see :func:`record`).
 FACTS_MIME = "application/vnd.pmo-nb.facts+json"
 #: Environment the report kernel gets (read by :func:`pmo_nb.charts.show`).
-KERNEL_ENV = {"PMO_RENDER": "static"}
+KERNEL_ENV = {"PMO_RENDER": "static", "PMO_RUN_CACHE": "1"}  # memo: run-wide caches
 
 _ENV_LOCK = threading.Lock()
 
@@ -147,9 +148,6 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
     Outputs meant for the runner (recorded facts) and stderr streams (warnings)
     stay in the ``.ipynb`` but are left out of the page.
     """
-
-    from nbconvert import HTMLExporter  # lazy: nbconvert loads only when a page is rendered
-
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if "outputs" in cell:
@@ -158,13 +156,6 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
                 if FACTS_MIME not in o.get("data", {})
                 and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    exporter = HTMLExporter(
-        template_name="report",
-        extra_template_basedirs=[str(templates_dir())],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
     title = facts.get("title") or _title(nb, name)
     drop_repeated_title(nb, title)
     resources = {
@@ -177,8 +168,18 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
             "generated_at": generated_at,
         },
     }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
+
+
+@functools.cache
+def _exporter():
+    """The page exporter, built once a process: its Jinja2 templates compile once."""
+    from nbconvert import HTMLExporter  # lazy: nbconvert loads only when a page is rendered
+
+    return HTMLExporter(template_name="report", extra_template_basedirs=[str(templates_dir())],
+                        exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
 
 
 #: Folder of ``OUT`` where runs build their files before moving them into place.
@@ -194,7 +195,7 @@ def _check_stem(stem: str) -> str:
     return stem
 
 
-def _pid_recording_manager(pid_file: Path):
+def pid_recording_manager(pid_file: Path):
     """A kernel manager class that writes the kernel's process id to ``pid_file``.
 
     The suite kills that process group when a report exceeds its wall-clock
@@ -306,6 +307,7 @@ def run_report(
     record_extra: dict | None = None,
     staging_dir: str | os.PathLike | None = None,
     pdf: bool = False,
+    kernel=None,
 ) -> dict:
     """Execute report ``name`` and write its notebook, HTML page and run record.
 
@@ -341,6 +343,9 @@ def run_report(
         Also print the page to ``<output>.pdf`` (:mod:`pmo_nb.reports.pdf`).
         A PDF that cannot be printed does not fail the run: the page is
         published and the record's ``pdf_error`` says why there is no PDF.
+    kernel : KernelHost, optional
+        Run in this host's kept kernel (:mod:`pmo_nb.reports.kernels`; a worker
+        process passes its own) instead of a kernel of its own, stopped after.
 
     Returns
     -------
@@ -365,12 +370,20 @@ def run_report(
     staging.mkdir(parents=True, exist_ok=True)
     executed = staging / f"{leaf}.ipynb"
 
+    env = {**KERNEL_ENV, "PMO_DB": url}
+    if kernel is None:
+        engine = {"kernel_manager_class": pid_recording_manager(staging / KERNEL_PID_FILE)}
+    else:
+        from pmo_nb.reports.kernels import warm_engine  # lazy: papermill only for report runs
+
+        kernel.prepare((str(source), tuple(sorted(env.items()))))
+        engine = {"engine_name": warm_engine(), "kernel_host": kernel}
     started = utc_now()
     clock = time.perf_counter()
     status, reason, nb = "succeeded", None, None
     try:
         try:
-            with _kernel_env({**KERNEL_ENV, "PMO_DB": url}):
+            with _kernel_env(env):
                 nb = papermill.execute_notebook(
                     str(source),
                     str(executed),
@@ -383,11 +396,13 @@ def run_report(
                     cwd=str(source.parent),
                     # the kernel's own log (transport warnings, shutdown notes) is noise here
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                    kernel_manager_class=_pid_recording_manager(staging / KERNEL_PID_FILE),
+                    **engine,
                 )
         except Exception as exc:  # noqa: BLE001 - any failure becomes the record's reason
             status, reason = "failed", _reason(exc)
         duration = round(time.perf_counter() - clock, 3)
+        if kernel is not None:
+            kernel.ran(status == "succeeded")
         if nb is None and executed.exists() and executed.stat().st_size:
             import nbformat  # lazy: nbformat loads only for report runs
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from pmo_nb.config import resolve_db_url
 from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.reports.files import write_atomic
-from pmo_nb.reports.index import write_indexes
+from pmo_nb.reports.index import mark_interrupted, write_indexes, write_running
 from pmo_nb.reports.jobs import Job, Outcome, SuiteResult, read_record
 from pmo_nb.reports.planning import (
     plan,
@@ -46,7 +46,7 @@ from pmo_nb.reports.runner import (
     base_record,
 )
 from pmo_nb.reports.schedule import ReportSpec
-from pmo_nb.reports.workers import POLL_S, Worker, clean_staging, hold_lock
+from pmo_nb.reports.workers import POLL_S, Worker, WorkerProcess, clean_staging, hold_lock
 
 
 def _fan_out_record(spec: ReportSpec, outcomes: list[Outcome], *, out: Path, as_of: str,
@@ -132,8 +132,9 @@ def run_suite(
     as_of, db, out, notebooks_dir
         As for :func:`pmo_nb.reports.runner.run_report`.
     jobs : int, optional
-        Notebooks run at the same time, each in its own process and kernel
-        (default 1; on a cluster, as many as its workers have threads).
+        Notebooks run at the same time (default 1; on a cluster, as many as its
+        workers have threads). Locally each runs in its own worker process and
+        kernel, which a worker keeps for the next run of the same notebook.
     timeout : float
         Wall-clock seconds one notebook may take in all.
     progress : bool, optional
@@ -172,26 +173,39 @@ def run_suite(
         last = _last_durations(out, plan_jobs)
         pending = sorted(plan_jobs, key=lambda j: -last.get(j.output, 0.0))
         running: list[Worker] = []
+        idle: list[WorkerProcess] = []  # processes between jobs, each with a kept kernel
         outcomes: dict[int, Outcome] = {}
         order = {id(j): i for i, j in enumerate(plan_jobs)}
+        write_running(out, day, specs, broken, start=start, durations=last)
+        write_indexes(out, day)
         bar = tqdm(total=len(pending), file=sys.stderr, unit="report", leave=False,
                    disable=None if progress is None else not progress)
         try:
             while pending or running:
-                while len(running) < jobs and (job := _next_ready(pending, running)):
+                while len(running) < jobs and (pick := _next_ready(pending, running, idle)):
+                    job, process = pick
                     pending.remove(job)
-                    running.append(launch(job, as_of=day, db=db_url, out=out,
-                                          timeout=timeout, notebooks_dir=notebooks_dir))
+                    if cluster is not None:  # a task on the cluster: no local process
+                        running.append(launch(job, as_of=day, db=db_url, out=out,
+                                              timeout=timeout, notebooks_dir=notebooks_dir))
+                        continue
+                    if process is not None:
+                        idle.remove(process)
+                    running.append(Worker(job, as_of=day, db=db_url, out=out,
+                                          timeout=timeout, notebooks_dir=notebooks_dir,
+                                          process=process))
                 time.sleep(POLL_S)
                 for worker in list(running):
                     status = None
-                    if worker.proc.poll() is None:
+                    if not worker.done():
                         if time.monotonic() < worker.deadline:
                             continue
                         worker.kill()
                         status = "timeout"
                     running.remove(worker)
                     outcome = worker.finish(out, day, status)
+                    if cluster is None and worker.proc.poll() is None:
+                        idle.append(worker.process)
                     outcomes[order[id(worker.job)]] = outcome
                     _maybe_close_fan_out(worker.job.spec, plan_jobs, outcomes, order,
                                          out=out, as_of=day, start=start)
@@ -201,8 +215,12 @@ def run_suite(
         finally:
             for worker in running:  # interrupted: stop what is still running
                 worker.kill()
-                worker.log.close()
+            for process in idle:
+                process.close(wait=10)
             bar.close()
+            if pending or running:  # stopped (Ctrl-C, SIGTERM): say so in the index
+                mark_interrupted(out, day)
+                write_indexes(out, day)
         result = [outcomes[i] for i in sorted(outcomes)]
         for spec in specs:
             if spec.name in broken:
@@ -231,13 +249,24 @@ def _launcher(cluster: str | None, db_url: str):
         yield launch
 
 
-def _next_ready(pending: list[Job], running: list) -> Job | None:
-    """The first pending job none of whose ``after`` reports is still pending or running."""
+def _next_ready(pending: list[Job], running: list, idle: list) -> tuple | None:
+    """The next job to start and the idle process to run it in (None: a new process).
+
+    A job is ready when none of its ``after`` reports is still pending or running.
+    An idle process keeps the kernel of its last notebook, so it takes the first
+    ready job of that notebook if there is one; otherwise the first ready job goes
+    to an idle process (which starts a new kernel for it), or to a new process when
+    none is idle (so there are never more processes than ``jobs``).
+    """
     waiting = {j.spec.name for j in pending} | {w.job.spec.name for w in running}
-    for job in pending:
-        if not waiting.intersection(job.spec.after):
-            return job
-    return None
+    ready = [j for j in pending if not waiting.intersection(j.spec.after)]
+    if not ready:
+        return None
+    for process in idle:
+        same = next((j for j in ready if j.spec.notebook == process.notebook), None)
+        if same is not None:
+            return same, process
+    return ready[0], (idle[0] if idle else None)
 
 
 def _last_durations(out: Path, jobs: list[Job], folders: int = 5) -> dict[str, float]:
@@ -247,8 +276,9 @@ def _last_durations(out: Path, jobs: list[Job], folders: int = 5) -> dict[str, f
         for job in jobs:
             if job.output not in found:
                 record = read_record(out / day / f"{job.output}.json")
-                if record and isinstance(record.get("duration_s"), int | float):
-                    found[job.output] = float(record["duration_s"])
+                took = record and (record.get("duration_s") or record.get("expected_s"))
+                if isinstance(took, int | float):
+                    found[job.output] = float(took)
     return found
 
 

@@ -50,8 +50,9 @@ from contextlib import contextmanager
 import pandas as pd
 import sqlalchemy as sa
 
+from pmo_nb import memo
 from pmo_nb.config import resolve_db_url
-from pmo_nb.errors import StoreError, ValidationError
+from pmo_nb.errors import StoreError
 from pmo_nb.formatting import redact_url
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
@@ -91,6 +92,7 @@ from pmo_nb.store.tables import (
 from pmo_nb.store.upgrades import SchemaVersionsMixin
 from pmo_nb.store.versions import (
     apply_plan,
+    check_merged_references,
     fresh_portfolio,
     key_texts,
     owner_context,
@@ -300,7 +302,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
                                      import_id=import_id) for n in TABLE_NAMES}
             counts = {n: plans[n]["counts"] for n in TABLE_NAMES}
             merged = fresh_portfolio(conn, plans, written) or self._load(conn, None)
-            _check_references(merged, source)
+            check_merged_references(merged, source)
             checksum = merged.checksum()
             finished = max(_utcnow(), now)
             conn.execute(IMPORT_LOG.update().where(IMPORT_LOG.c.import_id == import_id).values(
@@ -368,7 +370,15 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
             if conn is None:
                 raise StoreError(f"{self.url} holds no portfolio yet: import a workbook first "
                                  "(pmo import <folder or .xlsx>).")
-            return self._load(conn, None if as_of is None else store_time(as_of))
+            at = None if as_of is None else store_time(as_of)
+            if not memo.enabled():
+                return self._load(conn, at)
+            # kept per data version: the data tables change only with a new store, import
+            # or revision
+            version = (conn.execute(sa.select(META.c.value).where(META.c.key == "store_id"))
+                       .scalar(), conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.import_id)))
+                       .scalar(), revision_of(conn))
+            return memo.cached(("Store.load", self._url, at, version), lambda: self._load(conn, at))
 
     def _load(self, conn: sa.Connection, at: dt.datetime | None) -> Portfolio:
         tables = {}
@@ -435,15 +445,4 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
                 "import_source": None if row is None else row.source,
             }
         return portfolio, history, facts
-
-
-def _check_references(merged: Portfolio, source: str) -> None:
-    from pmo_nb.io.validation import (
-        check_references,  # lazy: pandera loads only when an import is checked
-    )
-
-    problems = check_references(merged)
-    if len(problems):
-        raise ValidationError(problems, source)
-
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from pmo_nb.errors import ValidationError
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLES
 from pmo_nb.store.rows import COUNT_KINDS, SEP, canon, decode
@@ -186,3 +187,14 @@ def fresh_portfolio(conn: sa.Connection, plans: dict[str, dict],
                     frame[c.name] = frame[c.name] + 0.0  # -0.0 + 0.0 is 0.0; all else unchanged
         tables[name] = frame
     return Portfolio(**tables, source=str(conn.engine.url))
+
+
+def check_merged_references(merged: Portfolio, source: str) -> None:
+    """Raise the import's ValidationError if ``merged`` breaks a reference of the format."""
+    from pmo_nb.io.validation import (
+        check_references,  # lazy: pandera loads only when an import is checked
+    )
+
+    problems = check_references(merged)
+    if len(problems):
+        raise ValidationError(problems, source)

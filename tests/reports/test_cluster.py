@@ -173,7 +173,8 @@ def test_a_worker_killed_mid_run_leaves_no_page_and_its_notebook_is_rerun(
         os.kill(victim, signal.SIGKILL)
         _until(lambda: _gone(kernel), 30, "the lost worker's kernel to stop")
         assert not (out / AS_OF / "slow.html").exists()
-        assert not (out / AS_OF / "slow.json").exists()
+        # the suite's own "running" record is all there is: nothing the lost worker wrote
+        assert json.loads((out / AS_OF / "slow.json").read_text())["status"] == "running"
     finally:
         (sync / "go").touch()
         runner.join(180)

@@ -289,7 +289,8 @@ def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
     folder = out / AS_OF
     try:
         _until(lambda: (sync / "blocker.pid").exists() and (folder / "index.html").exists()
-               and "quick" in _index_outputs((folder / "index.html").read_text()),
+               and _index_outputs((folder / "index.html").read_text()).get("quick")
+               == "succeeded",
                60, "quick to be published while blocker runs")
         kernel = int((sync / "blocker.pid").read_text())
         run.send_signal(signal.SIGKILL)
@@ -299,10 +300,12 @@ def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
             run.kill()
     # the orphaned worker notices, stops its kernel and exits
     _until(lambda: _gone(kernel), 20, "the blocker's kernel to exit")
+    # no part of blocker's page; its record still says "running" (written at the start)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "index.html", "quick.html", "quick.ipynb", "quick.json"]
+        "blocker.json", "index.html", "quick.html", "quick.ipynb", "quick.json"]
+    assert json.loads((folder / "blocker.json").read_text())["status"] == "running"
     page = (folder / "index.html").read_text()
-    assert _index_outputs(page) == {"quick": "succeeded"}
+    assert _index_outputs(page) == {"quick": "succeeded", "blocker": "running"}
     assert all((folder / link).resolve().exists() for link in _links(page))
     first_quick = json.loads((folder / "quick.json").read_text())
 
@@ -332,3 +335,34 @@ def test_busy_output_folder_is_refused(tmp_path):
         with pytest.raises(SuiteBusy, match="another report run"):
             run_suite([], out=out, as_of=AS_OF, progress=False)
     assert sorted(p.name for p in out.iterdir()) == [".lock"]  # nothing written
+
+
+def test_a_worker_keeps_its_kernel_for_the_same_notebook_with_a_fresh_namespace(
+        demo_db, tmp_path, monkeypatch):
+    import pmo_nb.reports.planning as planning
+
+    books = tmp_path / "notebooks"
+    # each run says which kernel it ran in, and whether the last run's name leaked in
+    write_notebook(books, "page", "import os\nfrom pmo_nb.reports.runner import record\n"
+                   "record(checksum=f\"{os.getpid()}:{'leak' in dir()}\")\nleak = project_id",
+                   params='project_id: str = ""  # project')
+    write_notebook(books, "other", "import os\nfrom pmo_nb.reports.runner import record\n"
+                   "record(checksum=str(os.getpid()))")
+    monkeypatch.setattr(planning, "active_projects", lambda db=None: ["A", "B", "C"])
+    specs = [ReportSpec("page", "page", per="active_project"), ReportSpec("other", "other")]
+    out = tmp_path / "out"
+    result = run_suite(specs, as_of=AS_OF, db=demo_db, out=out, jobs=1, notebooks_dir=books,
+                       progress=False)
+    assert {o.status for o in result.outcomes} == {"succeeded"}
+    folder = out / AS_OF
+    seen = [json.loads((folder / "page" / f"{p}.json").read_text())["checksum"]
+            for p in "ABC"]
+    assert len({s.split(":")[0] for s in seen}) == 1  # one kernel for the three pages
+    assert {s.split(":")[1] for s in seen} == {"False"}  # none saw the last page's names
+    for p in "ABC":  # each executed notebook counts its cells from 1, as in its own kernel
+        executed = nbformat.read(folder / "page" / f"{p}.ipynb", as_version=4)
+        counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+    other = json.loads((folder / "other.json").read_text())["checksum"]
+    assert other != seen[0].split(":")[0]  # another notebook: another kernel
+    _until(lambda: _gone(int(other)), 20, "the last kernel to stop with its worker")

@@ -1,0 +1,144 @@
+"""One report kernel kept alive across the notebooks a worker process runs.
+
+Starting a kernel and importing pandas, Altair and pmo_nb in it cost about two
+seconds a notebook, more than a status page's own work; a fan-out of a hundred
+pages paid it a hundred times. A :class:`KernelHost` keeps the kernel of the
+last notebook and runs the next run of the *same* notebook (same store
+environment) in it, after a reset that gives it a fresh namespace and
+execution count (``InteractiveShell.reset(new_session=True)``): what survives
+is the modules already imported, which is the point. Any other notebook, a
+failed run, or a kernel that died gets a new kernel, so one report type never
+sees another's state. papermill offers no way to hand it a running kernel, so
+:class:`WarmEngine` is a papermill engine that passes ours to nbclient.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Engine name papermill knows :class:`WarmEngine` by.
+ENGINE = "pmo-warm"
+#: Runs of one notebook in one kernel before it is replaced (bounds slow leaks).
+MAX_RUNS = 200
+#: What a kept kernel runs, silently, before the next notebook.
+RESET_CODE = "get_ipython().reset(new_session=True)"
+
+
+class KernelHost:
+    """The kernel a worker keeps between notebooks, keyed by notebook and environment.
+
+    Parameters
+    ----------
+    pid_file : Path
+        Where the kernel's process id is written when it starts (the suite
+        kills that process group when a notebook runs past its timeout).
+    """
+
+    def __init__(self, pid_file: Path):
+        self.pid_file = Path(pid_file)
+        self.km = None
+        self.kc = None
+        self.key = None
+        self.runs = 0
+
+    def prepare(self, key) -> None:
+        """Make ready for a run of ``key``: the kept kernel, reset, or none (a new one)."""
+        if self.km is not None and (key != self.key or self.runs >= MAX_RUNS
+                                    or not self._alive()):
+            self.discard()
+        if self.km is not None and self.kc is not None and not self._reset():
+            self.discard()
+        if self.km is None:
+            from pmo_nb.reports.runner import (
+                pid_recording_manager,  # lazy: jupyter_client loads only for report runs
+            )
+
+            self.km = pid_recording_manager(self.pid_file)(kernel_name="python3")
+            self.kc = None
+            self.runs = 0
+        self.key = key
+
+    def ran(self, ok: bool) -> None:
+        """Count a finished run; a failed one leaves state behind, so its kernel goes."""
+        self.runs += 1
+        if not ok:
+            self.discard()
+
+    def _alive(self) -> bool:
+        from jupyter_core.utils import run_sync  # lazy: only with a kept kernel
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001 - a broken manager is a dead kernel
+            return False
+
+    def _reset(self) -> bool:
+        """Give the kept kernel a fresh namespace and execution count; False if it failed."""
+        from jupyter_core.utils import run_sync  # lazy: only with a kept kernel
+
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                RESET_CODE, silent=True, store_history=False, timeout=60,
+                output_hook=lambda msg: None)
+        except Exception:  # noqa: BLE001 - a kernel that does not answer is replaced
+            return False
+        return reply.get("content", {}).get("status") == "ok"
+
+    def discard(self) -> None:
+        """Shut the kept kernel down (at once) and forget it."""
+        from jupyter_core.utils import run_sync  # lazy: only with a kept kernel
+
+        km, kc, self.km, self.kc, self.key = self.km, self.kc, None, None, None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing a dead kernel's sockets
+                pass
+        if km is not None:
+            try:
+                if run_sync(km.is_alive)():
+                    run_sync(km.shutdown_kernel)(now=True)
+                run_sync(km.cleanup_resources)()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self.pid_file.unlink(missing_ok=True)
+
+
+def _warm_engine():
+    """The papermill engine class that runs a notebook in a :class:`KernelHost`'s kernel."""
+    from papermill.clientwrap import (
+        PapermillNotebookClient,  # lazy: papermill loads only for report runs
+    )
+    from papermill.engines import NBClientEngine, papermill_engines  # lazy: as above
+    from papermill.log import logger  # lazy: as above
+    from papermill.utils import merge_kwargs, remove_args  # lazy: as above
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            host: KernelHost = kwargs.pop("kernel_host")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout",
+                                  "kernel_manager_class"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logger, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=host.km, **final)
+            client.kc = host.kc  # None the first time: nbclient starts kernel and client
+            try:
+                return client.execute()
+            finally:
+                host.kc = client.kc
+
+    papermill_engines.register(ENGINE, WarmEngine)
+    return WarmEngine
+
+
+def warm_engine() -> str:
+    """Register the engine with papermill (once) and return its name."""
+    from papermill.engines import papermill_engines  # lazy: papermill only for report runs
+
+    if ENGINE not in papermill_engines._engines:
+        _warm_engine()
+    return ENGINE
