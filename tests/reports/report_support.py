@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import nbformat
@@ -50,3 +51,21 @@ def run_every_report(db: str, out) -> tuple:
     result = run_suite(specs, as_of="2026-06-30", db=db, out=out, jobs=2, timeout=900,
                        progress=False)
     return result, result.folder
+
+
+def process_gone(pid: int) -> bool:
+    """The process has exited (a zombie awaiting its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    """Poll ``condition`` every 50 ms; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

@@ -16,13 +16,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
 import pg_cluster
 import pytest
-from report_support import write_notebook
+from report_support import process_gone, wait_until, write_notebook
 
 from pmo_nb.reports import ClusterError, run_suite
 from pmo_nb.reports.schedule import ReportSpec, parse_cadence
@@ -130,20 +129,6 @@ def _worker_pids(address: str) -> dict[str, int]:
         return client.run(os.getpid)
 
 
-def _until(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in ("Z", "X")
 
 
 def test_a_worker_killed_mid_run_leaves_no_page_and_its_notebook_is_rerun(
@@ -165,13 +150,13 @@ def test_a_worker_killed_mid_run_leaves_no_page_and_its_notebook_is_rerun(
         notebooks_dir=books, progress=False, cluster=dask_cluster)))
     runner.start()
     try:
-        _until(lambda: list(sync.glob("started-*")), 90, "the slow notebook to start")
+        wait_until(lambda: list(sync.glob("started-*")), 90, "the slow notebook to start")
         kernel = int(next(sync.glob("started-*")).name.split("-")[1])
         ancestors = {p.pid for p in psutil.Process(kernel).parents()}
         (victim,) = [pid for pid in _worker_pids(dask_cluster).values() if pid in ancestors]
         assert not (out / AS_OF / "slow.html").exists()
         os.kill(victim, signal.SIGKILL)
-        _until(lambda: _gone(kernel), 30, "the lost worker's kernel to stop")
+        wait_until(lambda: process_gone(kernel), 30, "the lost worker's kernel to stop")
         assert not (out / AS_OF / "slow.html").exists()
         # the suite's own "running" record is all there is: nothing the lost worker wrote
         assert json.loads((out / AS_OF / "slow.json").read_text())["status"] == "running"

@@ -12,12 +12,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from report_support import write_notebook
+from report_support import process_gone, wait_until, write_notebook
 
 from pmo_nb.config import safe_stem
 from pmo_nb.reports import active_projects, run_suite
@@ -39,21 +38,6 @@ def _wait_for(path: Path, seconds: float = 60) -> str:
             f"    time.sleep(0.05)\n")
 
 
-def _gone(pid: int) -> bool:
-    """The process has exited (a zombie awaiting its reaper counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in ("Z", "X")
-
-
-def _until(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _index_outputs(page: str) -> dict[str, str]:
@@ -130,7 +114,7 @@ def test_timeout_kills_the_stuck_kernel_and_keeps_its_notebook(mixed_run):
     assert stuck.status == "timeout" and "15 s" in stuck.reason
     assert 15 <= stuck.duration_s < 40
     kernel = int((sync / "stuck.pid").read_text())
-    _until(lambda: _gone(kernel), 10, "the stuck kernel to exit")
+    wait_until(lambda: process_gone(kernel), 10, "the stuck kernel to exit")
     record = json.loads((out / AS_OF / "stuck.json").read_text())
     assert record["status"] == "timeout" and record["html"] is None
     assert not (out / AS_OF / "stuck.html").exists()
@@ -288,7 +272,7 @@ def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
                            stderr=subprocess.DEVNULL)
     folder = out / AS_OF
     try:
-        _until(lambda: (sync / "blocker.pid").exists() and (folder / "index.html").exists()
+        wait_until(lambda: (sync / "blocker.pid").exists() and (folder / "index.html").exists()
                and _index_outputs((folder / "index.html").read_text()).get("quick")
                == "succeeded",
                60, "quick to be published while blocker runs")
@@ -299,7 +283,7 @@ def test_killed_run_leaves_no_partial_report(demo_db, tmp_path):
         if run.poll() is None:
             run.kill()
     # the orphaned worker notices, stops its kernel and exits
-    _until(lambda: _gone(kernel), 20, "the blocker's kernel to exit")
+    wait_until(lambda: process_gone(kernel), 20, "the blocker's kernel to exit")
     # no part of blocker's page; its record still says "running" (written at the start)
     assert sorted(p.name for p in folder.iterdir()) == [
         "blocker.json", "index.html", "quick.html", "quick.ipynb", "quick.json"]
@@ -365,4 +349,4 @@ def test_a_worker_keeps_its_kernel_for_the_same_notebook_with_a_fresh_namespace(
         assert counts == list(range(1, len(counts) + 1))
     other = json.loads((folder / "other.json").read_text())["checksum"]
     assert other != seen[0].split(":")[0]  # another notebook: another kernel
-    _until(lambda: _gone(int(other)), 20, "the last kernel to stop with its worker")
+    wait_until(lambda: process_gone(int(other)), 20, "the last kernel to stop with its worker")
