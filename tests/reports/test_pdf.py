@@ -298,6 +298,7 @@ def test_schedule_pdf_without_chromium_warns_and_publishes_html_only(demo_db, tm
 def test_prints_from_inside_a_running_event_loop(tmp_path):
     # a Jupyter kernel always runs an asyncio loop, where Playwright's sync API refuses
     import asyncio
+    import threading
 
     from pmo_nb.reports.pdf import print_pdf
 
@@ -308,7 +309,13 @@ def test_prints_from_inside_a_running_event_loop(tmp_path):
         return print_pdf(page, tmp_path / "page.pdf", title="Loop", period="2026-Q2",
                          checksum="abc123")
 
-    requested = asyncio.run(from_a_kernel())
+    # the loop runs in a thread of its own: a session-wide Playwright browser may already
+    # hold this thread's loop, and asyncio.run refuses to start inside it
+    found = {}
+    worker = threading.Thread(target=lambda: found.update(urls=asyncio.run(from_a_kernel())))
+    worker.start()
+    worker.join(120)
+    requested = found.get("urls")
     assert requested and all(u.startswith("file:") for u in requested)
     from pypdf import PdfReader
 
