@@ -28,16 +28,18 @@ def describe_fit(model: ForecastModel, forecast_count: int, seconds: float, day:
 
 
 def report_scorecard(portfolio, store, day: str, *, run: bool, at=(0.25, 0.5, 0.75),
-                     draws: int = 500, seed: int = 0, as_of=None, sampler_config=None
-                     ) -> tuple[pd.DataFrame | None, str]:
+                     draws: int = 500, seed: int = 0, as_of=None, sampler_config=None,
+                     epoch: str = "YS") -> tuple[pd.DataFrame | None, str]:
     """The backtest scorecard a report shows, and a sentence saying where it came from.
 
     ``run``: run (or reuse a stored run of the same data and settings) and save
     it as ``day``; otherwise show the latest stored on or before ``day``.
+    ``epoch``: the cut-off epochs' frequency (one fit each, see
+    :func:`pmo_nb.forecast.calibration.backtest_predictions`).
     """
     if run:
         card = persisted_backtest(portfolio, store, day, at, draws=draws, seed=seed,
-                                  as_of=as_of, sampler_config=sampler_config)
+                                  as_of=as_of, sampler_config=sampler_config, epoch=epoch)
         source = ("reused from the store (same data and settings)" if card.attrs.get("reused")
                   else "run now")
         return card, f"Backtest {source}; saved as kind `backtest`, name `{day}`."
