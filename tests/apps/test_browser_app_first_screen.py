@@ -1,8 +1,9 @@
 """The first screen (1400x900) of each dashboard holds its "What to know" block.
 
 Served by Voila as ``pmo serve`` serves them, on the small demo and on a second
-portfolio of another size with other categories, people and names. Every
-chart has its "how to read this" line under it. A screenshot of each first
+portfolio of another size with other categories, people and names: the
+dashboards and the two forms (proposal intake, change request). Every chart
+has its "how to read this" line under it. A screenshot of each first
 screen goes to the artefacts folder for a reviewer (the full page too when a
 check fails).
 """
@@ -29,7 +30,9 @@ pytestmark = BROWSER_MARKS
 #: Dashboard notebook -> the chart boxes it draws first.
 APPS = {"portfolio_health": ("stage", "budget", "rag", "cpi-spi"),
         "executive": ("rag", "rag-trend", "benefits", "capacity", "risks"),
-        "scenario_explorer": ("ranking", "frontier")}
+        "scenario_explorer": ("ranking", "frontier"),
+        # the forms draw no chart: their block says what a proposer or a change needs
+        "intake": (), "change_request": ()}
 HEIGHT = 900
 
 
