@@ -18,12 +18,12 @@ from browser_util import (
     keep_screenshot,
     recording_page,
     screenshot_on_failure,
+    seeded_store,
     serving,
 )
 from second_portfolio import renamed_portfolio
 
 from pmo_nb.briefings.what_to_know import BLOCK_CLASS, LIMIT
-from pmo_nb.store.core import Store
 
 pytestmark = BROWSER_MARKS
 
@@ -41,9 +41,8 @@ def server(request, demo_small, tmp_path_factory):
     """One Voila server per portfolio (read-only use: nothing here writes)."""
     folder = tmp_path_factory.mktemp(f"first-screen-{request.param}")
     portfolio = demo_small if request.param == "demo" else renamed_portfolio()
-    Store(folder / "portfolio.db").import_portfolio(portfolio, source=request.param,
-                                                     file_checksums={})
-    with serving(str(folder / "portfolio.db"), folder / "jupyter-config") as voila:
+    db = seeded_store(portfolio, folder, request.param)
+    with serving(db, folder / "jupyter-config") as voila:
         yield request.param, voila
 
 

@@ -7,7 +7,6 @@ waits for the selection to change, and fails on any request leaving 127.0.0.1.
 
 from __future__ import annotations
 
-import pytest
 from browser_util import (
     BROWSER_MARKS,
     LOAD_TIMEOUT_MS,
@@ -15,7 +14,6 @@ from browser_util import (
     outside,
     recording_page,
     screenshot_on_failure,
-    serving,
     wait_text,
 )
 
@@ -31,12 +29,6 @@ LOW_BUDGET = 1_000_000
 def _named(selection) -> str:
     names = selection.table["name"]
     return ", ".join(f"{pid} {names[pid]}" for pid in selection.selected)
-
-
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    with serving(demo_db, tmp_path_factory.mktemp("jupyter-config")) as voila:
-        yield voila
 
 
 def test_budget_slider_reselects(server, browser, demo_small):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from browser_util import seeded_store
 
 from pmo_nb.charts import forecast as fc
 from pmo_nb.charts import prioritisation as pcharts
@@ -41,9 +42,7 @@ def test_id_labels_put_the_name_beside_the_id():
 
 @pytest.fixture(scope="module")
 def store(demo_small, tmp_path_factory):
-    path = tmp_path_factory.mktemp("names") / "portfolio.db"
-    Store(path).import_portfolio(demo_small, source="demo", file_checksums={})
-    return Store(path)
+    return Store(seeded_store(demo_small, tmp_path_factory.mktemp("names")))
 
 
 def test_ranking_and_confidence_tooltips_name_the_project(demo_small):
