@@ -130,3 +130,17 @@ def test_intake_capacity_impact_names_the_team(demo_small, store):
     result = app.check()
     assert result.ok, app.errors.value
     assert f"<td>{team['team_id']} {team['name']}</td>" in app.assessment.value
+
+
+def test_the_executive_risk_bars_name_the_project(demo_small):
+    from pmo_nb.briefings import executive
+    from pmo_nb.charts.executive import top_risks_chart
+
+    data = executive.prepare(demo_small, AS_OF)
+    risks = executive.view(data, executive.select(data))["risks"]
+    spec = top_risks_chart(risks).to_dict()
+    names = demo_small.projects.set_index("project_id")["name"]
+    shown = {r["bucket"] for r in _rows(spec)}
+    projects = set(risks["bucket"]) & set(names.index)
+    assert projects and {f"{p} {names[p]}" for p in projects} <= shown
+    assert not projects & shown  # no bare project id in the tooltip
