@@ -197,3 +197,44 @@ def wait_text(page, selector: str, want: str, timeout: int = WAIT_MS) -> None:
 def kpi_value(page, key: str) -> str:
     """The value a dashboard's KPI tile ``key`` shows (``.pmo-kpi-<key>``)."""
     return page.inner_text(f".pmo-kpi-{key} .pmo-kpi-value").strip()
+
+
+# -- fixtures shared by the browser test modules (registered in tests/apps/conftest.py) --
+# A module overrides the one it needs differently, as Voila's own tests do: its
+# own ``store_path`` (a store it may write to), ``serving_options`` (the intake
+# store, a refresh interval) or ``server`` itself.
+
+def seeded_store(portfolio, folder: Path, source: str = "demo") -> str:
+    """Path of a new store file in ``folder`` holding ``portfolio`` as one import."""
+    from pmo_nb.store.core import Store
+
+    path = Path(folder) / "portfolio.db"
+    Store(path).import_portfolio(portfolio, source=source, file_checksums={})
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def store_path(demo_db) -> str:
+    """The store the module's server reads: the session's demo store, read-only."""
+    return demo_db
+
+
+@pytest.fixture(scope="module")
+def serving_options() -> dict:
+    """Keyword arguments of :func:`serving` beyond the store (``intake_db``, ``refresh``)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(store_path, serving_options, tmp_path_factory):
+    """One Voila server per module, started as ``pmo serve`` starts it."""
+    with serving(store_path, tmp_path_factory.mktemp("jupyter-config"),
+                 **serving_options) as voila:
+        yield voila
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh recording page, 1500x1400: the forms and their side panels fit across."""
+    with recording_page(browser, 1500, 1400) as page:
+        yield page

@@ -22,10 +22,13 @@ import ipywidgets as w
 import pandas as pd
 
 from pmo_nb.apps.intake import INTAKE_DB_ENV
-from pmo_nb.apps.widgets import MoneyField
+from pmo_nb.apps.widgets import MoneyField, what_to_know_widget
+from pmo_nb.briefings import form_briefs
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.dates import LIVE_STAGES, reporting_date
 from pmo_nb.errors import StoreError, ValidationError
 from pmo_nb.formatting import html_text, money
+from pmo_nb.governance import baseline, change_summary, decisions_owed
 from pmo_nb.governance import change_form as cf
 from pmo_nb.store.core import Store
 
@@ -100,6 +103,7 @@ class ChangeRequestApp:
     def __init__(self, reader: Store, writer: Store | None, as_of=None):
         self.reader, self.writer = reader, writer
         self._as_of = as_of
+        self.know = what_to_know_widget()
         self.reload()
         self.project = _tagged(w.Dropdown(description="Project", style=WIDE,
                                           layout=w.Layout(width="520px")), "project")
@@ -137,13 +141,20 @@ class ChangeRequestApp:
                       layout=w.Layout(width="560px"))
         side = w.VBox([self.errors, self.confirmation, self.effect],
                       layout=w.Layout(width="560px", margin="0 0 0 16px"))
-        self.widget = w.HBox([form, side])
+        self.widget = w.VBox([self.know, w.HBox([form, side])])
 
     # -- state ---------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the portfolio the form checks against."""
         self.portfolio = self.reader.load()
         self.as_of = reporting_date(self.portfolio, self._as_of)
+        self.know.value = wtk.to_html(self.findings(), links=False)
+
+    def findings(self) -> list[wtk.Finding]:
+        """What to know before raising a change: changes waiting, drift, decisions overdue."""
+        p, when = self.portfolio, self.as_of
+        return form_briefs.change_request(p, change_summary(p, when), baseline(p, when),
+                                          decisions_owed(p, when))
 
     def _projects(self) -> None:
         live = self.portfolio.projects[self.portfolio.projects["stage"].isin(LIVE_STAGES)]

@@ -25,11 +25,16 @@ import os
 import ipywidgets as w
 import pandas as pd
 
-from pmo_nb.apps.widgets import ChoiceWithOther, MoneyField, NameField
+from pmo_nb.apps.widgets import ChoiceWithOther, MoneyField, NameField, what_to_know_widget
+from pmo_nb.briefings import form_briefs
+from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.errors import StoreError
+from pmo_nb.forecast.progress import outcomes
 from pmo_nb.formatting import html_text, money
 from pmo_nb.prioritise import proposal as pr
+from pmo_nb.prioritise.frontier import default_budget
+from pmo_nb.prioritise.scoring import candidates
 from pmo_nb.store.core import Store
 
 #: Environment variable naming the store proposals are written to (set by ``pmo serve``).
@@ -125,6 +130,7 @@ class IntakeApp:
         self.reader, self.writer = reader, writer
         self.as_of = today() if is_blank(as_of) else day(as_of)
         self._model = None
+        self.know = what_to_know_widget()
         self.reload()
         projects = self.portfolio.projects
         self.name = _text("name", "Name")
@@ -189,7 +195,7 @@ class IntakeApp:
         ], layout=w.Layout(width="900px"))
         side = w.VBox([self.errors, self.confirmation, self.assessment],
                       layout=w.Layout(width="520px", margin="0 0 0 16px"))
-        self.widget = w.HBox([form, side])
+        self.widget = w.VBox([self.know, w.HBox([form, side])])
 
     # -- state ---------------------------------------------------------------------------
     def reload(self) -> None:
@@ -199,6 +205,12 @@ class IntakeApp:
         self.based_on = int(history["import_id"].iloc[0]) if len(history) else None
         if self.writer is not None and not self._writes_what_it_reads():
             self.based_on = None  # another store: the save takes the next id free there
+        self.know.value = wtk.to_html(self.findings(), links=False)
+
+    def findings(self) -> list[wtk.Finding]:
+        """What to know before proposing: the pipeline, the categories, past overruns."""
+        p = self.portfolio
+        return form_briefs.intake(p, candidates(p), default_budget(p), outcomes(p, self.as_of))
 
     def _writes_what_it_reads(self) -> bool:
         """The writer is the reader's store (maybe through another role's URL)."""
@@ -274,9 +286,11 @@ class IntakeApp:
                 f'<p class="pmo-intake-capacity">Capacity impact: {len(impact)} team-months, '
                 f'{impact.attrs["newly_over"]} tipped over capacity, '
                 f'{impact.attrs["added_overload"]:.1f} FTE-months of overload added.</p>')
+            teams = dict((value, label) for label, value in self._teams)  # "T01 Name"
             shown = impact.assign(utilisation_after=impact["utilisation_after"].map(
-                lambda v: f"{v:.0%}"))
-            parts.append(_table(shown[["team_id", "month", "added", "demand_before", "capacity",
+                lambda v: f"{v:.0%}"), team=impact["team_id"].map(teams).fillna(
+                impact["team_id"]))
+            parts.append(_table(shown[["team", "month", "added", "demand_before", "capacity",
                                        "utilisation_after", "over_after"]].round(2)))
         return "".join(parts)
 

@@ -80,7 +80,9 @@ def selection_html(selection: Selection) -> str:
         f"<td>{html_text(str(row.reason))}</td></tr>"
         for pid, row in zip(table.index, table.itertuples(), strict=True)
     )
-    funded = html_text(", ".join(selection.selected)) or "none"
+    named = selection.table["name"].astype(str) if "name" in selection.table else {}
+    funded = html_text(", ".join(f"{pid} {named.get(pid, '')}".strip()
+                                 for pid in selection.selected)) or "none"
     return (f'<p><span class="pmo-selected-count">{len(selection.selected)}</span> of '
             f"{len(table)} candidates funded: "
             f'<span class="pmo-selected-ids">{funded}</span></p>'

@@ -13,7 +13,7 @@ _EXPORTS = {
     "top_risks": "status_report",
     "forecast_sentences": "status_narrative",
     "portfolio_insights": "insights",
-    "to_markdown": "insights",
+    "to_markdown": "insights_text",
     "Insights": "insights",
     "alignment": "review_pack",
     "alignment_sentences": "review_pack",

@@ -74,7 +74,7 @@ from pmo_nb.capacity.demand import capacity, over_allocations
 from pmo_nb.config import safe_stem
 from pmo_nb.dates import latest_status, reporting_date
 from pmo_nb.delivery.evm import earned_value
-from pmo_nb.formatting import md_text, money
+from pmo_nb.formatting import money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.scoring import objective_weights
 from pmo_nb.risks.model import open_risks
@@ -414,27 +414,3 @@ def portfolio_insights(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFra
     return Insights(table=table[COLUMNS], unavailable=unavailable,
                     forecast_name=forecast_name if forecast is not None else None)
 
-
-def to_markdown(insights: Insights, limit: int | None = None) -> str:
-    """The ranked insights as a numbered markdown list with their links and recommendations.
-
-    Headlines and recommendations are plain text (they quote names from the
-    store); they are escaped here, where they meet Markdown.
-    """
-    table = insights.table if limit is None else insights.table.head(int(limit))
-    if table.empty:
-        return "No insight crosses its threshold on this date."
-    lines = []
-    for r in table.itertuples():
-        pages = ""
-        if len(r.pages) > 1 or (r.pages and r.evidence.split("#")[0] not in r.pages.values()):
-            pages = " &nbsp; *Project pages:* " + ", ".join(
-                f"[{md_text(p)}]({link})" for p, link in r.pages.items())
-        # Plain headline, the action and the evidence below it: a list of bold
-        # paragraphs reads as a wall (issue #18).
-        lines.append(f"{r.rank}. {md_text(r.headline)}  \n"
-                     f"   *Recommendation:* {md_text(r.recommendation)}  \n"
-                     f"   *Evidence:* [{r.evidence.split('#')[0]}]({r.evidence}){pages} &nbsp; "
-                     f"*Importance:* {money(r.importance)} ({money(r.money_at_stake)} at stake x "
-                     f"{r.probability:.0%} x {1 + r.strategic_weight:.2f})")
-    return "\n".join(lines)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pmo_nb.briefings.insights import anchor
+from pmo_nb.briefings.insights_text import split_headline
 from pmo_nb.formatting import html_text, money
 
 #: Findings shown at most: the block must fit the first screen.
@@ -290,16 +291,9 @@ def _evidence_label(link: str) -> str:
     return f"{target.replace('-', ' ')} ({report})" if target else report
 
 
-def _gist(headline: str) -> str:
-    """A headline up to its first colon or semicolon: the claim without the listing."""
-    cut = min((i for i in (headline.find(": "), headline.find("; ")) if i > 0),
-              default=len(headline))
-    return headline[:cut].rstrip(".") + "."
-
-
 def executive_summary(found) -> list[Finding]:
     """The most important insights, each led by its money at stake, linked to its evidence."""
-    return [Finding(f"at stake: {_gist(r.headline)}", money(r.money_at_stake),
+    return [Finding(f"at stake: {split_headline(r.headline)[0]}", money(r.money_at_stake),
                     _evidence_label(r.evidence), href=r.evidence)
             for r in found.table.head(LIMIT).itertuples()]
 

@@ -29,6 +29,19 @@ def check_size(width: int, height: int) -> None:
         raise ValueError(f"width and height must be positive, got {width}x{height}")
 
 
+def id_labels(ids, names=None) -> pd.Series:
+    """``"P0042 Payments hub"`` for each of ``ids``: what an axis or tooltip shows.
+
+    ``names`` maps id -> name (a Series or dict); an id without a name is
+    shown alone. The id stays beside the name so a reader can find the row in
+    the register, and the name says what it is (issue #18: no bare ids).
+    """
+    ids = pd.Series(list(ids), dtype="object").astype(str)
+    if names is None:
+        return ids
+    lookup = {str(k): str(v) for k, v in dict(names).items() if pd.notna(v)}
+    return (ids + " " + ids.map(lookup).fillna("")).str.strip()
+
 
 
 def reads(build):

@@ -57,7 +57,8 @@ def burnup_chart(data: pd.DataFrame, *, columns: int = 3, width: int = 220,
         domain=list(BURNUP_COLOURS), range=list(BURNUP_COLOURS.values())))
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
-    tip = ["benefit_id:N", "series:N", alt.Tooltip("date:T", format="%Y-%m-%d"),
+    tip = [alt.Tooltip("label:N", title="benefit"), "series:N",
+           alt.Tooltip("date:T", format="%Y-%m-%d"),
            alt.Tooltip("value:Q", format=",.4~g"), alt.Tooltip("low:Q", format=",.4~g"),
            alt.Tooltip("high:Q", format=",.4~g")]
     base = alt.Chart()

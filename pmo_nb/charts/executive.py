@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from pmo_nb.charts.base import HEIGHT as _HEIGHT
-from pmo_nb.charts.base import RAG_COLOURS
+from pmo_nb.charts.base import RAG_COLOURS, id_labels
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
@@ -107,13 +107,17 @@ def top_risks_chart(risks: pd.DataFrame, *, width: int = _WIDTH, height: int | N
     ----------
     risks : pandas.DataFrame
         ``risk_id``, ``title``, ``bucket`` (project or portfolio), ``p``,
-        ``expected_cost`` (see :func:`pmo_nb.risks.model.open_risks`).
+        ``expected_cost`` (see :func:`pmo_nb.risks.model.open_risks`); with
+        ``name`` (the project's), the tooltip names the project beside its id.
     """
     _check(risks, ["risk_id", "title", "bucket", "p", "expected_cost"], "top_risks_chart")
     height = height or max(60, 22 * len(risks))
     _size(width, height)
     data = risks[["risk_id", "title", "bucket", "p", "expected_cost"]].copy()
     data["label"] = data["risk_id"] + " " + data["title"].astype("str").str.slice(0, 40)
+    if "name" in risks.columns:
+        data["bucket"] = id_labels(data["bucket"], dict(zip(risks["bucket"], risks["name"],
+                                                            strict=True))).to_numpy()
     return (
         alt.Chart(data, title="Top open risks by expected cost")
         .mark_bar(color="#ef6c00")

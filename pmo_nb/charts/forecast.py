@@ -89,7 +89,7 @@ def fan_chart(table: pd.DataFrame, as_of, *, columns: int = 3, width: int = 230,
     blue, grey = FAN_COLOURS["forecast"], FAN_COLOURS["plan"]
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=3))
     y = alt.Y("mid:Q", title="cost", axis=alt.Axis(format="~s"), scale=alt.Scale(zero=True))
-    tip = ["project_id:N", alt.Tooltip("budget:Q", format=",.0f"),
+    tip = [alt.Tooltip("label:N", title="project"), alt.Tooltip("budget:Q", format=",.0f"),
            alt.Tooltip("cost_p50:Q", title="median cost", format=",.0f"),
            alt.Tooltip("finish_date:T", title="planned finish", format="%Y-%m-%d"),
            alt.Tooltip("finish_p10:T", format="%Y-%m-%d"),

@@ -16,6 +16,7 @@ from pmo_nb.charts.base import HEIGHT as _HEIGHT
 from pmo_nb.charts.base import WIDTH as _WIDTH
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import id_labels
 from pmo_nb.charts.base import reads as _reads
 
 #: Decision-confidence classes and their colours (green in, amber unsure, grey out).
@@ -25,13 +26,17 @@ SELECTED_COLOURS = {"funded": "#1565c0", "not funded": "#b0bec5"}
 TOP = 30
 
 
-def _labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """project_id as a column and ``project`` ("P-001 Name") for axes."""
+def _labels(frame: pd.DataFrame, names=None) -> pd.DataFrame:
+    """project_id as a column and ``project`` ("P-001 Name") for axes and tooltips.
+
+    The names are the frame's ``name`` column, else ``names`` (id -> name).
+    """
     out = frame.reset_index()
     if "project_id" not in out.columns:
         raise ValueError("expected the frame to be indexed by project_id")
-    names = out["name"].astype(str) if "name" in out.columns else ""
-    out["project"] = out["project_id"].astype(str) + (" " + names if "name" in out.columns else "")
+    if "name" in out.columns:
+        names = dict(zip(out["project_id"], out["name"], strict=True))
+    out["project"] = id_labels(out["project_id"], names).to_numpy()
     return out
 
 
@@ -69,7 +74,7 @@ def ranking_chart(table: pd.DataFrame, *, top: int | None = TOP, title: str | No
             y=alt.Y("project:N", sort=alt.SortField("rank"), title=None),
             x=alt.X("score:Q", title="Score"),
             color=colour,
-            tooltip=["project_id:N", "rank:Q", alt.Tooltip("score:Q", format=".1f"), "status:N"],
+            tooltip=["project:N", "rank:Q", alt.Tooltip("score:Q", format=".1f"), "status:N"],
         )
         .properties(width=width, height=alt.Step(bar_height))
     )
@@ -146,7 +151,8 @@ def frontier_chart(frontier: pd.DataFrame, plan=None, *, width: int = _WIDTH,
 
 @_reads
 def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
-                     width: int = _WIDTH, row_height: int = 14) -> alt.LayerChart:
+                     width: int = _WIDTH, row_height: int = 14,
+                     names=None) -> alt.LayerChart:
     """P(selected) per candidate, highest first, coloured safe bet / coin flip / never funded.
 
     The band between 0.1 and 0.9 (the coin flips) is shaded, so a reader sees
@@ -160,6 +166,8 @@ def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
         ``p_selected``, ``label``, ``rank``).
     top : int, optional
         Draw the ``top`` candidates most likely funded (None: all).
+    names : mapping, optional
+        Project names by id (when the frame has no ``name``): rows read "P0042 Name".
     """
     _check(confidence, ["p_selected", "label", "rank"], "confidence_chart")
     _size(width, row_height)
@@ -167,7 +175,7 @@ def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
     if unknown:
         raise ValueError(f"confidence_chart: unknown label(s) {sorted(unknown)}")
     ordered = confidence.sort_values(["p_selected", "rank"], ascending=[False, True])
-    data = _labels(ordered.head(top) if top else ordered)
+    data = _labels(ordered.head(top) if top else ordered, names)
     data["order"] = range(len(data))
     y = alt.Y("project:N", sort=alt.SortField("order"), title=None)
     band = alt.Chart(pd.DataFrame({"lo": [0.1], "hi": [0.9]})).mark_rect(
@@ -184,7 +192,7 @@ def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
             color=alt.Color("label:N", title=None,
                             scale=alt.Scale(domain=list(CONFIDENCE_COLOURS),
                                             range=list(CONFIDENCE_COLOURS.values()))),
-            tooltip=["project_id:N", "label:N", alt.Tooltip("p_selected:Q", format=".0%"),
+            tooltip=["project:N", "label:N", alt.Tooltip("p_selected:Q", format=".0%"),
                      "rank:Q"],
         )
     )
@@ -195,7 +203,7 @@ def confidence_chart(confidence: pd.DataFrame, *, top: int | None = TOP,
 
 @_reads
 def weights_chart(weights: pd.Series, cr: float | None = None, *, width: int = _WIDTH,
-                  height: int = _HEIGHT) -> alt.Chart:
+                  height: int = _HEIGHT, names=None) -> alt.Chart:
     """Bars of objective weights (e.g. from AHP), with the consistency ratio in the title.
 
     Parameters
@@ -204,13 +212,16 @@ def weights_chart(weights: pd.Series, cr: float | None = None, *, width: int = _
         Weight per objective (index = objective), as :func:`pmo_nb.ahp_weights` returns.
     cr : float, optional
         Consistency ratio; above 0.10 the title says the judgements are inconsistent.
+    names : mapping, optional
+        Objective names by id: the bars read "OBJ-01 Name" (ids alone otherwise).
     """
     if not isinstance(weights, pd.Series) or weights.empty:
         raise ValueError("weights_chart: expected a non-empty pandas Series of weights")
     if (weights < 0).any() or weights.isna().any():
         raise ValueError("weights_chart: weights must be >= 0")
     _size(width, height)
-    data = pd.DataFrame({"objective": weights.index.astype(str), "weight": weights.to_numpy()})
+    data = pd.DataFrame({"objective": id_labels(weights.index, names).to_numpy(),
+                         "weight": weights.to_numpy()})
     title = "Objective weights"
     if cr is not None:
         flag = "inconsistent, revisit" if cr > 0.10 else "consistent"

@@ -1,8 +1,9 @@
 """The first screen (1400x900) of each dashboard holds its "What to know" block.
 
 Served by Voila as ``pmo serve`` serves them, on the small demo and on a second
-portfolio of another size with other categories, people and names. Every
-chart has its "how to read this" line under it. A screenshot of each first
+portfolio of another size with other categories, people and names: the
+dashboards and the two forms (proposal intake, change request). Every chart
+has its "how to read this" line under it. A screenshot of each first
 screen goes to the artefacts folder for a reviewer (the full page too when a
 check fails).
 """
@@ -17,19 +18,21 @@ from browser_util import (
     keep_screenshot,
     recording_page,
     screenshot_on_failure,
+    seeded_store,
     serving,
 )
 from second_portfolio import renamed_portfolio
 
 from pmo_nb.briefings.what_to_know import BLOCK_CLASS, LIMIT
-from pmo_nb.store.core import Store
 
 pytestmark = BROWSER_MARKS
 
 #: Dashboard notebook -> the chart boxes it draws first.
 APPS = {"portfolio_health": ("stage", "budget", "rag", "cpi-spi"),
         "executive": ("rag", "rag-trend", "benefits", "capacity", "risks"),
-        "scenario_explorer": ("ranking", "frontier")}
+        "scenario_explorer": ("ranking", "frontier"),
+        # the forms draw no chart: their block says what a proposer or a change needs
+        "intake": (), "change_request": ()}
 HEIGHT = 900
 
 
@@ -38,9 +41,8 @@ def server(request, demo_small, tmp_path_factory):
     """One Voila server per portfolio (read-only use: nothing here writes)."""
     folder = tmp_path_factory.mktemp(f"first-screen-{request.param}")
     portfolio = demo_small if request.param == "demo" else renamed_portfolio()
-    Store(folder / "portfolio.db").import_portfolio(portfolio, source=request.param,
-                                                     file_checksums={})
-    with serving(str(folder / "portfolio.db"), folder / "jupyter-config") as voila:
+    db = seeded_store(portfolio, folder, request.param)
+    with serving(db, folder / "jupyter-config") as voila:
         yield request.param, voila
 
 

@@ -15,9 +15,8 @@ from browser_util import (
     WAIT_MS,
     kpi_value,
     outside,
-    recording_page,
     screenshot_on_failure,
-    serving,
+    seeded_store,
     wait_text,
 )
 
@@ -32,22 +31,13 @@ INTAKE = "/voila/render/intake.ipynb"
 
 @pytest.fixture(scope="module")
 def store_path(demo_small, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("apps-store") / "portfolio.db"
-    Store(path).import_portfolio(demo_small, source="demo", file_checksums={})
-    return str(path)
+    """A store of this module's own: the intake writes to it."""
+    return seeded_store(demo_small, tmp_path_factory.mktemp("apps-store"))
 
 
 @pytest.fixture(scope="module")
-def server(store_path, tmp_path_factory):
-    with serving(store_path, tmp_path_factory.mktemp("jupyter-config"),
-                 intake_db=store_path) as voila:
-        yield voila
-
-
-@pytest.fixture
-def page(browser):
-    with recording_page(browser, 1500, 1400) as page:
-        yield page
+def serving_options(store_path) -> dict:
+    return {"intake_db": store_path}
 
 
 def test_executive_dashboard_filters_and_drills_down(server, page, demo_small):

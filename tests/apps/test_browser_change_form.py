@@ -14,9 +14,8 @@ from browser_util import (
     SERVER_ORIGINS,
     WAIT_MS,
     outside,
-    recording_page,
     screenshot_on_failure,
-    serving,
+    seeded_store,
     wait_text,
 )
 
@@ -29,33 +28,19 @@ pytestmark = BROWSER_MARKS
 CHANGE_REQUEST = "/voila/render/change_request.ipynb"
 
 
-def _seeded(demo_small, tmp_path_factory, name: str) -> str:
-    path = tmp_path_factory.mktemp(name) / "portfolio.db"
-    Store(path).import_portfolio(demo_small, source="demo", file_checksums={})
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def store_path(demo_small, tmp_path_factory) -> str:
-    return _seeded(demo_small, tmp_path_factory, "cr-reader")
+    return seeded_store(demo_small, tmp_path_factory.mktemp("cr-reader"))
 
 
 @pytest.fixture(scope="module")
 def writer_path(demo_small, tmp_path_factory) -> str:
-    return _seeded(demo_small, tmp_path_factory, "cr-writer")
+    return seeded_store(demo_small, tmp_path_factory.mktemp("cr-writer"))
 
 
 @pytest.fixture(scope="module")
-def server(store_path, writer_path, tmp_path_factory):
-    with serving(store_path, tmp_path_factory.mktemp("jupyter-config"),
-                 intake_db=writer_path) as voila:
-        yield voila
-
-
-@pytest.fixture
-def page(browser):
-    with recording_page(browser, 1500, 1400) as page:
-        yield page
+def serving_options(writer_path) -> dict:
+    return {"intake_db": writer_path}
 
 
 def _fill(page, key: str, value: str, tag: str = "input") -> None:

@@ -21,9 +21,7 @@ from browser_util import (
     SERVER_ORIGINS,
     kpi_value,
     outside,
-    recording_page,
     screenshot_on_failure,
-    serving,
     wait_text,
 )
 
@@ -33,18 +31,6 @@ pytestmark = BROWSER_MARKS
 
 AS_OF = "2026-06-30"
 DASHBOARD = "/voila/render/portfolio_health.ipynb"
-
-
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    with serving(demo_db, tmp_path_factory.mktemp("jupyter-config")) as voila:
-        yield voila
-
-
-@pytest.fixture
-def page(browser):
-    with recording_page(browser, 1200, 1400) as page:
-        yield page
 
 
 def _wait_kpi(page, key: str, want: str) -> None:

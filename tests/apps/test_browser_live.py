@@ -22,16 +22,14 @@ from browser_util import (
     WAIT_MS,
     kpi_value,
     outside,
-    recording_page,
     screenshot_on_failure,
-    serving,
+    seeded_store,
     wait_text,
 )
 
 from pmo_nb.briefings import executive
 from pmo_nb.formatting import money
 from pmo_nb.io.writing import write_workbook
-from pmo_nb.store.core import Store
 
 pytestmark = BROWSER_MARKS
 
@@ -41,21 +39,13 @@ AS_OF_LINE = ".pmo-data-as-of"
 
 @pytest.fixture(scope="module")
 def store_path(demo_small, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("live-store") / "portfolio.db"
-    Store(path).import_portfolio(demo_small, source="/in/first.xlsx", file_checksums={})
-    return str(path)
+    """A store of this module's own: the test imports a changed workbook into it."""
+    return seeded_store(demo_small, tmp_path_factory.mktemp("live-store"), "/in/first.xlsx")
 
 
 @pytest.fixture(scope="module")
-def server(store_path, tmp_path_factory):
-    with serving(store_path, tmp_path_factory.mktemp("jupyter-config"), refresh=1) as voila:
-        yield voila
-
-
-@pytest.fixture
-def page(browser):
-    with recording_page(browser, 1500, 1400) as page:
-        yield page
+def serving_options() -> dict:
+    return {"refresh": 1}  # as ``pmo serve --refresh 1``
 
 
 def changed_portfolio(portfolio, project_id: str):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from browser_util import (
     BROWSER_MARKS,
     LOAD_TIMEOUT_MS,
     WAIT_MS,
     recording_page,
     screenshot_on_failure,
-    serving,
 )
 
 from pmo_nb.plans import plan_brief
@@ -18,12 +16,6 @@ from pmo_nb.store import Store
 pytestmark = BROWSER_MARKS
 
 EXECUTIVE = "/voila/render/executive.ipynb"
-
-
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    with serving(demo_db, tmp_path_factory.mktemp("jupyter-config")) as voila:
-        yield voila
 
 
 def _choose(page, project_id: str, name: str) -> str:

@@ -11,6 +11,7 @@ from nbconvert import HTMLExporter
 
 from pmo_nb.briefings import insights as ins
 from pmo_nb.briefings.governance_insights import GOVERNANCE_SECTIONS
+from pmo_nb.briefings.insights_text import split_headline, to_markdown
 from pmo_nb.config import notebooks_dir
 from pmo_nb.formatting import md_text
 from pmo_nb.portfolio import Portfolio
@@ -166,13 +167,35 @@ def test_links_point_at_existing_pages_and_anchors(demo_small):
 
 def test_markdown_lists_ranked_insights_with_links(case):
     found = ins.portfolio_insights(case, AS_OF)
-    text = ins.to_markdown(found)
+    text = to_markdown(found)
     first = text.splitlines()[0]
     assert first == f"1. {md_text(found.table.at[0, 'headline'])}  "
     assert "**" not in text  # headlines are plain text, not a wall of bold
     assert "[capacity.html](capacity.html#Over-allocations-and-the-projects-causing-them)" in text
     empty = ins.Insights(found.table.iloc[0:0])
-    assert ins.to_markdown(empty) == "No insight crosses its threshold on this date."
+    assert to_markdown(empty) == "No insight crosses its threshold on this date."
+
+
+def test_briefed_insights_keep_their_detail_not_their_claim(case):
+    found = ins.portfolio_insights(case, AS_OF)
+    lines = [line for line in to_markdown(found, briefed=2).splitlines()
+             if re.match(r"\d+\. ", line)]
+    for r in found.table.itertuples():
+        claim, detail = split_headline(r.headline)
+        line = lines[r.rank - 1]
+        if r.rank <= 2:
+            assert line.startswith(f"{r.rank}. *What to know, item {r.rank}*")
+            assert md_text(claim.rstrip(".")) not in line
+            assert not detail or md_text(detail) in line
+        else:
+            assert line == f"{r.rank}. {md_text(r.headline)}  "
+
+
+def test_a_headline_splits_outside_parentheses():
+    assert split_headline("7 changes wait (22 of 27 approved; change requests).") == (
+        "7 changes wait (22 of 27 approved; change requests).", "")
+    assert split_headline("3 projects overrun: P1 (CPI 0.5); 1 m over.") == (
+        "3 projects overrun.", "P1 (CPI 0.5); 1 m over.")
 
 
 def test_importance_chart(case):

@@ -15,10 +15,18 @@ def test_drift_growth_and_burnup_charts(changes_portfolio, scope_portfolio):
     assert list(drift.index) == ["P1"]
     spec = gov_charts.drift_chart(drift).to_dict()
     assert spec["mark"]["type"] == "bar"
+    name = changes_portfolio.projects.set_index("project_id").at["P1", "name"]
+    (rows,) = spec["datasets"].values()
+    assert [r["project"] for r in rows] == [f"P1 {name}"]  # named, not a bare id
+    assert spec["encoding"]["y"]["field"] == "project"
+    assert spec["encoding"]["tooltip"][0]["field"] == "project"
     growth = gov_charts.growth_chart(league_table(scope_change(scope_portfolio, AS_OF)))
     assert growth.to_dict()["encoding"]["x"]["field"] == "share"
-    burn = gov_charts.scope_burnup_chart(burnup(scope_portfolio, AS_OF)).to_dict()
-    assert burn["facet"]["field"] == "project_id"
+    names = scope_portfolio.projects.set_index("project_id")["name"]
+    burn = gov_charts.scope_burnup_chart(burnup(scope_portfolio, AS_OF), names=names).to_dict()
+    assert burn["facet"]["field"] == "project"
+    (rows,) = burn["datasets"].values()
+    assert {r["project"] for r in rows} <= {f"{i} {n}" for i, n in names.items()}
 
 
 def test_empty_frames_are_refused():
