@@ -10,8 +10,8 @@ only that:
   10,000-project store, the largest table by far);
 - :meth:`ReadingMixin.load_pair`: the portfolio at two times, the later one
   built from the earlier one's rows and only the rows whose version changed
-  between the two (opened or closed in between), instead of a second read of
-  every row.
+  between the two (opened or closed in between), in the same scan, instead of
+  a second read of every row.
 
 Each gives the same frames, row for row and dtype for dtype, as the
 corresponding tables of a full :meth:`~pmo_nb.store.Store.load` (the tests
@@ -175,13 +175,14 @@ class ReadingMixin:
     def _rows_at_both(conn: sa.Connection, table: sa.Table, cols: list[str],
                       first: dt.datetime, last: dt.datetime | None
                       ) -> tuple[np.ndarray, np.ndarray]:
-        """The raw rows of ``table`` valid at ``first`` and at ``last``."""
-        picked = [table.c[c] for c in cols]
+        """The raw rows of ``table`` valid at ``first`` and at ``last``, in one scan.
+
+        A row valid at both times is read once; the others are the rows whose
+        version changed in between (closed, or opened).
+        """
         then, now = _valid_at(table, first), _valid_at(table, last)
-        rows = fetch_rows(conn, sa.select(table.c._rowid, *picked).where(then),
-                          len(cols) + 1)
-        closed = fetch_rows(conn, sa.select(table.c._rowid).where(then, sa.not_(now)), 1)
-        opened = fetch_rows(conn, sa.select(*picked).where(now, sa.not_(then)).order_by(
-            table.c._rowid), len(cols))
-        kept = rows[~np.isin(rows[:, 0].astype("int64"), closed[:, 0].astype("int64")), 1:]
-        return rows[:, 1:], np.concatenate([kept, opened]) if len(opened) else kept
+        flags = [sa.case((then, 1), else_=0), sa.case((now, 1), else_=0)]
+        rows = fetch_rows(conn, sa.select(*flags, *(table.c[c] for c in cols)).where(
+            sa.or_(then, now)), len(cols) + 2)
+        at_first, at_last = rows[:, 0] == 1, rows[:, 1] == 1
+        return rows[at_first, 2:], rows[at_last, 2:]

@@ -75,7 +75,7 @@ def _subjects(rule: AlertRule, values: pd.Series) -> pd.Series:
     return values
 
 
-def _message(rule: AlertRule, subject: str, value: float, names: pd.Series) -> str:
+def _message(rule: AlertRule, subject: str, value: float, names: dict) -> str:
     label = LABELS[rule.metric]
     if rule.subject_kind == "project":
         name = names.get(subject)
@@ -107,6 +107,7 @@ def evaluate(rules: list[AlertRule], portfolio: Portfolio, as_of=None, *, foreca
     """
     when = reporting_date(portfolio, as_of)
     live = live_projects(portfolio)
+    names = live["name"].to_dict()  # looked up once per alert
     rows, evaluated, missing = [], [], {}
     cache: dict = {}
     for rule in rules:
@@ -127,7 +128,7 @@ def evaluate(rules: list[AlertRule], portfolio: Portfolio, as_of=None, *, foreca
         for subject, value in _subjects(rule, values).items():
             if rule.holds(float(value)):
                 rows.append((rule.name, subject, rule.metric, rule.severity, float(value),
-                             rule.threshold, _message(rule, subject, float(value), live["name"])))
+                             rule.threshold, _message(rule, subject, float(value), names)))
     holding = pd.DataFrame(rows, columns=list(HOLDING_COLUMNS))
     return Evaluation(holding, evaluated, missing, when)
 

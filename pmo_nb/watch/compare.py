@@ -45,8 +45,10 @@ class People:
     def __init__(self, before: Point, after: Point):
         frames = [after.portfolio.projects, before.portfolio.projects]
         projects = pd.concat(frames).drop_duplicates("project_id").set_index("project_id")
-        self.names = projects["name"]
-        self.owner = projects["manager"].map(_text).fillna(projects["sponsor"].map(_text))
+        # dicts: looked up once or twice per change, 20,000 times on a large portfolio
+        self.names = projects["name"].to_dict()
+        self.owner = projects["manager"].map(_text).fillna(
+            projects["sponsor"].map(_text)).to_dict()
 
     def project(self, project_id) -> str | None:
         return _text(self.owner.get(project_id)) if _text(project_id) else None
