@@ -16,7 +16,8 @@ measured in the same run, as ratios:
 Each step runs ``--repeat`` times (median shown; CPU beside wall, since the
 machine is shared). Prints figures, not asserts.
 
-Run: ``.venv/bin/python bench/bench_watch.py [--projects 10000] [--repeat 3] [--no-plan]``
+Run: ``.venv/bin/python bench/bench_watch.py [--projects 10000] [--repeat 3] [--no-plan]
+[--db URL]`` (``--db``: an empty store, e.g. a PostgreSQL database)
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ def replay(store: Store, statements: list[tuple[str, object]]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--db", help="an empty store URL (e.g. a PostgreSQL database); "
+                        "default a temporary SQLite file")
     parser.add_argument("--repeat", type=int, default=3, help="runs per step (median)")
     parser.add_argument("--no-plan", action="store_true",
                         help="skip the plan rule (one schedule simulation per plan)")
@@ -136,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pmo-bench-watch-") as tmp:
         one = demo_portfolio(n_projects=args.projects, seed=0, as_of="2026-06-30")
         two = changed(one, rng)
-        store = Store(str(Path(tmp) / "portfolio.db"))
+        store = Store(args.db or str(Path(tmp) / "portfolio.db"))
         # the store stamps imports with its clock: set it, so the two imports are a week
         # apart, as in use (the tests do the same)
         core._utcnow = lambda: dt.datetime(2026, 6, 30, 9)
@@ -173,7 +176,8 @@ def main() -> None:
               f"alerts run ({len(rules)} rules, no plan rule)": "bound: alerts run's SELECTs, raw"}
     frame["cpu x raw SELECT"] = [frame.at[s, "cpu_s"] / frame.at[floors[s], "cpu_s"]
                                  if s in floors else np.nan for s in frame.index]
-    print(f"pmo_nb watch benchmark: {args.projects:,} projects, two imports; "
+    print(f"pmo_nb watch benchmark: {args.projects:,} projects, two imports, "
+          f"{sa.make_url(store.engine.url).get_backend_name()}; "
           f"{len(found):,} changes ({found['kind'].value_counts().to_dict()}), "
           f"{run.count('raised')} alerts raised"
           + ("" if plan is None else f", {plan.count('raised')} by the plan rule"))
