@@ -125,10 +125,10 @@ class ReadingMixin:
         """The portfolio at ``since`` and at ``until``, read in one snapshot.
 
         The same as ``(load(since, ...), load(until, ...))``, but each table
-        is read once: at ``until`` it is the rows of ``since`` less those
-        closed in between, plus those opened in between (both found by their
-        ``_valid_from`` / ``_valid_to``), so two imports a week apart cost
-        one read and the week's changes.
+        is read in one scan: the rows valid at ``since`` and those whose
+        version was closed or opened in between (by their ``_valid_from`` /
+        ``_valid_to``), so two imports a week apart cost one read and the
+        week's changes.
 
         Parameters
         ----------
@@ -161,7 +161,7 @@ class ReadingMixin:
             for name in _names(tables):
                 table, cols = DATA_TABLES[name], _columns(name, missing)
                 if len(cols) == 1:  # a table newer than the store: empty
-                    before[name] = after[name] = decode(name, [[] for _ in cols], cols)
+                    before[name], after[name] = (decode(name, [[]], cols) for _ in "ab")
                 elif name == "status_updates" and latest is not None:
                     for at, out in ((first, before), (last, after)):
                         out[name] = _decode(name, fetch_rows(
