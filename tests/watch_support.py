@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -138,3 +139,65 @@ def two_imports(store, clock: Clock, *, forecasts: bool = True) -> None:
     if forecasts:
         store.save_result("forecast", "2026-11-10", forecast_table(
             {"P1": 0.45, "P2": 0.55, "P4": 0.9}, {"P1": 0.32, "P2": 0.10, "P4": 0.9}))
+
+
+def a_week_later(portfolio: Portfolio, seed: int = 0) -> Portfolio:
+    """``portfolio`` a week later, for comparing two imports of a generated portfolio.
+
+    Some budgets, RAGs (new status updates a week on), risk probabilities and
+    statuses, demand and decisions moved (a quarter of the new status updates carry
+    no RAG, so the latest *reported* RAG is an older one); one project completed,
+    one left the workbook (with its rows: the store keeps an entity it no longer
+    sees, so this is what "removed" looks like to an import); one project's plan
+    lost half its tasks
+    (plan rows the store retires); a new project arrived.
+    """
+    rng = np.random.default_rng(seed)
+    t = {n: f.copy() for n, f in portfolio.tables().items()}
+    projects = t["projects"]
+    gone = projects["project_id"].iloc[-1]
+    for name, frame in t.items():
+        if "project_id" in frame.columns:
+            t[name] = frame[frame["project_id"] != gone]
+    t["dependencies"] = t["dependencies"][t["dependencies"]["depends_on"] != gone]
+    kept_tasks = set(t["tasks"]["task_id"])
+    planned = t["tasks"]["project_id"].dropna().unique()
+    if len(planned):
+        mine = t["tasks"][t["tasks"]["project_id"] == planned[0]]["task_id"]
+        kept_tasks -= set(mine.iloc[len(mine) // 2:])
+        t["tasks"] = t["tasks"][t["tasks"]["task_id"].isin(kept_tasks)]
+    links = t["task_links"]
+    t["task_links"] = links[links["predecessor"].isin(kept_tasks)
+                            & links["successor"].isin(kept_tasks)]
+    projects = t["projects"]
+    some = rng.random(len(projects)) < 0.2
+    projects.loc[some, "budget"] = projects.loc[some, "budget"] * 1.1
+    done = projects.index[projects["stage"] == "active"][:1]
+    projects.loc[done, "stage"] = "completed"
+    projects.loc[done, "actual_finish_date"] = pd.Timestamp("2026-07-03")
+    new = projects.iloc[[0]].assign(project_id="PNEW", name="A new one", stage="proposed")
+    t["projects"] = pd.concat([projects, new], ignore_index=True)
+    updates = t["status_updates"]
+    newest = updates.sort_values("as_of").groupby("project_id").tail(1)
+    later = newest.sample(frac=0.4, random_state=seed)
+    later = later.assign(as_of=later["as_of"] + pd.Timedelta(days=7),
+                         rag=rng.choice(["green", "amber", "red", None], len(later)))
+    t["status_updates"] = pd.concat([updates, later], ignore_index=True)
+    risks = t["risks"]
+    bump = rng.random(len(risks)) < 0.2
+    risks.loc[bump, "probability"] = (risks.loc[bump, "probability"] + 0.2).clip(upper=1.0)
+    risks.loc[rng.random(len(risks)) < 0.1, "status"] = "closed"
+    if "mitigated_probability" in risks:
+        risks["mitigated_probability"] = risks["mitigated_probability"].clip(
+            upper=risks["probability"])
+    demand = t["demand"]
+    demand["fte"] = demand["fte"] * np.where(rng.random(len(demand)) < 0.2, 1.8, 1.0)
+    decisions = t["decisions"]
+    decisions.loc[rng.random(len(decisions)) < 0.2, "due_date"] -= pd.Timedelta(days=30)
+    return Portfolio(**{n: coerce_types(n, f.reset_index(drop=True)) for n, f in t.items()})
+
+
+def without(portfolio: Portfolio, *tables: str) -> Portfolio:
+    """``portfolio`` with ``tables`` empty (a workbook that did not have them yet)."""
+    t = portfolio.tables()
+    return Portfolio(**{**t, **{n: t[n].iloc[0:0] for n in tables}})

@@ -27,6 +27,13 @@ TOLERANCE = 1e-9
 def month_index(months: pd.Series) -> np.ndarray:
     """``"YYYY-MM"`` labels -> integer months (``year * 12 + month - 1``)."""
     text = months.astype("str")
+    codes, labels = pd.factorize(text)  # a demand table repeats a few dozen months
+    if len(codes) and codes.min() >= 0:
+        return _month_numbers(pd.Series(labels, dtype=text.dtype))[codes]
+    return _month_numbers(text)
+
+
+def _month_numbers(text: pd.Series) -> np.ndarray:
     year = text.str.slice(0, 4).astype("int64").to_numpy()
     month = text.str.slice(5, 7).astype("int64").to_numpy()
     return year * 12 + month - 1

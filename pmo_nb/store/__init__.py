@@ -10,6 +10,7 @@ _EXPORTS = {
     "ImportConflict": "rows",
     "ImportSummary": "rows",
     "HEAD": "tables",
+    "LatestUpdates": "reading",
     "read_only_url": "sql",
     "is_read_only": "sql",
     "export_portfolio": "export",

@@ -60,6 +60,7 @@ from pmo_nb.store.alert_log import AlertLogMixin
 from pmo_nb.store.digest_log import DigestLogMixin
 from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.import_log import ImportLogMixin
+from pmo_nb.store.reading import ReadingMixin
 from pmo_nb.store.results import ResultsMixin
 from pmo_nb.store.rows import (
     COUNT_KINDS,
@@ -72,7 +73,6 @@ from pmo_nb.store.rows import (
     store_time,
 )
 from pmo_nb.store.sql import (
-    fetch_columns,
     is_read_only,
     read_only_url,
     sqlite_begin,
@@ -110,8 +110,8 @@ def _utcnow() -> dt.datetime:
 
 # --- the store ---------------------------------------------------------------------------
 
-class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, DigestLogMixin,
-            WatchingMixin):
+class Store(SchemaVersionsMixin, ImportLogMixin, ReadingMixin, ResultsMixin, AlertLogMixin,
+            DigestLogMixin, WatchingMixin):
     """The versioned portfolio database.
 
     Parameters
@@ -352,7 +352,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
 
     # -- reading -------------------------------------------------------------------------
 
-    def load(self, as_of=None) -> Portfolio:
+    def load(self, as_of=None, *, tables=None, latest=None) -> Portfolio:
         """The portfolio now, or as it stood at ``as_of``.
 
         Parameters
@@ -360,6 +360,10 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
         as_of : date-like, optional
             A time (naive = UTC); a bare date means the end of that day.
             Rows are the versions with ``_valid_from <= as_of < _valid_to``.
+        tables : iterable of str, optional
+            Read only these tables (the others are empty): what an analysis needs.
+        latest : pmo_nb.store.reading.LatestUpdates, optional
+            Read only each project's latest status update, not the history.
 
         Raises
         ------
@@ -371,33 +375,16 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ResultsMixin, AlertLogMixin, Di
                 raise StoreError(f"{self.url} holds no portfolio yet: import a workbook first "
                                  "(pmo import <folder or .xlsx>).")
             at = None if as_of is None else store_time(as_of)
+            tables = None if tables is None else tuple(sorted(set(tables)))
             if not memo.enabled():
-                return self._load(conn, at)
+                return self._load(conn, at, tables, latest)
             # kept per data version: the data tables change only with a new store, import
             # or revision
             version = (conn.execute(sa.select(META.c.value).where(META.c.key == "store_id"))
                        .scalar(), conn.execute(sa.select(sa.func.max(IMPORT_LOG.c.import_id)))
                        .scalar(), revision_of(conn))
-            return memo.cached(("Store.load", self._url, at, version), lambda: self._load(conn, at))
-
-    def _load(self, conn: sa.Connection, at: dt.datetime | None) -> Portfolio:
-        tables = {}
-        missing = missing_columns(conn)
-        for name in TABLE_NAMES:
-            table = DATA_TABLES[name]
-            cols = [c for c in TABLES[name].column_names if c not in missing.get(name, ())]
-            cols.append("_extra")
-            if len(cols) == 1:  # a table newer than the store: empty
-                tables[name] = decode(name, [[] for _ in cols], cols)
-                continue
-            query = sa.select(*(table.c[c] for c in cols))
-            if at is None:
-                query = query.where(table.c._valid_to.is_(None))
-            else:
-                query = query.where(table.c._valid_from <= at, sa.or_(
-                    table.c._valid_to.is_(None), table.c._valid_to > at))
-            tables[name] = decode(name, fetch_columns(conn, query, len(cols)), cols)
-        return Portfolio(**tables, source=self.url)
+            return memo.cached(("Store.load", self._url, at, version, tables, latest),
+                               lambda: self._load(conn, at, tables, latest))
 
     def snapshot(self, as_of=None) -> tuple[Portfolio, dict[str, pd.DataFrame], dict]:
         """What an export writes, read in one snapshot.

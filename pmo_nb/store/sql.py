@@ -152,14 +152,20 @@ def _copy(conn: sa.Connection, table: str, names: list[str], rows) -> None:
         raise sa.exc.DBAPIError(f"COPY {table}", None, exc) from exc
 
 
-def fetch_columns(conn: sa.Connection, query, width: int) -> list[list]:
-    """The query's result as one tuple per column, values as the driver gives them."""
+def fetch_rows(conn: sa.Connection, query, width: int) -> np.ndarray:
+    """The query's result as an object array of ``width`` columns, values as the driver
+    gives them (no per-value conversion by SQLAlchemy: the decoding types them)."""
     result = conn.execute(query)
     try:
         rows_ = result.cursor.fetchall()
     finally:
         result.close()
     if not rows_:
-        return [[] for _ in range(width)]
-    table = np.array(rows_, dtype=object)  # transposes much faster than zip(*rows)
+        return np.empty((0, width), dtype=object)
+    return np.array(rows_, dtype=object)
+
+
+def fetch_columns(conn: sa.Connection, query, width: int) -> list[list]:
+    """The query's result as one list per column (:func:`fetch_rows`, transposed)."""
+    table = fetch_rows(conn, query, width)  # transposes much faster than zip(*rows)
     return [table[:, i].tolist() for i in range(width)]

@@ -20,8 +20,15 @@ from pmo_nb.errors import StoreError
 from pmo_nb.forecast.stored import FORECAST_KIND, latest
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.store.alert_log import HOLDING_COLUMNS
+from pmo_nb.store.reading import LatestUpdates
 from pmo_nb.store.rows import store_time
-from pmo_nb.watch.metrics import LABELS, describe_value, live_projects, metric_values
+from pmo_nb.watch.metrics import (
+    LABELS,
+    describe_value,
+    live_projects,
+    metric_values,
+    tables_read,
+)
 from pmo_nb.watch.rules import AlertRule
 
 
@@ -68,7 +75,7 @@ def _subjects(rule: AlertRule, values: pd.Series) -> pd.Series:
     return values
 
 
-def _message(rule: AlertRule, subject: str, value: float, names: pd.Series) -> str:
+def _message(rule: AlertRule, subject: str, value: float, names: dict) -> str:
     label = LABELS[rule.metric]
     if rule.subject_kind == "project":
         name = names.get(subject)
@@ -100,6 +107,7 @@ def evaluate(rules: list[AlertRule], portfolio: Portfolio, as_of=None, *, foreca
     """
     when = reporting_date(portfolio, as_of)
     live = live_projects(portfolio)
+    names = live["name"].to_dict()  # looked up once per alert
     rows, evaluated, missing = [], [], {}
     cache: dict = {}
     for rule in rules:
@@ -120,7 +128,7 @@ def evaluate(rules: list[AlertRule], portfolio: Portfolio, as_of=None, *, foreca
         for subject, value in _subjects(rule, values).items():
             if rule.holds(float(value)):
                 rows.append((rule.name, subject, rule.metric, rule.severity, float(value),
-                             rule.threshold, _message(rule, subject, float(value), live["name"])))
+                             rule.threshold, _message(rule, subject, float(value), names)))
     holding = pd.DataFrame(rows, columns=list(HOLDING_COLUMNS))
     return Evaluation(holding, evaluated, missing, when)
 
@@ -130,7 +138,11 @@ def run_alerts(store, rules: list[AlertRule], as_of=None) -> AlertRun:
 
     The portfolio is the store at ``as_of`` (blank: now) and the forecast the
     latest persisted on or before it (:func:`pmo_nb.forecast.stored.latest`).
-    The alert log is reconciled in one transaction.
+    Only the tables the rules' metrics read are loaded
+    (:func:`pmo_nb.watch.metrics.tables_read`), and of the status updates only
+    each project's latest on or before ``as_of``, so :func:`evaluate` finds
+    what it would on the whole portfolio. The alert log is reconciled in one
+    transaction.
     """
     imports = store.history()
     if not is_blank(as_of) and len(imports) and (
@@ -138,7 +150,10 @@ def run_alerts(store, rules: list[AlertRule], as_of=None) -> AlertRun:
         raise StoreError(f"{store.url} has no import on or before {day(as_of):%Y-%m-%d} (the "
                          f"first is of {imports['started_at'].min():%Y-%m-%d}): nothing to "
                          "evaluate the alerts on.")
-    portfolio = store.load(as_of=as_of)
+    tables = tables_read({r.metric for r in rules}, is_blank(as_of))
+    latest_updates = None if tables is None else LatestUpdates(
+        until=None if is_blank(as_of) else day(as_of))
+    portfolio = store.load(as_of=as_of, tables=tables, latest=latest_updates)
     when = reporting_date(portfolio, as_of)
     forecast = latest(store, FORECAST_KIND, when.strftime("%Y-%m-%d"))
     evaluation = evaluate(rules, portfolio, when, forecast=forecast)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pmo_nb.watch import compare
-from pmo_nb.watch.points import Point, forecast_versions, load_point, pick_import
+from pmo_nb.watch.points import Point, forecast_versions, load_points, pick_import
 
 #: Columns of :func:`changes`, in order.
 CHANGE_COLUMNS = ("kind", "project_id", "subject", "owner", "before", "after", "delta",
@@ -72,8 +72,7 @@ def changes(store, since, until=None, *, points: float = 10.0) -> pd.DataFrame:
     if first > last:
         raise ValueError(f"since (import {first}) is later than until (import {last})")
     versions = forecast_versions(store)
-    before = load_point(store, imports, first, since, versions)
-    after = load_point(store, imports, last, until, versions)
+    before, after = load_points(store, imports, (first, since), (last, until), versions)
     return compare_points(before, after, points=points)
 
 

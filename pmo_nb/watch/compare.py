@@ -15,8 +15,8 @@ import pandas as pd
 from pmo_nb.benefits.status import benefits_status
 from pmo_nb.capacity.demand import capacity
 from pmo_nb.dates import latest_status
+from pmo_nb.delivery.changes import approved_impacts, current_baseline
 from pmo_nb.formatting import money
-from pmo_nb.governance.baselines import baseline
 from pmo_nb.governance.decisions import NO_OWNER, decisions_owed
 from pmo_nb.watch.points import Point
 
@@ -45,8 +45,10 @@ class People:
     def __init__(self, before: Point, after: Point):
         frames = [after.portfolio.projects, before.portfolio.projects]
         projects = pd.concat(frames).drop_duplicates("project_id").set_index("project_id")
-        self.names = projects["name"]
-        self.owner = projects["manager"].map(_text).fillna(projects["sponsor"].map(_text))
+        # dicts: looked up once or twice per change, 20,000 times on a large portfolio
+        self.names = projects["name"].to_dict()
+        self.owner = projects["manager"].map(_text).fillna(
+            projects["sponsor"].map(_text)).to_dict()
 
     def project(self, project_id) -> str | None:
         return _text(self.owner.get(project_id)) if _text(project_id) else None
@@ -118,11 +120,18 @@ def _moved(was: pd.Series, now: pd.Series) -> pd.Series:
     return (was != now) & ~(was.isna() & now.isna())
 
 
+def _baseline(point: Point) -> pd.DataFrame:
+    """The columns of :func:`pmo_nb.governance.baselines.baseline` that :func:`rebaselined`
+    reads (the current budget and finish, the approved changes), without the pending ones."""
+    impacts = approved_impacts(point.portfolio, point.as_of)
+    current = current_baseline(point.portfolio, point.as_of)
+    return current.assign(approved_changes=impacts["approved_changes"]).sort_index()
+
+
 def rebaselined(before: Point, after: Point, people: People) -> dict[str, list[dict]]:
     """Budgets and finishes re-baselined: the governance baseline (approved changes
     included) where change requests exist, which is the projects table's otherwise."""
-    a = baseline(before.portfolio, before.as_of)
-    b = baseline(after.portfolio, after.as_of)
+    a, b = _baseline(before), _baseline(after)
     both = a.join(b, how="inner", suffixes=("_was", ""))
     budget, finish = [], []
     money_moved = _moved(both["budget_current_was"], both["budget_current"])

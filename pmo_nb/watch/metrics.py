@@ -36,6 +36,34 @@ LABELS = {"cpi": "CPI", "spi": "SPI", "p_over_budget": "P(over budget)", "p_late
           "decisions_overdue": "decisions overdue", "capacity_utilisation": "utilisation"}
 
 
+#: The tables each metric reads besides ``projects`` (which every rule reads: the live
+#: projects and their names). ``None``: every table (the plan simulation reads the plans,
+#: the calendars and the history it learns from).
+METRIC_TABLES: dict[str, tuple[str, ...] | None] = {
+    "cpi": ("status_updates", "change_requests"), "spi": ("status_updates", "change_requests"),
+    "p_over_budget": (), "p_late": (), "plan_p80_slip_days": None,
+    "benefit_realisation": ("benefits", "benefit_measurements", "objectives"),
+    "scope_growth": ("requirements",), "decisions_overdue": ("decisions",),
+    "capacity_utilisation": ("teams", "demand")}
+#: What the portfolio's data date reads (the reporting date when none is given).
+DATA_DATE_TABLES = ("status_updates", "benefit_measurements")
+
+
+def tables_read(metrics, as_of_blank: bool) -> tuple[str, ...] | None:
+    """The tables :func:`metric_values` reads for ``metrics`` (None: every table).
+
+    Of ``status_updates`` the metrics read only each project's latest update on
+    or before the reporting date (CPI and SPI are that update's; the data date
+    is the latest of them), unless the plan metric is among them.
+    """
+    found = {"projects", *(DATA_DATE_TABLES if as_of_blank else ())}
+    for metric in metrics:
+        if METRIC_TABLES[metric] is None:
+            return None
+        found.update(METRIC_TABLES[metric])
+    return tuple(sorted(found))
+
+
 def live_projects(portfolio: Portfolio) -> pd.DataFrame:
     """The projects an alert can be about (not completed or cancelled), by ``project_id``."""
     projects = portfolio.projects

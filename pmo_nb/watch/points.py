@@ -28,6 +28,7 @@ import pandas as pd
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.forecast.stored import FORECAST_KIND, Persisted, latest
 from pmo_nb.portfolio import Portfolio
+from pmo_nb.store.reading import LatestUpdates
 from pmo_nb.store.rows import store_time
 
 
@@ -85,24 +86,46 @@ def pick_import(imports: pd.DataFrame, value, which: str) -> int:
     return int(found["import_id"].max())
 
 
-def load_point(store, imports: pd.DataFrame, import_id: int, given, versions: dict
-               ) -> Point:
-    """The :class:`Point` of ``import_id``; ``given`` is what the caller passed for it."""
+#: The tables :mod:`pmo_nb.watch.compare` reads (a point holds only these), and the
+#: status updates it reads: each project's latest reported RAG (:func:`compare.rag`).
+POINT_TABLES = ("projects", "status_updates", "risks", "benefits", "benefit_measurements",
+                "teams", "demand", "change_requests", "decisions")
+POINT_UPDATES = LatestUpdates(require="rag")
+
+
+def _dates(imports: pd.DataFrame, import_id: int, given
+           ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp | None]:
+    """The import's start, the point's reporting date and its forecast's cut-off."""
     ordered = imports.sort_values("import_id")
     started = pd.Timestamp(ordered.loc[ordered["import_id"] == import_id, "started_at"].iloc[0])
     later = ordered[ordered["import_id"] > import_id]
     if given is not None and not _is_import_id(given):
         as_of = day(given)
-        forecast_as_of = as_of
-    else:
-        as_of = today() if given is None else day(started)
-        forecast_as_of = None if later.empty else max(
-            day(started), day(later["started_at"].iloc[0]) - pd.Timedelta(days=1))
-    portfolio = store.load(as_of=started.to_pydatetime())
-    forecast = latest(store, FORECAST_KIND,
-                      None if is_blank(forecast_as_of) else forecast_as_of.strftime("%Y-%m-%d"))
-    version = versions.get(forecast.name) if forecast.available else None
-    return Point(import_id, started, portfolio, as_of, forecast, version)
+        return started, as_of, as_of
+    as_of = today() if given is None else day(started)
+    return started, as_of, None if later.empty else max(
+        day(started), day(later["started_at"].iloc[0]) - pd.Timedelta(days=1))
+
+
+def load_points(store, imports: pd.DataFrame, since: tuple[int, object],
+                until: tuple[int, object], versions: dict) -> tuple[Point, Point]:
+    """The two :class:`Point` compared: ``(import_id, what the caller passed)`` each.
+
+    Their portfolios hold :data:`POINT_TABLES` only, with each project's
+    latest reported RAG as its status updates, read in one pass
+    (:meth:`pmo_nb.store.Store.load_pair`: the later import from the earlier
+    one's rows and the rows that changed in between).
+    """
+    facts = [(i, *_dates(imports, i, given)) for i, given in (since, until)]
+    portfolios = store.load_pair(facts[0][1].to_pydatetime(), facts[1][1].to_pydatetime(),
+                                 tables=POINT_TABLES, latest=POINT_UPDATES)
+    points = []
+    for (import_id, started, as_of, cut), portfolio in zip(facts, portfolios, strict=True):
+        forecast = latest(store, FORECAST_KIND,
+                          None if is_blank(cut) else cut.strftime("%Y-%m-%d"))
+        version = versions.get(forecast.name) if forecast.available else None
+        points.append(Point(import_id, started, portfolio, as_of, forecast, version))
+    return points[0], points[1]
 
 
 def forecast_versions(store) -> dict[str, int]:
