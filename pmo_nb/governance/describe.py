@@ -111,7 +111,9 @@ def describe_gates(audit: pd.DataFrame) -> list[str]:
            f"{len(audit) - len(missing)} with an approved gate decision (store history, "
            f"decisions)."]
     if len(missing):
-        shown = ", ".join(f"{md_text(r.project_id)} to {md_text(r.stage_to)}"
+        named = dict(zip(missing["project_id"], missing["name"], strict=True)) \
+            if "name" in missing else None
+        shown = ", ".join(f"{md_text(labelled(r.project_id, named))} to {md_text(r.stage_to)}"
                           for r in missing.head(3).itertuples())
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         out.append(f"{_plural(len(missing), 'stage change')} had no gate decision recorded: "
