@@ -36,6 +36,71 @@ def redact_url(url: str, *, path: bool = True) -> str:
     return text
 
 
+# -- ids with their names ---------------------------------------------------------------
+#
+# A reader sees "P0042 Payments hub", never a bare "P0042": the id to find the row in a
+# register, the name to know what it is (issue #18). Charts (axes, tooltips), dropdowns
+# and every sentence of the briefings, digests and watch say it through these two.
+
+#: Items a sentence names before "and N more": a list of sixty names is not a sentence.
+NAMED = 3
+
+
+def _known(value) -> str:
+    """``value`` as text, or ``""`` for a missing name (None, NaN, blank)."""
+    if value is None:
+        return ""
+    try:
+        if bool(value != value):  # NaN
+            return ""
+    except (TypeError, ValueError):  # pandas.NA has no truth value
+        return ""
+    return str(value).strip()
+
+
+def project_names(portfolio) -> dict:
+    """``{project_id: name}`` of a portfolio's projects (the lookup :func:`labelled` takes)."""
+    p = portfolio.projects
+    return dict(zip(p["project_id"].astype(str), p["name"], strict=True))
+
+
+def labelled(ident, names=None) -> str:
+    """``"P0042 Payments hub"``: ``ident`` with its name from ``names`` (id -> name).
+
+    An id without a (non-blank) name is shown alone. The text is raw: pages
+    escape it where it meets markup (:func:`html_text`, :func:`md_text`).
+    """
+    ident = str(ident)
+    name = _known(names.get(ident)) if names is not None else ""
+    return f"{ident} {name}" if name else ident
+
+
+def labelled_list(ids, names=None, details=None, limit: int | None = NAMED) -> str:
+    """``"P0078 Payments hub (+85%), P0139 Ledger (+60%) and 4 more"``.
+
+    Parameters
+    ----------
+    ids : iterable
+        The ids, in the order to name them.
+    names : mapping, optional
+        id -> name (a dict or a Series).
+    details : iterable, optional
+        One text per id, shown in parentheses after its label (a number).
+    limit : int or None
+        Name at most this many, then "and N more"; None names all.
+    """
+    ids = [str(i) for i in ids]
+    details = [None] * len(ids) if details is None else [str(d) for d in details]
+    if len(details) != len(ids):
+        raise ValueError(f"{len(details)} details for {len(ids)} ids")
+    lookup = None if names is None else {str(k): v for k, v in dict(names).items()}
+    shown = ids if limit is None else ids[:limit]
+    text = ", ".join(labelled(i, lookup) + (f" ({d})" if d is not None else "")
+                     for i, d in zip(shown, details, strict=False))
+    more = len(ids) - len(shown)
+    return text + (f" and {more} more" if more else "")
+
+
 # -- text from the store is data, never markup ---------------------------------------------
 #
 # Every page shows store text through one of these: HTML (dashboard widgets, e-mails)

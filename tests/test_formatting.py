@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import math
 
-from pmo_nb.formatting import html_text, md_text, money, redact_url, whole_money
+import pandas as pd
+import pytest
+
+from pmo_nb.formatting import (
+    html_text,
+    labelled,
+    labelled_list,
+    md_text,
+    money,
+    redact_url,
+    whole_money,
+)
 
 
 def test_money_short_and_whole_and_never_inf():
@@ -39,3 +50,25 @@ def test_md_text_kills_links_emphasis_and_tags_but_reads_the_same():
     # quotes become entities whose "#" is left alone, so the page reads O'Brien
     assert md_text("Priya O'Brien \"#1\"") == "Priya O&#39;Brien &#34;\\#1&#34;"
     assert md_text(None) == ""
+
+
+def test_labelled_puts_the_name_beside_the_id_and_leaves_a_nameless_id_alone():
+    names = {"P1": "Payments hub", "P2": None, "P3": float("nan"), "P4": "  "}
+    assert labelled("P1", names) == "P1 Payments hub"
+    assert [labelled(p, names) for p in ("P2", "P3", "P4", "P5")] == ["P2", "P3", "P4", "P5"]
+    assert labelled(42, pd.Series({"42": "Ledger"})) == "42 Ledger"
+    assert labelled("P1") == "P1"
+    # raw text: escaping is the page's job, so a payload stays as it was written
+    assert labelled("P6", {"P6": "<b>x</b>"}) == "P6 <b>x</b>"
+
+
+def test_labelled_list_names_the_first_few_with_their_numbers_and_counts_the_rest():
+    names = {"P1": "Payments hub", "P2": "Ledger", "P3": "CRM", "P4": "Data"}
+    got = labelled_list(["P1", "P2", "P3", "P4", "P9"], names,
+                        ["+85%", "+60%", "+41%", "+30%", "+22%"])
+    assert got == "P1 Payments hub (+85%), P2 Ledger (+60%), P3 CRM (+41%) and 2 more"
+    assert labelled_list(["P1", "P2"], names) == "P1 Payments hub, P2 Ledger"
+    assert labelled_list(["P1", "P2", "P3", "P4"], names, limit=None).endswith("P4 Data")
+    assert labelled_list([], names) == ""
+    with pytest.raises(ValueError, match="1 details for 2 ids"):
+        labelled_list(["P1", "P2"], names, ["+1%"])

@@ -195,7 +195,11 @@ class ChangeRequestApp:
         return result
 
     def save(self):
-        """Check again and, when every rule holds, write the change; show the outcome."""
+        """Check again and, when every rule holds, write the change; show the outcome.
+
+        After a save the portfolio is read again and "What to know" refreshed, so
+        the block counts the change just raised when the form writes what it reads.
+        """
         result = self.check()
         if not result.ok or self.writer is None:
             return None
@@ -208,6 +212,8 @@ class ChangeRequestApp:
         self.confirmation.value = (
             f'<p>Saved <span class="pmo-cr-saved-id">{html_text(result.change_id)}</span>'
             f' "{html_text(str(title))}" as a proposed change (import {summary.import_id}).</p>')
+        # read again, so "What to know" counts the change just raised (as the intake does)
+        self.reload()
         return summary
 
 

@@ -31,7 +31,7 @@ from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.errors import StoreError
 from pmo_nb.forecast.progress import outcomes
-from pmo_nb.formatting import html_text, money
+from pmo_nb.formatting import html_text, labelled, money
 from pmo_nb.prioritise import proposal as pr
 from pmo_nb.prioritise.frontier import default_budget
 from pmo_nb.prioritise.scoring import candidates
@@ -150,10 +150,16 @@ class IntakeApp:
         objectives = self.portfolio.objectives
         self.sliders = {}
         for row in objectives.itertuples():
-            slider = w.IntSlider(value=0, min=0, max=5, description=str(row.objective_id),
-                                 tooltip=str(row.name), style={"description_width": "110px"})
+            # captioned with the objective's name (plain text, never markup), the id on
+            # hover and beside it, as the scenario explorer's weight sliders are (issue #18)
+            label = labelled(row.objective_id, {row.objective_id: row.name})
+            slider = w.IntSlider(value=0, min=0, max=5, description=str(row.name),
+                                 tooltip=label,
+                                 style={"description_width": "220px"},
+                                 layout=w.Layout(width="480px"))
             slider.add_class(f"pmo-intake-align-{row.objective_id}")
-            self.sliders[row.objective_id] = w.HBox([slider, w.Label(str(row.name))]), slider
+            self.sliders[row.objective_id] = w.HBox(
+                [slider, w.Label(str(row.objective_id), tooltip=label)]), slider
         teams = [(f"{t.team_id} {t.name}", t.team_id) for t in self.portfolio.teams.itertuples()]
         self._teams = teams
         self._objectives = [(f"{o.objective_id} {o.name}", o.objective_id)

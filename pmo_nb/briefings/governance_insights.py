@@ -31,7 +31,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pmo_nb.dates import LIVE_STAGES
-from pmo_nb.formatting import money
+from pmo_nb.formatting import labelled_list, money, project_names
 from pmo_nb.governance.baselines import baseline, change_status_at
 from pmo_nb.governance.decisions import decisions_owed
 from pmo_nb.governance.scope import scope_change
@@ -111,15 +111,14 @@ def _scope(portfolio, as_of, weights, row, mean_weight, growth_alert) -> list[di
         return []
     b = base.loc[grown.index]
     unfunded = (b["budget_original"] * grown["growth"] - b["drift_money"]).clip(lower=0.0)
-    n = len(grown)
-    listing = ", ".join(f"{p} ({g:+.0%})" for p, g in grown["growth"].head(8).items())
-    more = f" and {n - 8} more" if n > 8 else ""
+    n, names = len(grown), project_names(portfolio)
+    listing = labelled_list(grown.index, names, [f"{g:+.0%}" for g in grown["growth"]])
     head = (f"Scope grew by more than {growth_alert:.0%} of its baseline on {n} live "
-            f"project{'s' if n > 1 else ''}: {listing}{more}; at the baseline's cost per unit "
+            f"project{'s' if n > 1 else ''}: {listing}; at the baseline's cost per unit "
             f"of scope, {money(unfunded.sum())} of that growth is not covered by approved "
             "budget changes (requirements and change requests).")
-    rec = (f"Ask the sponsors of {', '.join(grown.index[:3])} to put the added scope through "
-           "change control, or take it out.")
+    rec = (f"Ask the sponsors of {labelled_list(grown.index, names)} to put the added scope "
+           "through change control, or take it out.")
     return [row("scope_growth", head, rec, governance_link("scope"), unfunded.sum(),
                 POINT_ESTIMATE_P, mean_weight(weights, grown.index, unfunded), grown.index)]
 
@@ -134,14 +133,14 @@ def _pending(portfolio, as_of, weights, row, mean_weight) -> list[dict]:
     rate = approved / int(decided.sum()) if decided.any() else POINT_ESTIMATE_P
     cost = waiting["cost_impact"].fillna(0.0).clip(lower=0.0)
     days = waiting["schedule_impact_days"].fillna(0.0).clip(lower=0.0)
-    n = len(waiting)
+    n, names = len(waiting), project_names(portfolio)
     basis = (f"{approved} of {int(decided.sum())} decided so far were approved"
              if decided.any() else "none has been decided yet")
     head = (f"{n} pending change request{'s' if n > 1 else ''} would add {money(cost.sum())} "
             f"and up to {days.max():,.0f} days if approved ({basis}; change requests).")
     by_project = cost.groupby(waiting["project_id"]).sum().sort_values(
         ascending=False, kind="stable")
-    rec = (f"Put the largest pending changes ({', '.join(by_project.index[:3])}) on the next "
-           "change board's agenda, and hold contingency for the ones likely to pass.")
+    rec = (f"Put the largest pending changes ({labelled_list(by_project.index[:3], names)}) "
+           "on the next change board's agenda, and hold contingency for the ones likely to pass.")
     return [row("pending_changes", head, rec, governance_link("changes"), cost.sum(), rate,
                 mean_weight(weights, by_project.index, by_project), by_project.index)]

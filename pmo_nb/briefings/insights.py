@@ -69,14 +69,16 @@ import pandas as pd
 
 from pmo_nb.benefits.status import benefits_status
 from pmo_nb.briefings.governance_insights import GROWTH_ALERT, governance_insights
+from pmo_nb.briefings.importance import mean_weight as _mean_weight
+from pmo_nb.briefings.importance import p_ratio_above, strategic_weights
+from pmo_nb.briefings.importance import row as _row
 from pmo_nb.briefings.status_report import rag_disagreement
 from pmo_nb.capacity.demand import capacity, over_allocations
 from pmo_nb.config import safe_stem
 from pmo_nb.dates import latest_status, reporting_date
 from pmo_nb.delivery.evm import earned_value
-from pmo_nb.formatting import money
+from pmo_nb.formatting import labelled, labelled_list, money, project_names
 from pmo_nb.portfolio import Portfolio
-from pmo_nb.prioritise.scoring import objective_weights
 from pmo_nb.risks.model import open_risks
 
 #: "Likely" overrun: the chance above which a project is listed.
@@ -101,9 +103,6 @@ SECTIONS = {
 #: Columns of :attr:`Insights.table`.
 COLUMNS = ["rank", "kind", "headline", "recommendation", "evidence", "importance",
            "money_at_stake", "probability", "strategic_weight", "projects", "pages"]
-
-_Z90 = 1.2815515655446004
-
 
 def anchor(heading: str) -> str:
     """The id nbconvert's HTML gives a markdown heading (spaces become hyphens)."""
@@ -138,59 +137,21 @@ class Insights:
         Analyses left out and why (e.g. no forecast has been run yet).
     forecast_name : str or None
         The persisted forecast used, if any.
+    names : dict
+        project id -> name, so a page names the projects it links to.
     """
 
     table: pd.DataFrame
     unavailable: list = field(default_factory=list)
     forecast_name: str | None = None
-
-
-def strategic_weights(portfolio: Portfolio) -> pd.Series:
-    """Each project's alignment with the weighted objectives, in [0, 1] (0 when unaligned)."""
-    ids = portfolio.projects["project_id"].astype("str")
-    if portfolio.objectives.empty or portfolio.alignment.empty:
-        return pd.Series(0.0, index=ids)
-    w = objective_weights(portfolio)
-    a = portfolio.alignment
-    part = a["score"].astype(float) / 5.0 * a["objective_id"].map(w).fillna(0.0).to_numpy()
-    out = part.groupby(a["project_id"].astype("str")).sum()
-    return out.reindex(ids).fillna(0.0).clip(0.0, 1.0)
-
-
-def p_ratio_above(threshold: float, p10, p50, p90) -> np.ndarray:
-    """P(ratio > threshold) from a ratio's P10/P50/P90 (two-piece lognormal through them)."""
-    from scipy.special import ndtr  # lazy: SciPy loads only when this function runs
-
-    lo, mid, hi = (np.log(np.asarray(v, dtype="float64")) for v in (p10, p50, p90))
-    t = np.log(threshold)
-    scale = np.where(t >= mid, hi - mid, mid - lo) / _Z90
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(scale > 0, (t - mid) / np.where(scale > 0, scale, 1.0),
-                     np.where(t >= mid, np.inf, -np.inf))
-    return 1.0 - ndtr(z)
-
-
-def _row(kind, headline, recommendation, evidence, money_, prob, weight, projects) -> dict:
-    return {"kind": kind, "headline": headline, "recommendation": recommendation,
-            "evidence": evidence, "money_at_stake": float(money_), "probability": float(prob),
-            "strategic_weight": float(weight), "projects": list(projects),
-            "importance": float(money_) * float(prob) * (1.0 + float(weight))}
-
-
-def _mean_weight(weights: pd.Series, ids, amounts) -> float:
-    amounts = np.asarray(amounts, dtype="float64")
-    w = weights.reindex(list(ids)).fillna(0.0).to_numpy()
-    return float(np.average(w, weights=amounts)) if amounts.sum() > 0 else float(w.mean())
-
-
-def _listing(ids, values) -> str:
-    return ", ".join(f"{p} ({v})" for p, v in zip(ids, values, strict=True))
+    names: dict = field(default_factory=dict)
 
 
 def _forecast_insights(portfolio, as_of, forecast, name, weights, likely, overrun) -> list[dict]:
     f = forecast.set_index("project_id") if "project_id" in forecast.columns else forecast
     f = f[f["budget"] > 0]
     src = f"Bayesian forecast of {name}"
+    names = project_names(portfolio)
     rows = []
     p = pd.Series(p_ratio_above(1.0 + overrun, f["cost_ratio_p10"], f["cost_ratio_p50"],
                                 f["cost_ratio_p90"]), index=f.index)
@@ -200,9 +161,10 @@ def _forecast_insights(portfolio, as_of, forecast, name, weights, likely, overru
         n = len(hot)
         head = (f"{n} project{'s are' if n > 1 else ' is'} more than {likely:.0%} likely to "
                 f"overrun {'their' if n > 1 else 'its'} budget by more than {overrun:.0%}: "
-                f"{_listing(hot.index, [f'{v:.0%}' for v in hot])}; median overrun "
+                f"{labelled_list(hot.index, names, [f'{v:.0%}' for v in hot])}; median overrun "
                 f"{money(excess.sum())} in all ({src}).")
-        rec = (f"Ask the sponsors of {', '.join(hot.index)} for recovery plans or re-baselined "
+        rec = (f"Ask the sponsors of {labelled_list(hot.index, names)} for recovery plans or "
+               "re-baselined "
                f"budgets, and hold {money(excess.sum())} of contingency until they report.")
         w = _mean_weight(weights, hot.index, excess)
         imp = float((hot * excess * (1 + weights.reindex(hot.index).fillna(0.0))).sum())
@@ -224,8 +186,9 @@ def _forecast_insights(portfolio, as_of, forecast, name, weights, likely, overru
         n = len(worst)
         head = (f"{n} project{'s report' if n > 1 else ' reports'} green but the forecast gives "
                 f"more than 50% chance of going over budget or finishing late: "
-                f"{_listing(worst.index, [f'{v:.0%}' for v in worst])} ({src}).")
-        rec = (f"Ask the managers of {', '.join(worst.index)} to review their RAG against the "
+                f"{labelled_list(worst.index, names, [f'{v:.0%}' for v in worst])} ({src}).")
+        rec = (f"Ask the managers of {labelled_list(worst.index, names)} to review their RAG "
+               "against the "
                "forecast at the next status update.")
         hidden = (f.loc[worst.index, "cost_p90"] - f.loc[worst.index, "budget"]).clip(lower=0.0)
         prob = float((worst * hidden).sum() / hidden.sum()) if hidden.sum() > 0 \
@@ -251,14 +214,15 @@ def _evm_insights(portfolio, as_of, weights, cpi_alert) -> list[dict]:
     if ev.empty:
         return []
     excess = (ev["eac"] - ev["bac"]).clip(lower=0.0)
-    n = len(ev)
+    n, names = len(ev), project_names(portfolio)
     head = (f"{n} active project{'s run' if n > 1 else ' runs'} more than "
             f"{1 - cpi_alert:.0%} over cost (CPI below {cpi_alert:.2f}): "
-            f"{_listing(ev.index, [f'CPI {v:.2f}' for v in ev['cpi']])}; at that CPI they "
+            f"{labelled_list(ev.index, names, [f'CPI {v:.2f}' for v in ev['cpi']])}; at that "
+            "CPI they "
             f"would finish {money(excess.sum())} over budget (earned value, latest status "
             "updates).")
-    rec = (f"Review the cost baselines of {', '.join(ev.index[:5])}"
-           f"{' and others' if n > 5 else ''} and agree where the overspend will be found.")
+    rec = (f"Review the cost baselines of {labelled_list(ev.index, names)} and agree where "
+           "the overspend will be found.")
     return [_row("cost_overrun", head, rec, evidence_link("evm", ev.index[0]), excess.sum(),
                  POINT_ESTIMATE_P, _mean_weight(weights, ev.index, excess), ev.index)]
 
@@ -282,11 +246,13 @@ def benefits_behind(portfolio: Portfolio, status: pd.DataFrame) -> pd.DataFrame:
 
 def _benefit_insights(portfolio, as_of, weights) -> list[dict]:
     s = benefits_behind(portfolio, benefits_status(portfolio, as_of))
+    names = project_names(portfolio)
     rows = []
     for bid, b in s.iterrows():
         behind, stake, prob = b["behind"], b["stake"], b["prob"]
         owner = b["owner"] if isinstance(b["owner"], str) and b["owner"] else "its owner"
-        head = (f"Benefit \"{b['name']}\" ({bid}, project {b['project_id']}) is {behind:.0%} "
+        head = (f"Benefit \"{b['name']}\" ({bid}, project "
+                f"{labelled(b['project_id'], names)}) is {behind:.0%} "
                 f"behind plan: {b['realised_share']:.0%} of the improvement realised against "
                 f"{b['planned_share']:.0%} planned (measurement of "
                 f"{pd.Timestamp(b['measured_date']):%Y-%m-%d}, benefits register).")
@@ -306,18 +272,19 @@ def _capacity_insights(portfolio, as_of, weights, min_over) -> list[dict]:
         return []
     detail = over_allocations(cap, portfolio)
     budgets = portfolio.projects.set_index("project_id")["budget"].astype(float)
-    names = portfolio.teams.set_index("team_id")["name"]
+    teams = portfolio.teams.set_index("team_id")["name"]
+    names = project_names(portfolio)
     rows = []
     for team, g in hot.groupby("team_id", sort=True):
         worst = g.sort_values(["share", "month"], ascending=[False, True]).iloc[0]
         who = detail[(detail["team_id"] == team) & (detail["month"] == worst["month"])]
         stake = worst["over"] / worst["demand"] * budgets.reindex(who["project_id"]).sum()
         n_months = len(g)
-        head = (f"Team {names.get(team, team)} ({team}) is over-allocated by {worst['share']:.0%} "
+        head = (f"Team {teams.get(team, team)} ({team}) is over-allocated by {worst['share']:.0%} "
                 f"in {worst['month']}: {worst['demand']:.1f} FTE asked of "
                 f"{worst['capacity']:.1f}; {n_months} month{'s' if n_months > 1 else ''} from "
                 f"{month} are over by {min_over:.0%} or more (capacity plan).")
-        top = ", ".join(who["project_id"].head(3))
+        top = labelled_list(who["project_id"], names)
         rec = (f"Re-sequence or shift {top} (the largest demand on {team} in {worst['month']}), "
                f"or add {worst['over']:.1f} FTE; the capacity report proposes start shifts.")
         rows.append(_row("over_allocation", head, rec, evidence_link("capacity"), stake, 1.0,
@@ -332,11 +299,13 @@ def _risk_insights(portfolio, weights, n_risks) -> list[dict]:
     reg = reg[reg["bucket"].isin(active) & (reg["expected_cost"] > 0)]
     reg = reg.sort_values(["expected_cost", "risk_id"], ascending=[False, True], kind="stable")
     extra = portfolio.risks.set_index("risk_id")
+    names = project_names(portfolio)
     rows = []
     for r in reg.head(n_risks).itertuples():
         info = extra.loc[r.risk_id]
         owner = info["owner"] if isinstance(info["owner"], str) and info["owner"] else "its owner"
-        head = (f"Risk {r.risk_id} \"{r.title}\" on {r.bucket}: {r.p:.0%} chance of "
+        head = (f"Risk {r.risk_id} \"{r.title}\" on {labelled(r.bucket, names)}: {r.p:.0%} "
+                "chance of "
                 f"{money(r.mean_cost_if_occurs)} if it occurs, expected "
                 f"{money(r.expected_cost)} (risk register).")
         if isinstance(info["mitigation"], str) and info["mitigation"]:
@@ -412,5 +381,6 @@ def portfolio_insights(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFra
                               ascending=[False, True, True], kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return Insights(table=table[COLUMNS], unavailable=unavailable,
-                    forecast_name=forecast_name if forecast is not None else None)
+                    forecast_name=forecast_name if forecast is not None else None,
+                    names=project_names(portfolio))
 

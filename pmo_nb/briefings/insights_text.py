@@ -9,7 +9,7 @@ evidence, and the rest in full.
 
 from __future__ import annotations
 
-from pmo_nb.formatting import md_text, money
+from pmo_nb.formatting import labelled, md_text, money
 
 
 def split_headline(headline: str) -> tuple[str, str]:
@@ -41,17 +41,18 @@ def to_markdown(insights, limit: int | None = None, briefed: int = 0) -> str:
         recommendation and the evidence.
 
     Headlines and recommendations are plain text (they quote names from the
-    store); they are escaped here, where they meet Markdown.
+    store); they are escaped here, where they meet Markdown, as are the
+    projects' names on their page links (``P0078 Payments hub``).
     """
     table = insights.table if limit is None else insights.table.head(int(limit))
     if table.empty:
         return "No insight crosses its threshold on this date."
-    lines = []
+    lines, names = [], getattr(insights, "names", None) or {}
     for r in table.itertuples():
         pages = ""
         if len(r.pages) > 1 or (r.pages and r.evidence.split("#")[0] not in r.pages.values()):
             pages = " &nbsp; *Project pages:* " + ", ".join(
-                f"[{md_text(p)}]({link})" for p, link in r.pages.items())
+                f"[{md_text(labelled(p, names))}]({link})" for p, link in r.pages.items())
         if r.rank <= briefed:
             detail = split_headline(r.headline)[1]
             said = f"*What to know, item {r.rank}*" + (f": {md_text(detail)}" if detail else "")

@@ -31,7 +31,7 @@ import pandas as pd
 
 from pmo_nb.benefits.status import UNASSIGNED, benefits_rollup, benefits_status
 from pmo_nb.forecast.calibration import COVERAGE_BAND
-from pmo_nb.formatting import money
+from pmo_nb.formatting import labelled_list, money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.frontier import default_budget
 from pmo_nb.prioritise.scoring import objective_weights
@@ -204,11 +204,11 @@ def selection_changes(portfolio: Portfolio, budget: float | None = None, *,
                  f"(weighted score {sel.value:,.1f}; prioritisation)."]
     if len(fund):
         sentences.append(f"It would fund {len(fund)} proposal(s) not yet approved: "
-                         + ", ".join(f"{i} ({money(r.budget)})" for i, r in fund.iterrows())
+                         + labelled_list(fund.index, t["name"], map(money, fund["budget"]))
                          + " (prioritisation).")
     if len(drop):
         sentences.append(f"It would drop {len(drop)} approved project(s): "
-                         + ", ".join(f"{i} ({r.reason})" for i, r in drop.iterrows())
+                         + labelled_list(drop.index, t["name"], drop["reason"])
                          + " (prioritisation).")
     if not len(fund) and not len(drop):
         sentences.append(f"It confirms the {int((t['stage'] == 'approved').sum())} approved "

@@ -16,7 +16,7 @@ from pmo_nb.briefings.status_report import (
     Sentence,
     StatusFacts,
 )
-from pmo_nb.formatting import money
+from pmo_nb.formatting import labelled, labelled_list, money
 
 
 def _day(ts) -> str:
@@ -141,14 +141,15 @@ def _knock_sentences(f: StatusFacts) -> list[Sentence]:
     if len(own) and own.iloc[0]["start_shift_days"] > 0:
         r = own.iloc[0]
         days = f"{r['start_shift_days']:.0f} days"
-        out.append(Sentence(f"Prerequisite {r['driver']} pushes this project's start by {days} "
+        out.append(Sentence(f"Prerequisite {labelled(r['driver'], f.names)} pushes this "
+                            f"project's start by {days} "
                             f"(chain {r['chain']}; {src}).", days, src))
     pushed = f.knock[(f.knock["project_id"] != f.project_id)
                      & (f.knock["start_shift_days"] > 0)]
     slip = float(own.iloc[0]["finish_shift_days"]) if len(own) else 0.0
     if len(pushed):
-        names = ", ".join(f"{r.project_id} by {r.start_shift_days:.0f} days"
-                          for r in pushed.itertuples())
+        names = labelled_list(pushed["project_id"], f.names,
+                              [f"by {d:.0f} days" for d in pushed["start_shift_days"]])
         days = f"{slip:.0f} days"
         out.append(Sentence(f"This project's finish moving {days} pushes {len(pushed)} "
                             f"dependent project(s): {names} ({src}).", days, src))
@@ -157,11 +158,13 @@ def _knock_sentences(f: StatusFacts) -> list[Sentence]:
             days = f"{own.iloc[0]['slip_days']:.0f} days"
             out.append(Sentence(f"Its own finish is estimated {days} late ({src}).", days, src))
         n = str(n_dep)
-        out.append(Sentence(f"None of its {n} dependent project(s) ({', '.join(f.dependents)}) "
+        out.append(Sentence(f"None of its {n} dependent project(s) "
+                            f"({labelled_list(f.dependents, f.names)}) "
                             f"is pushed ({src}).", n, src))
     if n_pre and not (len(own) and own.iloc[0]["start_shift_days"] > 0):
         n = str(n_pre)
-        out.append(Sentence(f"None of its {n} prerequisite(s) ({', '.join(f.prerequisites)}) "
+        out.append(Sentence(f"None of its {n} prerequisite(s) "
+                            f"({labelled_list(f.prerequisites, f.names)}) "
                             f"pushes its start ({src}).", n, src))
     return out
 

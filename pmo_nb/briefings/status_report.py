@@ -33,7 +33,7 @@ from pmo_nb.benefits.status import benefits_status
 from pmo_nb.capacity.dependencies import knock_on
 from pmo_nb.dates import latest_status, reporting_date
 from pmo_nb.delivery.evm import earned_value
-from pmo_nb.formatting import money
+from pmo_nb.formatting import money, project_names
 from pmo_nb.plans import PlanBrief, plan_brief
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.risks.model import open_risks
@@ -99,6 +99,9 @@ class StatusFacts:
         How the forecast disagrees with the reported RAG, or None.
     plan : pmo_nb.plans.PlanBrief or None
         The plan's P80 finish and its top driving tasks; None: the project has no plan.
+    names : dict
+        project id -> name of the portfolio's projects, so a sentence about a
+        prerequisite or a dependent names it beside its id.
     """
 
     project_id: str
@@ -119,6 +122,7 @@ class StatusFacts:
     disagreement: str | None = None
     plan: PlanBrief | None = None
     evm_original: pd.Series | None = None
+    names: dict = field(default_factory=dict)
 
 
 def choose_project(portfolio: Portfolio, project_id: str = "") -> str:
@@ -234,6 +238,7 @@ def status_facts(portfolio: Portfolio, project_id: str = "", as_of=None, *,
         risks=top_risks(portfolio, pid, n_risks), benefits=benefits, knock=mine,
         prerequisites=sorted(deps.loc[deps["project_id"] == pid, "depends_on"].astype("str")),
         dependents=sorted(deps.loc[deps["depends_on"] == pid, "project_id"].astype("str")),
+        names=project_names(portfolio),
     )
     facts.plan = plan_brief(portfolio, pid, as_of)
     original = earned_value(portfolio, as_of, baseline="original")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from pmo_nb.briefings.insights import anchor
 from pmo_nb.briefings.insights_text import split_headline
-from pmo_nb.formatting import html_text, money
+from pmo_nb.formatting import html_text, labelled_list, money, project_names
 
 #: Findings shown at most: the block must fit the first screen.
 LIMIT = 5
@@ -71,10 +71,7 @@ def to_html(findings: list[Finding], title: str = "What to know", links: bool = 
 
 def names(portfolio, ids, limit: int = 3) -> str:
     """``P0001 Name, P0002 Name`` for the first ``limit`` of ``ids`` ("and N more" after)."""
-    lookup = portfolio.projects.set_index("project_id")["name"].astype(str).to_dict()
-    ids = [str(i) for i in ids]
-    shown = ", ".join(f"{i} {lookup[i]}" if i in lookup else i for i in ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return labelled_list(ids, project_names(portfolio), limit=limit)
 
 
 def _plural(n: int, one: str, many: str) -> str:

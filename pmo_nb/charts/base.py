@@ -7,6 +7,7 @@ import functools
 import pandas as pd
 
 from pmo_nb.charts.reading import HOW_TO_READ
+from pmo_nb.formatting import labelled
 
 #: Colours with a meaning, used the same way in every chart.
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "unreported": "#9e9e9e"}
@@ -34,14 +35,11 @@ def id_labels(ids, names=None) -> pd.Series:
 
     ``names`` maps id -> name (a Series or dict); an id without a name is
     shown alone. The id stays beside the name so a reader can find the row in
-    the register, and the name says what it is (issue #18: no bare ids).
+    the register, and the name says what it is (issue #18: no bare ids). One
+    path with the briefings' sentences: :func:`pmo_nb.formatting.labelled`.
     """
-    ids = pd.Series(list(ids), dtype="object").astype(str)
-    if names is None:
-        return ids
-    lookup = {str(k): str(v) for k, v in dict(names).items() if pd.notna(v)}
-    return (ids + " " + ids.map(lookup).fillna("")).str.strip()
-
+    lookup = None if names is None else {str(k): v for k, v in dict(names).items()}
+    return pd.Series([labelled(i, lookup) for i in ids], dtype="object")
 
 
 def reads(build):

@@ -7,6 +7,7 @@ import pandas as pd
 
 from pmo_nb.charts.base import check_frame as _check
 from pmo_nb.charts.base import check_size as _size
+from pmo_nb.charts.base import id_labels
 from pmo_nb.charts.base import reads as _reads
 
 #: What happens to each project, and its colour.
@@ -102,9 +103,13 @@ def network_chart(layout: pd.DataFrame, links: pd.DataFrame, knock: pd.DataFrame
         color=alt.condition("datum.on_chain", alt.value(CHAIN_COLOUR), alt.value("#bdbdbd")),
         strokeWidth=alt.condition("datum.on_chain", alt.value(3), alt.value(1.2)),
     )
-    nodes = nodes.assign(x=nodes[field])
+    # The node's label is its id (a name does not fit beside a dot); the tooltip says
+    # "P0042 Payments hub" (issue #18), and the how-to-read line tells the reader so.
+    nodes = nodes.assign(x=nodes[field], project=id_labels(
+        nodes["project_id"], dict(zip(nodes["project_id"], nodes["name"], strict=True))
+        if "name" in nodes else None).to_numpy())
     order = list(ROLE_COLOURS)
-    tip = [c for c in ("project_id", "name", "stage") if c in nodes]
+    tip = ["project:N"] + [c for c in ("stage",) if c in nodes]
     tip += [alt.Tooltip("start:T", format="%Y-%m-%d"), "role:N"]
     tip += [c for c in ("slip_days", "finish_shift_days") if c in nodes]
     points = alt.Chart(nodes).mark_circle(size=220, opacity=1).encode(

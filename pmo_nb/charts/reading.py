@@ -57,7 +57,8 @@ HOW_TO_READ = {
         'delivery.'),
     "network_chart": (
         'Prerequisites on the left; red projects slip, amber ones are pushed by a '
-        'prerequisite, and the critical chain is drawn in bold.'),
+        'prerequisite, and the critical chain is drawn in bold. Nodes show project ids; '
+        'hover one for its name.'),
     "budget_chart": (
         'One bar per category: its share of the total budget, largest first.'),
     "cpi_spi_chart": (

@@ -51,7 +51,7 @@ from pmo_nb.briefings.insights import (
 )
 from pmo_nb.briefings.status_report import rag_disagreement
 from pmo_nb.dates import latest_status, reporting_date
-from pmo_nb.formatting import money
+from pmo_nb.formatting import labelled, money, project_names
 from pmo_nb.governance.decisions import decisions_owed
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.risks.model import open_risks
@@ -161,9 +161,8 @@ def digest_facts(portfolio: Portfolio, as_of=None, *, forecast: pd.DataFrame | N
     """The facts of :func:`build_digest` for every person at ``as_of`` (blank: the data date)."""
     as_of = reporting_date(portfolio, as_of)
     projects = portfolio.projects
-    labels = pd.Series([f"{p} {_name(n)}".strip() for p, n in
-                        zip(projects["project_id"], projects["name"], strict=True)],
-                       index=projects["project_id"].astype("str"), dtype=object)
+    names = project_names(portfolio)
+    labels = pd.Series([labelled(p, names) for p in names], index=list(names), dtype=object)
     weights = strategic_weights(portfolio)
     reg = open_risks(portfolio, None, mitigated=False)
     owner = portfolio.risks.set_index("risk_id")["owner"].map(_name)

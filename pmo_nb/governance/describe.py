@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmo_nb.formatting import md_text, money
+from pmo_nb.formatting import labelled, labelled_list, md_text, money
 
 #: Growth above this share of the baseline scope is called out.
 GROWTH_ALERT = 0.20
@@ -19,10 +19,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _names(frame: pd.DataFrame, n: int = 3) -> str:
-    """The first ``n`` project ids of ``frame``'s index, escaped, comma-separated."""
-    shown = ", ".join(md_text(p) for p in frame.index[:n])
-    return shown + (f" and {len(frame) - n} more" if len(frame) > n else "")
+def _names(frame: pd.DataFrame, n: int = 3, names=None) -> str:
+    """The first ``n`` projects of ``frame``'s index, ``P1 Name``, escaped, "and N more"."""
+    return md_text(labelled_list(frame.index, names, limit=n))
 
 
 def describe_changes(summary: pd.DataFrame, base: pd.DataFrame) -> list[str]:
@@ -62,12 +61,16 @@ def describe_baseline(base: pd.DataFrame) -> list[str]:
         f"Approved changes re-baselined {_plural(len(moved), 'project')}: budgets moved by "
         f"{money(drift)}{share} and finishes by {moved['drift_days'].sum():,.0f} days in "
         f"total (projects, change_requests).",
-        f"Largest budget drift: {_names(largest, 3)}.",
+        f"Largest budget drift: {_names(largest, 3, base.get('name'))}.",
     ]
 
 
-def describe_scope(scope: pd.DataFrame, threshold: float = GROWTH_ALERT) -> list[str]:
-    """Scope growth and churn (:func:`pmo_nb.governance.scope_change`)."""
+def describe_scope(scope: pd.DataFrame, threshold: float = GROWTH_ALERT,
+                   names=None) -> list[str]:
+    """Scope growth and churn (:func:`pmo_nb.governance.scope_change`).
+
+    ``names`` (project id -> name) names the projects beside their ids.
+    """
     if scope.empty:
         return ["No requirements recorded (requirements)."]
     out = [f"{_plural(len(scope), 'project')} track scope: baseline "
@@ -80,9 +83,9 @@ def describe_scope(scope: pd.DataFrame, threshold: float = GROWTH_ALERT) -> list
     else:
         worst = grown.iloc[0]
         out.append(f"Scope grew by more than {threshold:.0%} in "
-                   f"{_plural(len(grown), 'project')} ({_names(grown)}); the most is "
-                   f"{md_text(grown.index[0])} at {worst['growth']:+.0%}, churn "
-                   f"{worst['churn']:.0%}.")
+                   f"{_plural(len(grown), 'project')} ({_names(grown, names=names)}); the "
+                   f"most is {md_text(labelled(grown.index[0], names))} at "
+                   f"{worst['growth']:+.0%}, churn {worst['churn']:.0%}.")
     return out
 
 
@@ -108,7 +111,9 @@ def describe_gates(audit: pd.DataFrame) -> list[str]:
            f"{len(audit) - len(missing)} with an approved gate decision (store history, "
            f"decisions)."]
     if len(missing):
-        shown = ", ".join(f"{md_text(r.project_id)} to {md_text(r.stage_to)}"
+        named = dict(zip(missing["project_id"], missing["name"], strict=True)) \
+            if "name" in missing else None
+        shown = ", ".join(f"{md_text(labelled(r.project_id, named))} to {md_text(r.stage_to)}"
                           for r in missing.head(3).itertuples())
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         out.append(f"{_plural(len(missing), 'stage change')} had no gate decision recorded: "

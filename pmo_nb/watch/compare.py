@@ -16,7 +16,7 @@ from pmo_nb.benefits.status import benefits_status
 from pmo_nb.capacity.demand import capacity
 from pmo_nb.dates import latest_status
 from pmo_nb.delivery.changes import approved_impacts, current_baseline
-from pmo_nb.formatting import money
+from pmo_nb.formatting import labelled, money
 from pmo_nb.governance.decisions import NO_OWNER, decisions_owed
 from pmo_nb.watch.points import Point
 
@@ -57,8 +57,7 @@ class People:
         pid = _text(project_id)
         if pid is None:
             return "the portfolio"
-        name = _text(self.names.get(pid))
-        return f"{pid} {name}" if name else pid
+        return labelled(pid, self.names)
 
     def of(self, owner, project_id) -> str | None:
         """``owner`` when given, else the project's owner (so a digest can route it)."""

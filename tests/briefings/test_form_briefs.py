@@ -100,3 +100,24 @@ def test_the_forms_open_with_their_block(demo_small, tmp_path):
         assert app.widget.children[0] is app.know
         assert f'class="{wtk.BLOCK_CLASS}"' in app.know.value
         assert app.know.value.count("<li>") == len(app.findings()) >= 3
+
+
+def test_the_change_form_refreshes_what_to_know_after_a_save(demo_small, tmp_path):
+    from pmo_nb.apps import change_request
+
+    path = tmp_path / "portfolio.db"
+    Store(path).import_portfolio(demo_small, source="demo", file_checksums={})
+    app = change_request.ChangeRequestApp(Store(path), Store(path), AS_OF)  # writes what it reads
+    before = app.findings()[0]
+    waiting = pending(demo_small, AS_OF)
+    assert before.number == str(len(waiting))
+    app.project.value = app.project.options[1][1]
+    app.title.value, app.reason.value = "Extra interfaces", "The regulator asked for them"
+    app.cost.value = "250k"
+    assert app.save() is not None, app.errors.value + app.confirmation.value
+    after = app.findings()[0]
+    # one more change waits, 250 k more of it; the block on the page says so
+    assert after.number == str(len(waiting) + 1)
+    assert fb.money(waiting["cost_impact"].fillna(0).sum() + 250_000) in after.text
+    assert app.know.value == wtk.to_html(app.findings(), links=False)
+    assert f">{after.number}</strong>" in app.know.value

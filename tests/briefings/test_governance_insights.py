@@ -90,7 +90,8 @@ def test_by_autumn_scope_growth_not_covered_by_approved_changes(governed):
     # growth 12/21 of a 1,000 baseline, less the 330 the approved changes added
     assert grown["money_at_stake"] == pytest.approx(1000 * 12 / 21 - 330)
     assert grown["probability"] == 0.5 and grown["projects"] == ["P1"]
-    assert "on 1 live project: P1 (+57%)" in grown["headline"]
+    assert "on 1 live project: P1 One (+57%); " in grown["headline"]  # named (issue #18)
+    assert grown["recommendation"].startswith("Ask the sponsors of P1 One to put")
     assert rows.loc["decisions_overdue", "money_at_stake"] == pytest.approx(121 * 1000 / 364)
     waiting = rows.loc["pending_changes"]
     assert waiting["money_at_stake"] == 520.0  # C4 and C6

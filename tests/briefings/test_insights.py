@@ -95,14 +95,22 @@ def test_ranking_on_a_constructed_case(case):
     over = t.iloc[1]
     p_a = ins.p_ratio_above(1.1, [1.15], [1.3], [1.6])[0]
     assert over["importance"] == pytest.approx(p_a * 300_000 * 1.75)
+    # projects are named beside their ids (issue #18), each with its number
     assert over["headline"].startswith("1 project is more than 70% likely to overrun its budget "
-                                       "by more than 10%: A (")
+                                       f"by more than 10%: A Project A ({p_a:.0%}); median "
+                                       "overrun 300.0 k in all")
+    assert over["recommendation"].startswith("Ask the sponsors of A Project A for recovery")
+    assert t.iloc[0]["headline"].endswith("finishing late: A Project A (95%) (Bayesian forecast "
+                                          "of 2026-06-30).")
     # T1 in 2026-08: 3 FTE of 2 -> 50% over; C's 500 k x 1/3 unserved, weight 0.1
     cap = t.iloc[2]
     assert cap["importance"] == pytest.approx(500_000 / 3 * 1.0 * 1.1)
     assert "over-allocated by 50% in 2026-08" in cap["headline"]
+    assert cap["recommendation"].startswith("Re-sequence or shift C Project C (the largest "
+                                            "demand on T1 in 2026-08), or add 1.0 FTE")
     risk = t.iloc[3]
     assert risk["importance"] == pytest.approx(100_000 * 0.5 * 1.0)
+    assert risk["headline"].startswith('Risk R1 "Supplier fails" on B Project B: 50% chance')
     assert "Second supplier, cutting its chance to 20%" in risk["recommendation"]
     assert found.unavailable == [
         "Benefit insights are omitted: no benefit is registered.",
@@ -174,6 +182,28 @@ def test_markdown_lists_ranked_insights_with_links(case):
     assert "[capacity.html](capacity.html#Over-allocations-and-the-projects-causing-them)" in text
     empty = ins.Insights(found.table.iloc[0:0])
     assert to_markdown(empty) == "No insight crosses its threshold on this date."
+
+
+def test_project_page_links_carry_the_projects_name(case):
+    text = to_markdown(ins.portfolio_insights(case, AS_OF))
+    # the over-allocation's evidence is the capacity report; C's own page is linked by name
+    assert "*Project pages:* [C Project C](project_status/C.html)" in text
+
+
+def test_a_long_list_names_the_first_three_and_counts_the_rest():
+    ids = ["P1", "P2", "P3", "P4", "P5"]
+    many = _portfolio(
+        projects=[_project(p, 1_000_000) for p in ids],
+        status_updates=[{"project_id": p, "as_of": "2026-06-15", "percent_complete": 10 * (i + 1),
+                         "actual_cost": 800_000, "rag": "amber"} for i, p in enumerate(ids)])
+    row = ins.portfolio_insights(many, AS_OF).table.set_index("kind").loc["cost_overrun"]
+    # EV = percent complete x 1 m against 800 k spent: CPI 0.12, 0.25, 0.38, 0.50, 0.62
+    assert row["headline"].startswith(
+        "5 active projects run more than 10% over cost (CPI below 0.90): P1 Project P1 "
+        "(CPI 0.12), P2 Project P2 (CPI 0.25), P3 Project P3 (CPI 0.38) and 2 more; ")
+    assert row["recommendation"].startswith("Review the cost baselines of P1 Project P1, "
+                                            "P2 Project P2, P3 Project P3 and 2 more and agree")
+    assert row["projects"] == ids
 
 
 def test_briefed_insights_keep_their_detail_not_their_claim(case):

@@ -68,7 +68,9 @@ def test_selection_changes_at_the_approved_money(pack):
     assert changes.budget == 100.0 and changes.basis == "the total budget of the approved projects"
     assert changes.fund == ["B"] and changes.drop == ["A"]
     assert changes.table.loc["A", "reason"] == "budget"
-    assert changes.sentences[1] == "It would fund 1 proposal(s) not yet approved: B (100) " \
+    assert changes.sentences[1] == "It would fund 1 proposal(s) not yet approved: " \
+        "B Project B (100) (prioritisation)."
+    assert changes.sentences[2] == "It would drop 1 approved project(s): A Project A (budget) " \
         "(prioritisation)."
     bigger = rp.selection_changes(pack, budget=200.0)
     assert bigger.fund == ["B"] and bigger.drop == []

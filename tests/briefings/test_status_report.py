@@ -201,13 +201,24 @@ def test_knock_on_pushes_the_waiting_project(small):
                             forecast_name="2026-06-30")
     texts = _texts(facts)
     assert facts.dependents == ["B"] and facts.prerequisites == []
-    assert ("This project's finish moving 46 days pushes 1 dependent project(s): B by 36 days "
+    assert ("This project's finish moving 46 days pushes 1 dependent project(s): B Project B "
+            "(by 36 days) "
             "(knock-on through dependencies, slips from the Bayesian forecast of 2026-06-30).") \
         in texts
     b = sr.status_facts(small, "B", AS_OF, forecast=_forecast(p_over=0.3),
                         forecast_name="2026-06-30")
-    assert any(t.startswith("Prerequisite A pushes this project's start by 36 days")
+    assert any(t.startswith("Prerequisite A Project A pushes this project's start by 36 days")
                for t in _texts(b))
+
+
+def test_links_that_push_nothing_name_the_projects(small):
+    # no forecast: A's finish does not slip, so B (waiting for A) is not pushed
+    texts = _texts(sr.status_facts(small, "A", AS_OF))
+    assert any(t.startswith("None of its 1 dependent project(s) (B Project B) is pushed")
+               for t in texts), texts
+    texts = _texts(sr.status_facts(small, "B", AS_OF))
+    assert any(t.startswith("None of its 1 prerequisite(s) (A Project A) pushes its start")
+               for t in texts), texts
 
 
 def test_project_without_updates(small):

@@ -158,6 +158,14 @@ def test_network_chart_highlights_slipping_and_pushed_projects(net):
     colour = next(layer["encoding"]["color"] for layer in spec["layer"]
                   if layer["mark"]["type"] == "circle")
     assert colour["scale"]["range"][0] == cn.ROLE_COLOURS["slipping"]
+    # ids on the nodes, "A Project A" in the tooltip (issue #18)
+    names = pf.projects.set_index("project_id")["name"]
+    assert nodes["project"].to_dict() == {p: f"{p} {names[p]}" for p in nodes.index}
+    circle = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    assert circle["encoding"]["tooltip"][0]["field"] == "project"
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert text["encoding"]["text"]["field"] == "project_id"
+    assert "hover one for its name" in cn.network_chart.how_to_read
     assert cn.network_chart(layout, pf.dependencies, knock, chain, x="start").to_dict()
 
 

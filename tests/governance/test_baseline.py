@@ -61,6 +61,7 @@ def test_the_words_give_the_numbers(changes_portfolio):
     words = describe_changes(change_summary(changes_portfolio, AS_OF), base)
     assert "Pending changes would add 230" in words[1] and "27 days" in words[1]
     assert "250" in describe_baseline(base)[0]
+    assert describe_baseline(base)[1] == "Largest budget drift: P1 Project P1."  # P2 did not move
     assert describe_changes(change_summary(Portfolio(), AS_OF), baseline(Portfolio(), AS_OF)) \
         == ["No change requests recorded (change_requests)."]
 

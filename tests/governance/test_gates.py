@@ -43,7 +43,7 @@ def test_each_stage_change_with_its_gate_decision_or_none(tmp_path):
     assert audit.loc[1, "gate"] == NO_GATE == "no gate decision recorded"
     words = describe_gates(audit)
     assert words[0].startswith("2 stage changes between imports, 1 with an approved gate")
-    assert "P2 to active" in words[1]
+    assert "P2 Project P2 to active" in words[1]  # named beside its id (issue #18)
 
 
 def test_one_import_has_no_stage_change(tmp_path):

@@ -51,6 +51,10 @@ def test_the_words_call_out_growth_above_twenty_percent(scope_portfolio):
     words = describe_scope(scope_change(scope_portfolio, "2026-09-30"))
     assert "Scope grew by more than 20% in 1 project" in words[1]
     assert "+57%" in words[1]
+    named = describe_scope(scope_change(scope_portfolio, "2026-09-30"),
+                           names={"P1": "Project P1"})
+    assert named[1].startswith("Scope grew by more than 20% in 1 project (P1 Project P1); the "
+                               "most is P1 Project P1 at +57%, churn ")
 
 
 def test_blank_as_of_is_the_data_date(scope_portfolio):

@@ -308,6 +308,18 @@ def test_the_intake_form_saves_to_a_separate_store_with_its_ids(demo_small, tmp_
     assert reader.load().checksum() == before
 
 
+def test_the_intake_sliders_are_captioned_by_objective_name(demo_small, tmp_path):
+    intake = pytest.importorskip("pmo_nb.apps.intake")
+    app = intake.IntakeApp(fresh_store(demo_small, tmp_path), None, AS_OF)
+    objectives = demo_small.objectives.set_index("objective_id")["name"]
+    assert list(app.sliders) == list(objectives.index)
+    for oid, (box, slider) in app.sliders.items():
+        # the name is the caption; the id is on hover and beside the slider (issue #18)
+        assert slider.description == objectives[oid]
+        assert slider.tooltip == f"{oid} {objectives[oid]}"
+        assert [c.value for c in box.children[1:]] == [oid]
+
+
 def test_the_intake_form_offers_the_stores_categories_and_people(demo_small, tmp_path):
     intake = pytest.importorskip("pmo_nb.apps.intake")
     reader = fresh_store(demo_small, tmp_path)
