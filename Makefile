@@ -41,11 +41,14 @@ serve: install ## Serve the executive dashboards with Voila on 127.0.0.1:$(PORT)
 lab: install ## Open JupyterLab on the notebooks
 	PMO_DB=$(abspath $(DB)) $(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
 
-test: install ## Run the whole test suite
-	$(PY) -m pytest
+# Test files are spread over the cores (pytest-xdist); a file stays on one worker, so a
+# module's fixtures (a report suite run, a server) are built once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
+test: install ## Run the whole test suite, its files spread over the cores
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install ## The suite without slow and browser tests, for the edit-test loop
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser"
 
 bench: install ## Run the benchmarks and print their figures (installs the peers: .[bench])
 	$(PY) -m pip install --quiet -e ".[test,bench]"
