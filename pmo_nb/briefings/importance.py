@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pmo_nb.briefings.insights_text import split_headline
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.scoring import objective_weights
 
@@ -45,9 +46,16 @@ def p_ratio_above(threshold: float, p10, p50, p90) -> np.ndarray:
     return 1.0 - ndtr(z)
 
 
-def row(kind, headline, recommendation, evidence, money_, prob, weight, projects) -> dict:
-    """One row of the insights table, its importance = money x probability x (1 + weight)."""
-    return {"kind": kind, "headline": headline, "recommendation": recommendation,
+def row(kind, headline, recommendation, evidence, money_, prob, weight, projects,
+        claim: str | None = None) -> dict:
+    """One row of the insights table, its importance = money x probability x (1 + weight).
+
+    ``claim``: the headline's leading claim, where it quotes store text (a name
+    may hold a colon); else the headline's part before its first separator.
+    """
+    claim = claim if claim is not None else split_headline(headline)[0].rstrip(".")
+    return {"kind": kind, "headline": headline, "claim": claim,
+            "recommendation": recommendation,
             "evidence": evidence, "money_at_stake": float(money_), "probability": float(prob),
             "strategic_weight": float(weight), "projects": list(projects),
             "importance": float(money_) * float(prob) * (1.0 + float(weight))}

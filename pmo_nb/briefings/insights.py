@@ -101,7 +101,7 @@ SECTIONS = {
     "risks": ("project_status", "Top risks"),
 }
 #: Columns of :attr:`Insights.table`.
-COLUMNS = ["rank", "kind", "headline", "recommendation", "evidence", "importance",
+COLUMNS = ["rank", "kind", "headline", "claim", "recommendation", "evidence", "importance",
            "money_at_stake", "probability", "strategic_weight", "projects", "pages"]
 
 def anchor(heading: str) -> str:
@@ -251,14 +251,14 @@ def _benefit_insights(portfolio, as_of, weights) -> list[dict]:
     for bid, b in s.iterrows():
         behind, stake, prob = b["behind"], b["stake"], b["prob"]
         owner = b["owner"] if isinstance(b["owner"], str) and b["owner"] else "its owner"
-        head = (f"Benefit \"{b['name']}\" ({bid}, project "
-                f"{labelled(b['project_id'], names)}) is {behind:.0%} "
-                f"behind plan: {b['realised_share']:.0%} of the improvement realised against "
+        claim = (f"Benefit \"{b['name']}\" ({bid}, project "
+                 f"{labelled(b['project_id'], names)}) is {behind:.0%} behind plan")
+        head = (f"{claim}: {b['realised_share']:.0%} of the improvement realised against "
                 f"{b['planned_share']:.0%} planned (measurement of "
                 f"{pd.Timestamp(b['measured_date']):%Y-%m-%d}, benefits register).")
         rec = f"Ask {owner} for a recovery plan or a revised target date for {bid}."
         rows.append(_row("benefit_behind", head, rec, evidence_link("benefits"), stake, prob,
-                         weights.get(b["project_id"], 0.0), [b["project_id"]]))
+                         weights.get(b["project_id"], 0.0), [b["project_id"]], claim=claim))
     return rows
 
 
@@ -280,8 +280,9 @@ def _capacity_insights(portfolio, as_of, weights, min_over) -> list[dict]:
         who = detail[(detail["team_id"] == team) & (detail["month"] == worst["month"])]
         stake = worst["over"] / worst["demand"] * budgets.reindex(who["project_id"]).sum()
         n_months = len(g)
-        head = (f"Team {teams.get(team, team)} ({team}) is over-allocated by {worst['share']:.0%} "
-                f"in {worst['month']}: {worst['demand']:.1f} FTE asked of "
+        claim = (f"Team {teams.get(team, team)} ({team}) is over-allocated by "
+                 f"{worst['share']:.0%} in {worst['month']}")
+        head = (f"{claim}: {worst['demand']:.1f} FTE asked of "
                 f"{worst['capacity']:.1f}; {n_months} month{'s' if n_months > 1 else ''} from "
                 f"{month} are over by {min_over:.0%} or more (capacity plan).")
         top = labelled_list(who["project_id"], names)
@@ -289,7 +290,7 @@ def _capacity_insights(portfolio, as_of, weights, min_over) -> list[dict]:
                f"or add {worst['over']:.1f} FTE; the capacity report proposes start shifts.")
         rows.append(_row("over_allocation", head, rec, evidence_link("capacity"), stake, 1.0,
                          _mean_weight(weights, who["project_id"], who["project_fte"]),
-                         list(who["project_id"])))
+                         list(who["project_id"]), claim=claim))
     return rows
 
 
@@ -304,10 +305,9 @@ def _risk_insights(portfolio, weights, n_risks) -> list[dict]:
     for r in reg.head(n_risks).itertuples():
         info = extra.loc[r.risk_id]
         owner = info["owner"] if isinstance(info["owner"], str) and info["owner"] else "its owner"
-        head = (f"Risk {r.risk_id} \"{r.title}\" on {labelled(r.bucket, names)}: {r.p:.0%} "
-                "chance of "
-                f"{money(r.mean_cost_if_occurs)} if it occurs, expected "
-                f"{money(r.expected_cost)} (risk register).")
+        claim = f"Risk {r.risk_id} \"{r.title}\" on {labelled(r.bucket, names)}"
+        head = (f"{claim}: {r.p:.0%} chance of {money(r.mean_cost_if_occurs)} if it occurs, "
+                f"expected {money(r.expected_cost)} (risk register).")
         if isinstance(info["mitigation"], str) and info["mitigation"]:
             after = info["mitigated_probability"]
             cut = f", cutting its chance to {after:.0%}" if pd.notna(after) else ""
@@ -315,7 +315,8 @@ def _risk_insights(portfolio, weights, n_risks) -> list[dict]:
         else:
             rec = f"Ask {owner} for a mitigation plan; none is recorded."
         rows.append(_row("risk", head, rec, evidence_link("risks", r.bucket),
-                         r.mean_cost_if_occurs, r.p, weights.get(r.bucket, 0.0), [r.bucket]))
+                         r.mean_cost_if_occurs, r.p, weights.get(r.bucket, 0.0), [r.bucket],
+                         claim=claim))
     return rows
 
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 from pmo_nb.formatting import labelled, md_text, money
 
 
-def split_headline(headline: str) -> tuple[str, str]:
+def split_headline(headline: str, claim: str | None = None) -> tuple[str, str]:
     """``(claim, detail)``: the headline up to its first colon or semicolon, and the rest.
 
     A separator inside parentheses does not cut (``(22 of 27 approved; change
     requests)`` stays whole). The claim ends with a full stop; the detail is
-    ``""`` when the headline has no separator.
+    ``""`` when the headline has no separator. ``claim``: the claim as the
+    insight was built (its ``claim`` column), which a headline quoting store
+    text before its first separator needs: a risk titled ``Phase 2: data``
+    must not cut there.
     """
+    if claim and headline.startswith(claim):
+        return claim.rstrip(".") + ".", headline[len(claim):].lstrip(":; ").strip()
     depth = 0
     for i, char in enumerate(headline):
         depth += (char == "(") - (char == ")")
@@ -54,7 +59,7 @@ def to_markdown(insights, limit: int | None = None, briefed: int = 0) -> str:
             pages = " &nbsp; *Project pages:* " + ", ".join(
                 f"[{md_text(labelled(p, names))}]({link})" for p, link in r.pages.items())
         if r.rank <= briefed:
-            detail = split_headline(r.headline)[1]
+            detail = split_headline(r.headline, r.claim)[1]
             said = f"*What to know, item {r.rank}*" + (f": {md_text(detail)}" if detail else "")
         else:
             said = md_text(r.headline)

@@ -290,7 +290,7 @@ def _evidence_label(link: str) -> str:
 
 def executive_summary(found) -> list[Finding]:
     """The most important insights, each led by its money at stake, linked to its evidence."""
-    return [Finding(f"at stake: {split_headline(r.headline)[0]}", money(r.money_at_stake),
+    return [Finding(f"at stake: {split_headline(r.headline, r.claim)[0]}", money(r.money_at_stake),
                     _evidence_label(r.evidence), href=r.evidence)
             for r in found.table.head(LIMIT).itertuples()]
 

@@ -146,3 +146,27 @@ def test_forecast_findings_count_the_likely_overruns_and_the_warnings(demo_small
     assert ids[0] in found[2].text and "caution" in found[3].text
     calm = wtk.risk_forecast(demo_small, table, SimpleNamespace(ok=True, warnings=[]))
     assert calm[3].number == "0" and "converged" in calm[3].text
+
+
+def test_a_colon_in_store_text_does_not_cut_the_claim(demo_small):
+    # a risk titled "Phase 2: data" and a project named "Core: ledger": the claim keeps both
+    from dataclasses import replace
+
+    from pmo_nb.briefings import insights as ins
+    from pmo_nb.briefings.insights_text import split_headline
+
+    top = ins.portfolio_insights(demo_small, AS_OF).table
+    risk_id = top.loc[top["kind"] == "risk"].iloc[0]["headline"].split()[1]
+    risks = demo_small.risks.copy()
+    risks.loc[risks["risk_id"] == risk_id, "title"] = "Phase 2: data"
+    project = risks.loc[risks["risk_id"] == risk_id, "project_id"].iloc[0]
+    projects = demo_small.projects.copy()
+    projects.loc[projects["project_id"] == project, "name"] = "Core: ledger"
+    found = ins.portfolio_insights(replace(demo_small, risks=risks, projects=projects), AS_OF)
+    row = found.table.loc[found.table["headline"].str.contains("Phase 2: data")].iloc[0]
+    assert row["claim"] == f'Risk {risk_id} "Phase 2: data" on {project} Core: ledger'
+    claim, detail = split_headline(row["headline"], row["claim"])
+    assert claim == row["claim"] + "." and detail.endswith("(risk register).")
+    assert detail[0].isdigit()  # "30% chance of ...", not "data ..." nor "ledger ..."
+    # without the built claim the first colon, inside the title, would have cut it
+    assert split_headline(row["headline"])[0] == f'Risk {risk_id} "Phase 2.'
