@@ -227,6 +227,14 @@ def test_frontier_points_equal_independent_cold_solves(instance):
         assert feasible(row["selected"], ok, x, table)
 
 
+def test_frontier_in_worker_processes_is_the_same_table(small):
+    budgets = [0, 30, 100, 150, 200, 250, 400]
+    one = efficient_frontier(small, budgets)
+    two = efficient_frontier(small, budgets, n_jobs=2)
+    assert two.drop(columns="selected").equals(one.drop(columns="selected"))
+    assert two["selected"].tolist() == one["selected"].tolist()
+
+
 def test_frontier_budgets_span_mandatory_to_everything(small):
     budgets = frontier_budgets(small, 5)
     assert budgets[0] == 30.0 and budgets[-1] == 305.0 and len(budgets) == 5
