@@ -8,6 +8,7 @@ the selection exactly at every budget (same constraints as
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,28 @@ import pandas as pd
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.highs_solver import Solver
 from pmo_nb.prioritise.scoring import score
-from pmo_nb.prioritise.selection_model import EPS, build_model, check_feasible, greedy
+from pmo_nb.prioritise.selection_model import (
+    EPS,
+    SelectionModel,
+    build_model,
+    check_feasible,
+    greedy,
+)
+
+
+def _solve_ascending(job) -> list[tuple[np.ndarray, float]]:
+    """Optimum and proven gap at each budget of an ascending list, in one HiGHS object.
+
+    Only the budget row's bound changes between solves, and each optimum is
+    handed to the next solve as its first incumbent: the budget grew, so it
+    still fits, and HiGHS prunes against it from the first node.
+    """
+    model, values, budgets, time_limit = job
+    solver, out, previous = Solver(model), [], None
+    for budget in budgets:
+        previous, gap = solver.solve(values, budget, time_limit, start=previous)
+        out.append((previous, gap))
+    return out
 
 
 def frontier_budgets(portfolio: Portfolio, n: int = 20, *, method: str = "weighted",
@@ -47,7 +69,7 @@ def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
                        method: str = "weighted", weights: Mapping[str, float] | None = None,
                        capacity: bool = True, forced_in: Iterable[str] = (),
                        forced_out: Iterable[str] = (),
-                       time_limit: float | None = 120.0) -> pd.DataFrame:
+                       time_limit: float | None = 120.0, n_jobs: int = 1) -> pd.DataFrame:
     """Optimal value and selection at each budget.
 
     Parameters
@@ -58,6 +80,11 @@ def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
         with ``n`` points.
     method, weights, capacity, forced_in, forced_out, time_limit
         As for :func:`pmo_nb.select_portfolio` (time_limit is per budget).
+    n_jobs : int
+        Worker processes. Budgets are dealt out in turn (the 1st, 3rd, ... to
+        one worker, the 2nd, 4th, ... to the next), so each worker climbs its
+        own ascending list warm-started as above and the costly high budgets
+        are shared; every point is still solved to the same proven optimum.
 
     Returns
     -------
@@ -81,19 +108,32 @@ def efficient_frontier(portfolio: Portfolio, budgets: Iterable[float] | int, *,
                         forced_in=forced_in, forced_out=forced_out)
     check_feasible(model, np.inf)
     values = table["score"].reindex(model.ids).to_numpy(dtype=float)
-    solver = Solver(model)  # loaded once; each budget re-solves it
     need = float(model.cost[model.required].sum())
-    rows, previous = [], None
+    todo = sorted({b for b in budgets if need <= b + EPS})
+    jobs = max(1, min(int(n_jobs), len(todo)))
+    chunks = [(model, values, todo[j::jobs], time_limit) for j in range(jobs)]
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            parts = list(pool.map(_solve_ascending, chunks))
+    else:
+        parts = [_solve_ascending(chunks[0])] if todo else []
+    solved = {}
+    for (_, _, part, _), results in zip(chunks, parts, strict=True):
+        solved.update(zip(part, results, strict=True))
+    return _table(model, table, values, budgets, solved, method)
+
+
+def _table(model: SelectionModel, table: pd.DataFrame, values: np.ndarray,
+           budgets: list[float], solved: dict, method: str) -> pd.DataFrame:
+    """The frontier's rows: solved budgets with their cut-line, the others infeasible."""
+    rows = []
     for budget in budgets:
-        if need > budget + EPS:
+        if budget not in solved:
             rows.append({"budget": budget, "value": np.nan, "cost": np.nan, "n_selected": 0,
                          "selected": [], "greedy_value": np.nan, "feasible": False,
                          "gap": np.nan})
             continue
-        # budgets ascend, so the previous optimum still fits: HiGHS prunes against it from
-        # the first node (the same model, only the budget row's bound changes)
-        chosen, gap = solver.solve(values, budget, time_limit, start=previous)
-        previous = chosen
+        chosen, gap = solved[budget]
         cut = greedy(model, values, budget)
         ids = [model.ids[i] for i in np.flatnonzero(chosen)]
         rows.append({"budget": budget, "value": float(values[chosen].sum()),

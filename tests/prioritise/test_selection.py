@@ -203,6 +203,38 @@ def test_frontier_is_monotone_and_matches_single_selections(small):
     assert front.loc[3, "value"] == pytest.approx(140.0)
 
 
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_frontier_points_equal_independent_cold_solves(instance):
+    """Each warm-started, re-solved frontier point is what enumeration finds at its budget alone."""
+    pf, budget = instance
+    total = float(score(pf)["budget"].sum())
+    budgets = [budget, 0.0, total, budget / 2, budget]  # unsorted, with a repeat
+    try:
+        front = efficient_frontier(pf, budgets)
+    except InfeasibleSelection:
+        assert brute_force(pf, total)[0] is None
+        return
+    assert front["budget"].tolist() == sorted(budgets)
+    for _, row in front.iterrows():
+        best, ok, x, table = brute_force(pf, row["budget"])
+        if best is None:
+            assert not row["feasible"]
+            continue
+        assert row["feasible"] and row["gap"] == 0.0
+        assert row["value"] == pytest.approx(best, abs=1e-6)
+        assert feasible(row["selected"], ok, x, table)
+
+
+def test_frontier_in_worker_processes_is_the_same_table(small):
+    budgets = [0, 30, 100, 150, 200, 250, 400]
+    one = efficient_frontier(small, budgets)
+    two = efficient_frontier(small, budgets, n_jobs=2)
+    assert two.drop(columns="selected").equals(one.drop(columns="selected"))
+    assert two["selected"].tolist() == one["selected"].tolist()
+
+
 def test_frontier_budgets_span_mandatory_to_everything(small):
     budgets = frontier_budgets(small, 5)
     assert budgets[0] == 30.0 and budgets[-1] == 305.0 and len(budgets) == 5
