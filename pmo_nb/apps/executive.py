@@ -20,7 +20,13 @@ import ipywidgets as w
 import pandas as pd
 
 from pmo_nb import charts
-from pmo_nb.apps.live import StoreWatcher, data_as_of, read_portfolio_at, refresh_seconds
+from pmo_nb.apps.live import (
+    StoreWatcher,
+    data_as_of,
+    read_portfolio_at,
+    refresh_seconds,
+)
+from pmo_nb.apps.live import when_viewed as _when_viewed
 from pmo_nb.apps.widgets import (
     KPI_STYLE,
     filter_dropdown,
@@ -360,3 +366,11 @@ def app(db=None, as_of=None, refresh=None) -> ExecutiveDashboard:
     dashboard = ExecutiveDashboard(*source.read(version))
     dashboard.watch(source, version, refresh_seconds(refresh))
     return dashboard
+
+
+def when_viewed(dashboard: ExecutiveDashboard) -> None:
+    """The notebook's last cell: a pre-heated page shows the store as of its request.
+
+    See :func:`pmo_nb.apps.live.when_viewed`; a no-op outside a pre-heated kernel.
+    """
+    _when_viewed(dashboard.watcher)
