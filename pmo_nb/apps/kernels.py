@@ -84,6 +84,17 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             self.fill_if_needed(notebook_name=name)  # starts only what the pool lacks
 
     async def shutdown_all(self, *args, **kwargs):
-        """Shut every kernel down (the server stops): no pool is refilled meanwhile."""
+        """Shut every kernel down (the server stops): no pool is refilled meanwhile.
+
+        A kernel still starting (a pre-heated one, right after the server
+        started) is left out: jupyter_server would answer its shutdown with
+        "404 Kernel does not exist" and Voila would exit with status 1; its
+        start runs on the loop that just stopped, and the kernel process, if
+        any, exits with its parent (ipykernel's parent poller).
+        """
         self._stopping = True
+        pending = getattr(self, "_pending_kernels", {})
+        for kernel_id in [k for k in pending if k not in self._kernels]:
+            self.log.info("Not waiting for kernel %s, still starting", kernel_id)
+            pending.pop(kernel_id, None)
         return await super().shutdown_all(*args, **kwargs)
