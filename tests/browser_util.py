@@ -238,3 +238,34 @@ def page(browser):
     """A fresh recording page, 1500x1400: the forms and their side panels fit across."""
     with recording_page(browser, 1500, 1400) as page:
         yield page
+
+
+def preheated_kernels(server: VoilaServer) -> int:
+    """How many of the server's kernels wait, pre-heated, for their page to be requested.
+
+    A pre-heated executive dashboard ends its run in
+    :func:`pmo_nb.apps.live.when_viewed`, which holds a websocket to the
+    server's own port until the page is requested: so a kernel with a TCP
+    connection to that port has run the whole notebook ahead.
+    """
+    import psutil  # lazy: only tests of pre-heating count kernels
+
+    count = 0
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            connections = child.net_connections(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        count += any(c.raddr and c.raddr.port == server.port for c in connections)
+    return count
+
+
+def wait_preheated(server: VoilaServer, count: int = 1, timeout: float = 180) -> None:
+    """Block until ``count`` kernels ran their dashboard ahead (see :func:`preheated_kernels`)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while preheated_kernels(server) < count:
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("no pre-heated kernel:\n" + "".join(server.log[-40:]))
+        time.sleep(0.2)

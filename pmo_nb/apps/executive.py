@@ -53,6 +53,8 @@ TILES = {"projects": "Projects", "live": "Live projects", "budget": "Budget",
 CHARTS = ("rag", "rag-trend", "overrun", "benefits", "capacity", "risks")
 FILTERS = ("category", "sponsor", "objective", "stage")
 NONE = ""
+#: Filter choices whose view and chart specs a dashboard keeps (most recently used).
+SELECTIONS_KEPT = 32
 
 
 class ExecutiveSource:
@@ -128,6 +130,8 @@ class ExecutiveDashboard:
             self.filters[name] = filter_dropdown(name, choices[name], NONE)
         self.tiles = {key: kpi_tile(key) for key in TILES}
         self.views: dict = {}  # key -> offline JupyterChart
+        # filter choices -> (view, {chart key: spec or note}), for this data only
+        self._selections: dict[tuple, tuple[dict, dict]] = {}
         self.boxes = {}
         self.readings: dict[str, w.HTML] = {}  # each chart's how-to-read line
         self.team_names = data.portfolio.teams.set_index("team_id")["name"].astype(str)
@@ -182,6 +186,7 @@ class ExecutiveDashboard:
         self._holding = True
         try:
             self.data = data
+            self._selections.clear()  # kept for the data shown until now
             choices = data.choices()
             for name, widget in self.filters.items():
                 set_choices(widget, choices[name], NONE)
@@ -204,16 +209,29 @@ class ExecutiveDashboard:
         return {name: widget.value or None for name, widget in self.filters.items()}
 
     def apply_filters(self, _change=None) -> None:
-        """Recompute the view for the chosen filters and update tiles, charts, project list."""
-        ids = executive.select(self.data, **self.chosen())
-        view = executive.view(self.data, ids)
+        """Show the view for the chosen filters: tiles, charts, project list.
+
+        A choice seen before (going back to "All", say) reuses its view and
+        chart specs: the frames are the same as long as the data is, so
+        neither the analyses nor Altair run again (the last
+        :data:`SELECTIONS_KEPT` choices are kept; new data clears them).
+        """
+        chosen = self.chosen()
+        key = tuple(chosen.values())
+        view, specs = self._selections.pop(key, None) or (
+            executive.view(self.data, executive.select(self.data, **chosen)), {})
+        self._selections[key] = (view, specs)  # now the most recently used
+        while len(self._selections) > SELECTIONS_KEPT:
+            del self._selections[next(iter(self._selections))]
         self._show_tiles(view["kpis"])
         self.know.value = wtk.to_html(wtk.executive_app(view["kpis"]), links=False)
-        self._show_charts(view)
-        names = view["projects"]["name"]
-        options = [("(choose a project)", NONE)] + [
-            (f"{pid} {name}", pid) for pid, name in names.sort_index().items()]
-        keep = self.project.value if self.project.value in names.index else NONE
+        self._show_charts(view, specs)
+        if "options" not in specs:
+            names = view["projects"]["name"]
+            specs["options"] = [("(choose a project)", NONE)] + [
+                (f"{pid} {name}", pid) for pid, name in names.sort_index().items()]
+        options = specs["options"]
+        keep = self.project.value if self.project.value in view["projects"].index else NONE
         self.project.options = options
         self.project.value = keep
 
@@ -260,24 +278,41 @@ class ExecutiveDashboard:
                         else (echarts.top_risks_chart, (risks,), {"width": 300}))
         return out
 
-    def _show_charts(self, view: dict) -> None:
-        """Put each figure in its box: a new widget the first time, then only a new spec."""
-        for key, figure in self._figures(view).items():
-            box = self.boxes[key]
+    def _show_charts(self, view: dict, specs: dict) -> None:
+        """Put each figure in its box: a new widget the first time, then only a new spec.
+
+        ``specs`` keeps each chart's spec (or note) for this view; what it
+        already holds is shown without building the chart again.
+        """
+        figures = None
+        for key in CHARTS:
+            if key not in specs:
+                figures = figures or self._figures(view)
+                specs[key] = self._spec(key, figures[key])
+            box, figure = self.boxes[key], specs[key]
             if isinstance(figure, str):
                 box.children = (_note(figure),)
                 continue
-            build, args, kwargs = figure
-            chart_view = self.views.get(key)
-            if chart_view is None:  # built and validated once
-                chart_view = self.views[key] = charts.jupyter_chart(build(*args, **kwargs))
-                if key == "overrun":
-                    chart_view.observe(self._on_pick, names="_vl_selections")
-            else:  # same builder and parameters, new rows: skip re-validation
-                chart_view.spec = echarts.quick_spec(build, *args, **kwargs)
+            build, spec = figure
+            chart_view = self.views[key]
+            chart_view.spec = spec
             reading = self.readings.setdefault(key, w.HTML(charts.reading_html(build)))
             if box.children != (chart_view, reading):
                 box.children = (chart_view, reading)
+
+    def _spec(self, key: str, figure):
+        """The note, or ``(builder, spec)``: the widget is built (and validated) once."""
+        if isinstance(figure, str):
+            return figure
+        build, args, kwargs = figure
+        chart_view = self.views.get(key)
+        if chart_view is None:  # built and validated once
+            chart_view = self.views[key] = charts.jupyter_chart(build(*args, **kwargs))
+            if key == "overrun":
+                chart_view.observe(self._on_pick, names="_vl_selections")
+            return build, chart_view.spec
+        # same builder and parameters, new rows: skip re-validation
+        return build, echarts.quick_spec(build, *args, **kwargs)
 
     def _on_pick(self, change) -> None:
         """A click on the overrun chart opens that project's page."""
@@ -360,3 +395,4 @@ def app(db=None, as_of=None, refresh=None) -> ExecutiveDashboard:
     dashboard = ExecutiveDashboard(*source.read(version))
     dashboard.watch(source, version, refresh_seconds(refresh))
     return dashboard
+

@@ -31,6 +31,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._reserved: set[str] = set()  # ids of kernels being started
+        self._stopping = False  # shutdown_all runs: refill no pool
 
     def kernel_count(self) -> int:
         """Kernels running or being started right now (each counted once)."""
@@ -60,3 +61,40 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         finally:
             self._reserved.discard(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+        """Shut the kernel down, then refill pre-heated pools a refused start left short.
+
+        Voila refills its pool of pre-heated kernels only when it hands one out;
+        a refill refused here (all ``max_kernels`` in use) would leave the pool
+        empty for good. A freed kernel is the moment the refill can succeed.
+        """
+        result = await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        self._refill_pools()
+        return result
+
+    def _refill_pools(self) -> None:
+        """Drop pool entries whose start failed and start the missing ones (pre-heating only)."""
+        pools = getattr(self, "_pools", None)  # Voila's pre-heating manager has them
+        if self._stopping or not pools or not hasattr(self, "fill_if_needed"):
+            return
+        for name, pool in pools.items():
+            pool[:] = [task for task in pool if not task.done() or (
+                not task.cancelled() and task.exception() is None)]
+            self.fill_if_needed(notebook_name=name)  # starts only what the pool lacks
+
+    async def shutdown_all(self, *args, **kwargs):
+        """Shut every kernel down (the server stops): no pool is refilled meanwhile.
+
+        A kernel still starting (a pre-heated one, right after the server
+        started) is left out: jupyter_server would answer its shutdown with
+        "404 Kernel does not exist" and Voila would exit with status 1; its
+        start runs on the loop that just stopped, and the kernel process, if
+        any, exits with its parent (ipykernel's parent poller).
+        """
+        self._stopping = True
+        pending = getattr(self, "_pending_kernels", {})
+        for kernel_id in [k for k in pending if k not in self._kernels]:
+            self.log.info("Not waiting for kernel %s, still starting", kernel_id)
+            pending.pop(kernel_id, None)
+        return await super().shutdown_all(*args, **kwargs)

@@ -34,6 +34,8 @@ from pmo_nb.formatting import html_text
 REFRESH_ENV = "PMO_REFRESH_SECONDS"
 #: Default seconds between two looks at the store.
 DEFAULT_REFRESH_SECONDS = 5.0
+#: Set to "True" by Voila in the kernels it pre-heats.
+PREHEAT_ENV = "VOILA_PREHEAT"
 #: Longest error text shown in the "could not refresh" line.
 ERROR_CHARS = 200
 
@@ -245,3 +247,26 @@ class StoreWatcher:
             self._callback.stop()
             self._callback = None
             atexit.unregister(self.stop)
+
+
+def when_viewed(watcher: StoreWatcher | None) -> bool:
+    """In a kernel Voila pre-heated, wait for the page request, then look at the store.
+
+    A pre-heated kernel ran the dashboard when the server filled its pool,
+    maybe hours before anyone asks for the page; the watcher's ticks may be
+    off (``refresh`` 0) or not yet due. So the dashboard's last cell calls
+    this: Voila's ``wait_for_request`` blocks until the page is requested,
+    then one :meth:`StoreWatcher.check` shows what the store holds now.
+    Elsewhere (no pre-heating, a report, a script) it returns at once.
+
+    Returns
+    -------
+    bool
+        True when newer data was loaded and shown.
+    """
+    if os.environ.get(PREHEAT_ENV) != "True" or watcher is None:
+        return False
+    from voila.utils import wait_for_request  # lazy: only in a pre-heated Voila kernel
+
+    wait_for_request()
+    return watcher.check()

@@ -13,6 +13,7 @@ cannot change what is served. Kernels are bounded and culled
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -41,6 +42,10 @@ IOPUB_WAIT_SECONDS = 120
 #: What a viewer reads when even that wait is exceeded (after Voila's own
 #: "Cell execution timed out, aborting notebook execution.").
 LATE_OUTPUT_MESSAGE = "The server is busy: reload this page in a minute."
+#: The dashboards Voila keeps pre-heated kernels for (started and run before any request).
+PREHEATED = ("executive.ipynb",)
+#: Default pre-heated kernels per dashboard in :data:`PREHEATED`.
+PREHEAT = 1
 
 
 def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
@@ -71,6 +76,38 @@ def kernel_options(max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SE
     ]
 
 
+def preheat_options(preheat: int = PREHEAT, max_kernels: int = MAX_KERNELS) -> list[str]:
+    """Voila options keeping ``preheat`` kernels per :data:`PREHEATED` dashboard run ahead.
+
+    A pre-heated kernel has started, imported and executed the dashboard
+    before anyone asks for it, so the page only has to be sent and drawn
+    (Voila 0.5 ``--preheat_kernel``; its pool is refilled one second after a
+    kernel is handed out). The pooled kernels count against ``max_kernels``
+    and at least one kernel is always left for a viewer, so the pool is at most
+    ``max_kernels - 1``; 0 turns pre-heating off. Other dashboards get no pool
+    (five pools would run five notebooks at every server start). Pooled kernels
+    are never culled (Voila's manager skips them); once handed out they are
+    culled like any other. A pooled page reads the store again when it is
+    requested (:func:`pmo_nb.apps.live.when_viewed`), so it never shows the
+    data of the time it was heated.
+
+    Raises
+    ------
+    ValueError
+        When ``preheat`` is below 0.
+    """
+    if int(preheat) < 0:
+        raise ValueError(f"preheat must be at least 0, got {preheat}")
+    size = min(int(preheat), int(max_kernels) - 1)
+    if size < 1:
+        return []
+    # One JSON option (traitlets calls this form of a dict deprecated, but its
+    # key=value form would give strings where Voila needs {"pool_size": n}).
+    pools = {"default": {"pool_size": 0}} | {name: {"pool_size": size} for name in PREHEATED}
+    return ["--VoilaConfiguration.preheat_kernel=True",
+            f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"]
+
+
 def executor_options(iopub_wait: int = IOPUB_WAIT_SECONDS) -> list[str]:
     """Voila options so a loaded server shows each cell's whole output or says it is busy.
 
@@ -97,7 +134,7 @@ def executor_options(iopub_wait: int = IOPUB_WAIT_SECONDS) -> list[str]:
 
 def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
                   max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
-                  cull_interval: int = CULL_INTERVAL_SECONDS) -> list[str]:
+                  cull_interval: int = CULL_INTERVAL_SECONDS, preheat: int = PREHEAT) -> list[str]:
     """The argv that serves ``dashboards/`` with Voila.
 
     Parameters
@@ -111,6 +148,8 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
         Interface to bind; the default keeps the server on this machine.
     max_kernels, cull_idle, cull_interval : int
         See :func:`kernel_options`.
+    preheat : int
+        Pre-heated kernels of the executive dashboard, see :func:`preheat_options`.
 
     The viewers' token is not an option here: argv is public
     (:func:`pmo_nb.apps.serve_auth.write_token_config` passes it).
@@ -132,6 +171,7 @@ def voila_command(port: int = 8866, db=None, host: str = "127.0.0.1",
         "--strip_sources=True",
         "--show_tracebacks=False",
         *kernel_options(max_kernels, cull_idle, cull_interval),
+        *preheat_options(preheat, max_kernels),
         *executor_options(),
     ]
     return argv
@@ -199,7 +239,8 @@ def _print_urls(port: int, host: str, token: str | None, store: str) -> None:
 
 def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None = None,
           intake_db=None, max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
-          cull_interval: int = CULL_INTERVAL_SECONDS, refresh=None) -> int:
+          cull_interval: int = CULL_INTERVAL_SECONDS, refresh=None, preheat: int = PREHEAT
+          ) -> int:
     """Run Voila in the foreground until it or this process is stopped; return its status.
 
     ``refresh``: seconds between the dashboards' looks at the store (default 5, 0 = off).

@@ -30,7 +30,6 @@ forecast (NaN), not a guess.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 #: Prior guess of measurement noise, as a share of the committed improvement.
 NOISE = 0.05
@@ -77,8 +76,13 @@ def trend_forecast(tau: np.ndarray, z: np.ndarray, at: float = 1.0,
     scale = float(np.sqrt(b_n / a_n * (1.0 + x_new @ cov_n @ x_new)))
     df = 2.0 * a_n
     tail = (1.0 - level) / 2.0
-    lo, hi = stats.t.ppf([tail, 1.0 - tail], df, loc=loc, scale=scale)
-    return loc, float(lo), float(hi), float(stats.t.sf(1.0, df, loc=loc, scale=scale))
+    # Student t quantiles and tail through scipy.special, imported on first use: as
+    # stats.t.ppf / stats.t.sf to the last digit, without scipy.stats' 0.75 s import
+    # (most of the executive dashboard's imports).
+    from scipy.special import stdtr, stdtrit  # lazy: SciPy loads only when this runs
+
+    lo, hi = loc + scale * stdtrit(df, np.array([tail, 1.0 - tail]))
+    return loc, float(lo), float(hi), float(stdtr(df, (loc - 1.0) / scale))
 
 
 def trend_band(tau: np.ndarray, z: np.ndarray, at: np.ndarray,

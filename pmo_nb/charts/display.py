@@ -60,6 +60,40 @@ _defer_rfc3987_syntax()
 
 import altair as alt  # noqa: E402  (after the deferral above)
 
+
+def _share_wrapper_lookup() -> None:
+    """Build Altair's schema -> wrapper-class table once, not on every ``from_dict``.
+
+    ``SchemaBase.from_dict``, which every encoding shorthand (``"budget:Q"``)
+    goes through, makes a new ``_FromDict`` whose constructor JSON-dumps the
+    schemas of all ~570 wrapper classes to hash them: 40% of the time a
+    dashboard spends rebuilding its charts on a filter change. The table
+    depends only on the classes, so it is built once per tuple of classes and
+    shared (lookups only read it; a miss adds an empty list, as before).
+    Nothing is changed when Altair's private ``_FromDict`` is not as expected.
+    """
+    from altair.utils import schemapi  # lazy: Altair internals only here
+
+    cls = getattr(schemapi, "_FromDict", None)
+    init = getattr(cls, "__init__", None)
+    if init is None or getattr(init, "shared_table", False):
+        return
+    tables: dict[tuple, object] = {}
+
+    def __init__(self, wrapper_classes, /):
+        classes = tuple(wrapper_classes)
+        if classes in tables:
+            self.class_dict = tables[classes]
+        else:
+            init(self, classes)
+            tables[classes] = self.class_dict
+
+    __init__.shared_table = True
+    cls.__init__ = __init__
+
+
+_share_wrapper_lookup()
+
 from pmo_nb.formatting import html_text  # noqa: E402
 
 #: Environment variable that selects the renderer; ``"static"`` means inline SVG.

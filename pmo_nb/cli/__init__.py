@@ -374,9 +374,12 @@ def _with_pdf(specs: list, pdf: bool) -> list:
 @click.option("--refresh", default=5.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds between the dashboards' looks at the store for a new import or "
                    "forecast, which they then show without a reload (0 = never).")
+@click.option("--preheat", default=1, show_default=True, type=click.IntRange(min=0),
+              help="Kernels that start and run the executive dashboard before it is asked "
+                   "for (counted in --max-kernels, which keeps one for viewers; 0 = none).")
 def serve(port: int, host: str, db: str | None, token: str | None, token_file: str | None,
           insecure: bool, max_kernels: int, cull_idle: int, cull_interval: int,
-          intake_db: str | None, refresh: float) -> None:
+          intake_db: str | None, refresh: float, preheat: int) -> None:
     """Serve the executive dashboards with Voila (sources stripped, no tracebacks).
 
     Dashboards get a read-only connection to the store. The token comes from
@@ -396,7 +399,7 @@ def serve(port: int, host: str, db: str | None, token: str | None, token_file: s
         click.echo(warning, err=True)
     sys.exit(run_server(port=port, db=db, host=host, token=token, intake_db=intake_db,
                         max_kernels=max_kernels, cull_idle=cull_idle,
-                        cull_interval=cull_interval, refresh=refresh))
+                        cull_interval=cull_interval, refresh=refresh, preheat=preheat))
 
 
 @main.command()

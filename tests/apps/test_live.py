@@ -257,3 +257,33 @@ def test_the_portfolio_read_is_the_import_named_even_after_a_later_one(writer, d
     assert record.import_id == 1 and portfolio.checksum() == demo_small.checksum()
     portfolio, record = read_portfolio_at(writer, writer.data_version())
     assert record.import_id == 2 and portfolio.checksum() == changed.checksum()
+
+
+def test_a_filter_choice_seen_before_is_shown_again_without_recomputing(
+        writer, demo_small, monkeypatch):
+    dashboard = app_executive.app(read_only_url(writer.engine.url.database), AS_OF, refresh=0)
+    views = []
+    real_view = executive.view
+    monkeypatch.setattr(executive, "view", lambda *a: views.append(a) or real_view(*a))
+    shown = lambda: ([t.value for t in dashboard.tiles.values()],  # noqa: E731
+                     {k: v.spec for k, v in dashboard.views.items()}, dashboard.project.options)
+    everything = shown()
+    category = str(demo_small.projects["category"].value_counts().index[-1])
+    dashboard.filters["category"].value = category
+    filtered = shown()
+    assert len(views) == 1 and filtered != everything
+    dashboard.filters["category"].value = ""
+    dashboard.filters["category"].value = category
+    assert len(views) == 1  # both choices were seen: no analysis ran again
+    assert shown() == filtered
+    dashboard.filters["category"].value = ""
+    assert shown() == everything
+
+
+def test_when_viewed_does_nothing_outside_a_preheated_kernel(writer, monkeypatch):
+    from pmo_nb.apps.live import PREHEAT_ENV, when_viewed
+
+    monkeypatch.delenv(PREHEAT_ENV, raising=False)
+    dashboard = app_executive.app(read_only_url(writer.engine.url.database), AS_OF, refresh=0)
+    assert when_viewed(dashboard.watcher) is False
+    assert when_viewed(None) is False

@@ -21,6 +21,7 @@ from pmo_nb.apps.serve import (
     dashboard_url,
     executor_options,
     kernel_options,
+    preheat_options,
     voila_command,
     voila_env,
 )
@@ -191,3 +192,26 @@ def test_kernel_manager_refuses_above_its_maximum_without_starting_one():
             pool.submit(asyncio.run, manager.start_kernel(kernel_name="python3")).result()
     assert refused.value.status_code == 503 and refused.value.reason == BUSY_REASON
     assert manager.kernel_count() == 2
+
+
+def test_executive_dashboard_alone_is_preheated_within_the_kernel_limit():
+    from traitlets.config.loader import KVArgParseConfigLoader  # lazy: as Voila parses argv
+    from voila.configuration import VoilaConfiguration  # lazy: Voila, only for this check
+    from voila.voila_kernel_manager import voila_kernel_manager_factory  # lazy: as above
+
+    from pmo_nb.apps.kernels import BoundedKernelManager
+
+    argv = voila_command(max_kernels=5)
+    config = KVArgParseConfigLoader(argv=[a for a in argv if a.startswith("--Voila")]
+                                    ).load_config()
+    assert VoilaConfiguration(config=config).preheat_kernel is True
+    manager = voila_kernel_manager_factory(BoundedKernelManager, True, 1)
+    pools = manager.class_traits()["kernel_pools_config"]
+    loaded = config.VoilaKernelManager.kernel_pools_config.get_value(pools)
+    assert loaded == {"default": {"pool_size": 0}, "executive.ipynb": {"pool_size": 1}}
+    assert preheat_options(preheat=3, max_kernels=2) == preheat_options(preheat=1)  # one kept
+    assert preheat_options(preheat=1, max_kernels=1) == []  # the only kernel is the viewer's
+    assert preheat_options(preheat=0) == []
+    assert not any("preheat" in a for a in voila_command(preheat=0))
+    with pytest.raises(ValueError, match="preheat"):
+        preheat_options(preheat=-1)
