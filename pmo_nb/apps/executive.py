@@ -62,19 +62,25 @@ class ExecutiveSource:
 
     :meth:`version` is the cheap question a watcher asks every tick (imports
     and forecasts only: a saved scenario does not redraw this page);
-    :meth:`read` the full read, at exactly that import.
+    :meth:`read` the full read, at exactly that import. With no ``as_of`` the
+    reporting date is today, looked at on every tick too: a page left open
+    (or a kernel pre-heated) overnight moves to the new day.
     """
 
     def __init__(self, db=None, as_of=None):
         self.store = Store(db)
-        self.as_of = today() if is_blank(as_of) else day(as_of)
+        self.follows_today = is_blank(as_of)
+        self.as_of = today() if self.follows_today else day(as_of)
 
-    def version(self):
-        return self.store.data_version(kinds=(FORECAST_KIND,))
+    def version(self) -> tuple:
+        """``(the store's data version, the reporting date)``."""
+        return (self.store.data_version(kinds=(FORECAST_KIND,)),
+                today() if self.follows_today else self.as_of)
 
     def read(self, version) -> tuple[executive.ExecutiveData, str]:
         """The prepared frames at ``version`` and the "data as of" line naming them."""
-        portfolio, record = read_portfolio_at(self.store, version)
+        data_version, self.as_of = version
+        portfolio, record = read_portfolio_at(self.store, data_version)
         found = latest(self.store, FORECAST_KIND, self.as_of)
         data = executive.prepare(portfolio, self.as_of, found.table, found.describe())
         return data, data_as_of(record, found)

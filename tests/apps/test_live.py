@@ -287,3 +287,21 @@ def test_when_viewed_does_nothing_outside_a_preheated_kernel(writer, monkeypatch
     dashboard = app_executive.app(read_only_url(writer.engine.url.database), AS_OF, refresh=0)
     assert when_viewed(dashboard.watcher) is False
     assert when_viewed(None) is False
+
+
+def test_with_no_reporting_date_the_page_moves_to_the_new_day(writer, monkeypatch):
+    # a kernel pre-heated (or a page left open) before midnight shows the new day after it
+    import pandas as pd
+
+    monkeypatch.setattr(app_executive, "today", lambda: pd.Timestamp("2026-06-30"))
+    dashboard = app_executive.app(read_only_url(writer.engine.url.database), "", refresh=0)
+    assert dashboard.data.as_of == pd.Timestamp("2026-06-30")
+    assert dashboard.watcher.check() is False  # same day, same data: nothing reloads
+    monkeypatch.setattr(app_executive, "today", lambda: pd.Timestamp("2026-07-01"))
+    assert dashboard.watcher.check() is True
+    assert dashboard.data.as_of == pd.Timestamp("2026-07-01")
+    assert "2026-07-01" in dashboard.header.value
+    # a reporting date given stays put whatever the day
+    fixed = app_executive.app(read_only_url(writer.engine.url.database), AS_OF, refresh=0)
+    monkeypatch.setattr(app_executive, "today", lambda: pd.Timestamp("2026-07-02"))
+    assert fixed.watcher.check() is False and fixed.data.as_of == pd.Timestamp(AS_OF)
