@@ -186,3 +186,20 @@ def test_charts_import_defers_the_iri_grammar_without_changing_iri_checks():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:3] == ["False", "True False False False True", "True True"]
+
+
+def test_the_shared_altair_lookup_gives_the_specs_altair_gives_alone(monkeypatch):
+    # display shares Altair's schema -> class table between from_dict calls (a speed-up
+    # patch on a private class): the specs must be exactly those of Altair unpatched
+    from altair.utils import schemapi
+
+    patched = schemapi._FromDict.__init__
+    assert getattr(patched, "shared_table", False), "the lookup patch is not active"
+    built = [charts.stage_chart(STAGES), charts.budget_chart(BUDGETS), charts.rag_chart(RAG),
+             charts.cpi_spi_chart(EVM)]
+    shared = [c.to_json(sort_keys=True) for c in built]
+    shared += [alt.Chart.from_dict(c.to_dict()).to_json(sort_keys=True) for c in built]
+    monkeypatch.setattr(schemapi._FromDict, "__init__", patched.original)
+    alone = [c.to_json(sort_keys=True) for c in built]
+    alone += [alt.Chart.from_dict(c.to_dict()).to_json(sort_keys=True) for c in built]
+    assert shared == alone
