@@ -1,4 +1,4 @@
-"""The fast likelihoods are the bivariate Student-t density summed; BLAS set-up respects the user."""
+"""The fast likelihoods are the bivariate-t density summed; BLAS set-up respects the user."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from scipy import stats
 
 from pmo_nb.forecast import blas
 from pmo_nb.forecast.likelihood import inflight_loglik, reference_loglik
-
 
 #: PyTensor's gammaln is good to ~3e-8 (at 3.5), once per row in the old form, once in all here.
 REL = 1e-7
