@@ -4,15 +4,19 @@ Prints, on the demo data:
 
 - the two-stage model's fit time on about 2,000 completed projects, cold (an
   empty PyTensor compile cache) and with the compiled model cached (targets:
-  < 60 s and < 20 s on 2 cores), with R-hat and bulk ESS of the main
+  < 25 s and < 10 s on 2 cores, issue #17), with R-hat and bulk ESS of the main
   parameters (targets: R-hat <= 1.01, bulk ESS >= 400);
 - the backtest scorecard (targets: 80 % interval coverage 72-88 %, p50 cost
   error at least 30 % below BAC/CPI).
 
 Each fit runs in a fresh interpreter so that "cold" really starts from an
-empty cache. When nutpie is installed (``pip install nutpie``; it is not a
-dependency) the same fits are repeated with ``nuts_sampler="nutpie"`` for
-comparison. Run: ``.venv/bin/python bench/bench_forecast.py [--quick]``.
+empty cache. Beside them, in the same run, the same fits with PyTensor left
+without a BLAS (``PYTENSOR_FLAGS=blas__ldflags=``, which
+:func:`pmo_nb.forecast.blas.link_openblas` respects): the configuration before
+PyTensor was linked to OpenBLAS, as a peer. When nutpie is installed
+(``pip install nutpie``; it is not a dependency) the same fits are repeated
+with ``nuts_sampler="nutpie"`` for comparison.
+Run: ``.venv/bin/python bench/bench_forecast.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -65,29 +69,41 @@ def _cpu() -> float:
                for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
-def run_fit(cache: str, n_projects: int, draws: int, sampler: str = "pymc") -> dict:
+def run_fit(cache: str, n_projects: int, draws: int, sampler: str = "pymc",
+            flags: str = "") -> dict:
     """One fit in a fresh interpreter whose PyTensor (and Numba) caches live in ``cache``."""
-    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}",
+    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}{flags}",
                NUMBA_CACHE_DIR=os.path.join(cache, "numba"))
     out = subprocess.run([sys.executable, __file__, "--fit", str(n_projects), str(draws), sampler],
                          env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def print_fits(sampler: str, n_fit: int, draws: int) -> dict:
-    """Fit cold then cached with one sampler; print both; the cached run's figures."""
-    with tempfile.TemporaryDirectory() as cache:
-        cold = run_fit(cache, n_fit, draws, sampler)
-        warm = run_fit(cache, n_fit, draws, sampler)
-    print(f"Two-stage forecast model on {cold['completed']} completed projects "
-          f"({cold['snapshots']} progress snapshots), 2 chains x {draws} draws, "
+def print_fits(sampler: str, n_fit: int, draws: int, peer: bool = False) -> dict:
+    """Fit cold then cached with one sampler; print both; the cached run's figures.
+
+    With ``peer``, the same two fits without a BLAS are interleaved with them.
+    """
+    runs = {}
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bare:
+        for kind in ("cold", "cached"):
+            runs["openblas", kind] = run_fit(cache, n_fit, draws, sampler)
+            if peer:
+                runs["no BLAS", kind] = run_fit(bare, n_fit, draws, sampler, ",blas__ldflags=")
+    first = runs["openblas", "cold"]
+    print(f"Two-stage forecast model on {first['completed']} completed projects "
+          f"({first['snapshots']} progress snapshots), 2 chains x {draws} draws, "
           f"sampler {sampler}:")
-    for label, run, target in (("cold (empty PyTensor cache)", cold, 60),
-                               ("with compiled model cached", warm, 20)):
-        print(f"  fit {label}: {run['seconds']:6.1f} s wall at load {run['load']:.1f}, "
-              f"{run['cpu']:.1f} CPU s (~{run['cpu'] / 2:.1f} s on 2 idle cores; "
-              f"target < {target} s)")
-    return warm
+    for (blas, kind), run in runs.items():
+        target = 25 if kind == "cold" else 10
+        print(f"  fit {kind:6s} ({blas:8s}): {run['seconds']:6.1f} s wall at load "
+              f"{run['load']:.1f}, {run['cpu']:.1f} CPU s (~{run['cpu'] / 2:.1f} s on 2 idle "
+              f"cores; target < {target} s)")
+    if peer:
+        for kind in ("cold", "cached"):
+            ratio = runs["openblas", kind]["cpu"] / runs["no BLAS", kind]["cpu"]
+            print(f"  {kind}: OpenBLAS / no BLAS = {ratio:.2f} in CPU time")
+    return runs["openblas", "cached"]
 
 
 def main(quick: bool = False) -> None:
@@ -96,7 +112,7 @@ def main(quick: bool = False) -> None:
     import pandas as pd
 
     n_fit, draws = (800, 300) if quick else (N_FIT, 1000)
-    warm = print_fits("pymc", n_fit, draws)
+    warm = print_fits("pymc", n_fit, draws, peer=True)
     table = pd.DataFrame(warm["table"]).set_index("parameter")
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"  worst R-hat {table['r_hat'].max():.3f} (target <= 1.01), "

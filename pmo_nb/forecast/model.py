@@ -40,7 +40,10 @@ outcome is not counted twice.
 Both stages are sampled with PyMC's NUTS (imported lazily, only when
 fitting), started from a Laplace approximation of each posterior
 (:mod:`pmo_nb.forecast.laplace_start`), which more than halves the fit time, and kept
-in one InferenceData whose attrs say how it was made.
+in one InferenceData whose attrs say how it was made. The likelihoods are
+written for a cheap gradient (:mod:`pmo_nb.forecast.likelihood`), PyTensor
+links to the system's OpenBLAS and BLAS runs on one thread per chain
+(:mod:`pmo_nb.forecast.blas`).
 """
 
 from __future__ import annotations
@@ -54,8 +57,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from pmo_nb.forecast import blas
 from pmo_nb.forecast.design import Design, data_checksum
 from pmo_nb.forecast.laplace_start import laplace_start
+from pmo_nb.forecast.likelihood import inflight_loglik, reference_loglik
+from pmo_nb.forecast.priors import pooled, spread_prior
 from pmo_nb.forecast.progress import SIGNALS
 
 #: The model's version: part of every cache key of a fit or a backtest and saved
@@ -86,18 +92,6 @@ _MID_LOG_F = float(np.log(0.5))
 INFLIGHT_TERMS = ("intercept", "f", "log_f", *SIGNALS, *(f"{s}_x_f" for s in SIGNALS))
 
 
-def _bvt_logp(y, loc, scale, rho, nu):
-    """Log density of a bivariate Student-t (PyTensor), one value per row."""
-    import pytensor.tensor as pt  # lazy: PyTensor loads only when a model is fitted
-
-    z = (y - loc) / scale
-    one_m = 1.0 - rho**2
-    q = (z[:, 0] ** 2 - 2.0 * rho * z[:, 0] * z[:, 1] + z[:, 1] ** 2) / one_m
-    return (pt.gammaln((nu + 2.0) / 2.0) - pt.gammaln(nu / 2.0) - pt.log(nu * np.pi)
-            - pt.log(scale).sum(axis=1) - 0.5 * pt.log(one_m)
-            - (nu + 2.0) / 2.0 * pt.log1p(q / nu))
-
-
 class ForecastModel:
     """Fit, keep and reload the two-stage forecast model.
 
@@ -122,6 +116,7 @@ class ForecastModel:
         import arviz as az  # lazy: ArviZ loads only when a fit is summarised
         import xarray as xr  # lazy: xarray loads only with a fitted model
 
+        blas.link_openblas()
         self.design = Design.from_outcomes(outcome, list(extras))
         y = outcome[["log_cost_ratio", "log_duration_ratio"]].to_numpy("float64")
         cat = self.design.category_index(outcome)
@@ -159,6 +154,8 @@ class ForecastModel:
         adapted (``dense=False``); the in-flight stage is a regression with
         strongly correlated coefficients and gets the dense Laplace metric
         (:mod:`pmo_nb.forecast.laplace_start`). Any other ``init`` is PyMC's own.
+        BLAS runs on one thread per process (:func:`pmo_nb.forecast.blas.one_thread`),
+        set again before sampling for a BLAS the compiled model loaded.
         """
         import pymc as pm  # lazy: PyMC loads only when a model is fitted
 
@@ -167,41 +164,42 @@ class ForecastModel:
         pymc_nuts = cfg.get("nuts_sampler", "pymc") == "pymc"  # others have their own start
         with model:
             if pymc_nuts and init == "laplace":
-                start = laplace_start(model, chains=cfg["chains"], seed=seed, dense=dense)
+                with blas.one_thread():
+                    start = laplace_start(model, chains=cfg["chains"], seed=seed, dense=dense)
                 if start is not None:
                     step = pm.NUTS(potential=start.potential,
                                    target_accept=cfg.pop("target_accept"),
                                    logp_dlogp_func=start.logp_dlogp_func)
-                    return pm.sample(step=step, initvals=start.initvals, random_seed=seed,
-                                     compute_convergence_checks=False, **cfg)
+                    with blas.one_thread():
+                        return pm.sample(step=step, initvals=start.initvals, random_seed=seed,
+                                         compute_convergence_checks=False, **cfg)
                 init = "jitter+adapt_diag"  # no usable mode: PyMC's default start
             if pymc_nuts:
                 cfg["init"] = init
-            return pm.sample(random_seed=seed, compute_convergence_checks=False, **cfg)
+            with blas.one_thread():
+                return pm.sample(random_seed=seed, compute_convergence_checks=False, **cfg)
 
     def _reference_model(self, y, cat, x):
         import pymc as pm  # lazy: PyMC loads only when a model is fitted
-        import pytensor.tensor as pt  # lazy: PyTensor loads only when a model is fitted
 
         coords = {"category": self.design.categories, "target": list(TARGETS),
                   "covariate": self.design.covariates}
-        onehot = np.eye(len(self.design.categories))[cat]  # a dot is faster than indexing
+        onehot = np.eye(len(self.design.categories))[cat]  # a product is faster than indexing
         counts = onehot.sum(axis=0)
-        with pm.Model(coords=coords) as model:
+        # the priors' parameters are constants: no run-time checks of them in the density
+        with pm.Model(coords=coords, check_bounds=False) as model:
             mu_alpha = pm.Normal("mu_alpha", 0.0, 0.5, dims="target")
-            sigma_alpha = _spread_prior("sigma_alpha", 0.1)
+            sigma_alpha = spread_prior("sigma_alpha", 0.1)
             centred_from = self.model_config["centred_from"]
-            alpha = _pooled("alpha", mu_alpha, sigma_alpha, counts, centred_from["alpha"])
+            alpha = pooled("alpha", mu_alpha, sigma_alpha, counts, centred_from["alpha"])
             beta = pm.Normal("beta", 0.0, 0.3, dims=("covariate", "target"))
             log_scale_mu = pm.Normal("log_scale_mu", np.log(0.25), 1.0, dims="target")
-            tau_scale = _spread_prior("tau_scale", 0.2)
-            log_scale = _pooled("log_scale", log_scale_mu, tau_scale, counts,
+            tau_scale = spread_prior("tau_scale", 0.2)
+            log_scale = pooled("log_scale", log_scale_mu, tau_scale, counts,
                                 centred_from["log_scale"])
             rho = pm.Deterministic("rho", 2.0 * pm.Beta("rho_raw", 2.0, 2.0) - 1.0)
             nu = pm.Gamma("nu", alpha=2.0, beta=0.1)
-            loc = pt.dot(onehot, alpha) + pt.dot(x, beta)
-            scale = pt.exp(pt.dot(onehot, log_scale))
-            pm.Potential("outcome", _bvt_logp(y, loc, scale, rho, nu).sum())
+            pm.Potential("outcome", reference_loglik(y, onehot, x, alpha, beta, log_scale, rho, nu))
         return model
 
     def _inflight_model(self, y, loc_ref, scale_ref, snaps):
@@ -216,22 +214,22 @@ class ForecastModel:
         q, r = q * np.sqrt(n), r / np.sqrt(n)
         w = snaps["weight"].to_numpy("float64")
         coords = {"target": list(TARGETS), "term": list(INFLIGHT_TERMS)}
-        with pm.Model(coords=coords) as model:
+        spread_terms = [np.ones_like(f), f - 0.5]  # log spread = terms @ (l0, l1[, l2])
+        with pm.Model(coords=coords, check_bounds=False) as model:
             theta = pm.Normal("inflight_theta", 0.0, 1.0, dims=("term", "target"))
             pm.Deterministic("inflight_coef", pt.dot(np.linalg.inv(r), theta),
                              dims=("term", "target"))
-            l0 = pm.Normal("inflight_scale", 0.0, 0.5, dims="target")
-            l1 = pm.Normal("inflight_scale_fraction", 0.0, 1.0, dims="target")
-            spread = l0 + l1 * (f[:, None] - 0.5)
+            spread = [pm.Normal("inflight_scale", 0.0, 0.5, dims="target"),
+                      pm.Normal("inflight_scale_fraction", 0.0, 1.0, dims="target")]
             if self.model_config.get("scale_log_fraction"):
                 # the spread may fall faster late on than a straight line in f allows
-                l2 = pm.Normal("inflight_scale_log_fraction", 0.0, 0.5, dims="target")
-                spread = spread + l2 * (np.log(f)[:, None] - _MID_LOG_F)
+                spread.append(pm.Normal("inflight_scale_log_fraction", 0.0, 0.5, dims="target"))
+                spread_terms.append(np.log(f) - _MID_LOG_F)
             rho = pm.Deterministic("inflight_rho", 2.0 * pm.Beta("inflight_rho_raw", 2, 2) - 1)
             nu = pm.Gamma("inflight_nu", alpha=2.0, beta=0.1)
-            loc = loc_ref + pt.dot(q, theta)
-            scale = scale_ref * pt.exp(spread)
-            pm.Potential("snapshots", (w * _bvt_logp(y, loc, scale, rho, nu)).sum())
+            pm.Potential("snapshots", inflight_loglik(
+                y, loc_ref, scale_ref, q, theta, np.column_stack(spread_terms), spread,
+                rho, nu, w))
         return model
 
     def _fraction(self, frame: pd.DataFrame) -> np.ndarray:
@@ -288,6 +286,7 @@ class ForecastModel:
         import arviz as az  # lazy: ArviZ loads only when a fit is summarised
         import pymc as pm  # lazy: PyMC loads only when a model is fitted
 
+        blas.link_openblas()
         y = np.zeros((len(outcome), 2))
         design = self.design or Design.from_outcomes(outcome, [])
         prior_model = ForecastModel(self.sampler_config, self.model_config)
@@ -353,45 +352,6 @@ class ForecastModel:
             ratio = frame["ac"].to_numpy("float64") / frame["budget"].to_numpy("float64")
             low_c = np.where(ratio > 0, np.log(np.maximum(ratio, 1e-9)), -np.inf)
         return _sample_truncated(rng, loc, scale, rho, nu, low_c[:, None], low_d[:, None])
-
-
-def _spread_prior(name: str, mode: float):
-    """A between-category spread ``~ Gamma(2, 1 / mode)`` per target.
-
-    With a handful of categories the data say little about the spread, and a
-    prior with mass piled at zero (half-normal) lets the sampler fall into the
-    funnel where every category collapses onto the mean: divergences and a
-    low effective sample size. Gamma(2, .) is zero-avoiding (its density
-    vanishes at 0) yet weakly informative (mode ``mode``, mean ``2 mode``,
-    95 % between ``0.24 mode`` and ``5.6 mode``), as recommended for group
-    scales with few groups (Chung et al. 2013).
-    """
-    import pymc as pm  # lazy: PyMC loads only when a model is fitted
-
-    return pm.Gamma(name, alpha=2.0, beta=1.0 / mode, dims="target")
-
-
-def _pooled(name, mu, sigma, counts, centred_from: int):
-    """Category effects ``~ Normal(mu, sigma)``, partially pooled.
-
-    Categories with at least ``centred_from`` projects are parametrised
-    centred (their data pin them down; non-centred would make an inverse
-    funnel), the others non-centred (no funnel when ``sigma`` is small).
-    """
-    import pymc as pm  # lazy: PyMC loads only when a model is fitted
-    import pytensor.tensor as pt  # lazy: PyTensor loads only when a model is fitted
-
-    big = np.flatnonzero(counts >= centred_from)
-    small = np.flatnonzero(counts < centred_from)
-    parts = []
-    if len(big):
-        parts.append(pm.Normal(f"{name}_centred", mu, sigma, shape=(len(big), 2)))
-    if len(small):
-        z = pm.Normal(f"{name}_offset", 0.0, 1.0, shape=(len(small), 2))
-        parts.append(mu + sigma * z)
-    order = np.argsort(np.concatenate([big, small]))
-    joined = pt.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
-    return pm.Deterministic(name, joined[order], dims=("category", "target"))
 
 
 def _inflight_terms(f: np.ndarray, r: np.ndarray) -> np.ndarray:
