@@ -37,7 +37,7 @@ from pmo_nb.charts import capacity as ccharts
 from pmo_nb.charts import executive as echarts
 from pmo_nb.dates import day, is_blank, today
 from pmo_nb.forecast.stored import FORECAST_KIND, latest
-from pmo_nb.formatting import html_text, money
+from pmo_nb.formatting import html_text, labelled, money
 from pmo_nb.store.core import Store
 
 STYLE = KPI_STYLE + """<style>
@@ -235,7 +235,7 @@ class ExecutiveDashboard:
         if "options" not in specs:
             names = view["projects"]["name"]
             specs["options"] = [("(choose a project)", NONE)] + [
-                (f"{pid} {name}", pid) for pid, name in names.sort_index().items()]
+                (labelled(pid, names), pid) for pid in names.sort_index().index]
         options = specs["options"]
         keep = self.project.value if self.project.value in view["projects"].index else NONE
         self.project.options = options
@@ -401,4 +401,3 @@ def app(db=None, as_of=None, refresh=None) -> ExecutiveDashboard:
     dashboard = ExecutiveDashboard(*source.read(version))
     dashboard.watch(source, version, refresh_seconds(refresh))
     return dashboard
-

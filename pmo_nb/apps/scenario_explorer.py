@@ -33,7 +33,7 @@ from pmo_nb.apps.widgets import chart_box, refresh_note, show_refresh, what_to_k
 from pmo_nb.briefings import what_to_know as wtk
 from pmo_nb.charts import prioritisation as pcharts
 from pmo_nb.errors import StoreError
-from pmo_nb.formatting import html_text, whole_money
+from pmo_nb.formatting import html_text, labelled, whole_money
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.prioritise.frontier import efficient_frontier
 from pmo_nb.prioritise.scenarios import (
@@ -80,9 +80,8 @@ def selection_html(selection: Selection) -> str:
         f"<td>{html_text(str(row.reason))}</td></tr>"
         for pid, row in zip(table.index, table.itertuples(), strict=True)
     )
-    named = selection.table["name"].astype(str) if "name" in selection.table else {}
-    funded = html_text(", ".join(f"{pid} {named.get(pid, '')}".strip()
-                                 for pid in selection.selected)) or "none"
+    named = selection.table["name"] if "name" in selection.table else None
+    funded = html_text(", ".join(labelled(pid, named) for pid in selection.selected)) or "none"
     return (f'<p><span class="pmo-selected-count">{len(selection.selected)}</span> of '
             f"{len(table)} candidates funded: "
             f'<span class="pmo-selected-ids">{funded}</span></p>'

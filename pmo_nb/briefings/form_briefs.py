@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmo_nb.briefings.what_to_know import LIMIT, Finding, names
-from pmo_nb.formatting import money
+from pmo_nb.briefings.what_to_know import LIMIT, Finding, _plural, names
+from pmo_nb.formatting import labelled_list, money
 from pmo_nb.governance.baselines import drift_table
 
 #: A category with fewer completed projects than this forecasts from a thin reference class.
@@ -29,17 +29,8 @@ FEW_COMPLETED = 10
 SHOWN = 6
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
 def _signed(amount: float) -> str:
     return ("+" if amount >= 0 else "-") + money(abs(amount))
-
-
-def _listed(items: list[str], limit: int = SHOWN) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def intake(portfolio, candidates: pd.DataFrame, budget: float, completed: pd.DataFrame,
@@ -77,12 +68,14 @@ def intake(portfolio, candidates: pd.DataFrame, budget: float, completed: pd.Dat
     categories = sorted({str(c) for c in portfolio.projects["category"].dropna()
                          if str(c).strip()})
     if categories:
+        listed = labelled_list(categories, limit=SHOWN)
         out.append(Finding(f"{_plural(len(categories), 'category', 'categories')} (reference "
-                           f"classes) to choose from: {_listed(categories)}; a new one starts a "
+                           f"classes) to choose from: {listed}; a new one starts a "
                            "reference class with no past projects.", str(len(categories)),
                            "Category field"))
         thin = sorted((int(counts.get(c, 0)), c) for c in categories if counts.get(c, 0) < few)
-        said = _listed([f"{c} ({n})" for n, c in thin]) if thin else ""
+        said = labelled_list([c for _, c in thin], details=[n for n, _ in thin], limit=SHOWN) \
+            if thin else ""
         out.append(Finding(
             f"{_plural(len(thin), 'category has', 'categories have')} fewer than {few} completed "
             f"projects to forecast cost from" + (f": {said}; their cost ranges lean on the other "

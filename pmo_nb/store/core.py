@@ -60,7 +60,7 @@ from pmo_nb.store.alert_log import AlertLogMixin
 from pmo_nb.store.digest_log import DigestLogMixin
 from pmo_nb.store.faults import FAULTS, open_engine, store_fault
 from pmo_nb.store.import_log import ImportLogMixin
-from pmo_nb.store.reading import ReadingMixin
+from pmo_nb.store.reading import NOTHING_IMPORTED, ReadingMixin
 from pmo_nb.store.results import ResultsMixin
 from pmo_nb.store.rows import (
     COUNT_KINDS,
@@ -372,8 +372,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ReadingMixin, ResultsMixin, Ale
         """
         with self._read() as conn:
             if conn is None:
-                raise StoreError(f"{self.url} holds no portfolio yet: import a workbook first "
-                                 "(pmo import <folder or .xlsx>).")
+                raise StoreError(f"{self.url} {NOTHING_IMPORTED}")
             at = None if as_of is None else store_time(as_of)
             tables = None if tables is None else tuple(sorted(set(tables)))
             if not memo.enabled():

@@ -60,6 +60,10 @@ class LatestUpdates:
             raise ValueError(f"require={self.require!r}: not a status_updates column")
 
 
+#: What a read of a store that was never imported into says (after the store's URL).
+NOTHING_IMPORTED = "holds no portfolio yet: import a workbook first (pmo import <folder or .xlsx>)."
+
+
 def _names(tables: Iterable[str] | None) -> list[str]:
     if tables is None:
         return list(TABLE_NAMES)
@@ -154,8 +158,7 @@ class ReadingMixin:
             raise ValueError(f"until ({last}) is before since ({first})")
         with self._read() as conn:
             if conn is None:
-                raise StoreError(f"{self.url} holds no portfolio yet: import a workbook first "
-                                 "(pmo import <folder or .xlsx>).")
+                raise StoreError(f"{self.url} {NOTHING_IMPORTED}")
             missing = missing_columns(conn)
             before, after = {}, {}
             for name in _names(tables):
