@@ -11,6 +11,9 @@ from pathlib import Path
 DB_ENV = "PMO_DB"
 #: The embedded store used when nothing else is said.
 DEFAULT_DB = "portfolio.db"
+#: Environment variable naming the folder whose files the dashboard server serves as
+#: its page template's static files (set by ``pmo serve``, read by the chart widgets).
+STATIC_DIR_ENV = "PMO_VEGA_STATIC_DIR"
 
 
 def resolve_db_url(db: str | os.PathLike | None = None) -> str:

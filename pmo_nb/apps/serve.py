@@ -17,11 +17,18 @@ import json
 import os
 import sys
 import tempfile
+from pathlib import Path
 
 from pmo_nb.apps.foreground import run_foreground
 from pmo_nb.apps.live import REFRESH_ENV, refresh_seconds
 from pmo_nb.apps.serve_auth import TOKEN_ENV, elide, write_log_config, write_token_config
-from pmo_nb.config import DB_ENV, dashboards_dir, resolve_db_url, templates_dir
+from pmo_nb.config import (
+    DB_ENV,
+    STATIC_DIR_ENV,
+    dashboards_dir,
+    resolve_db_url,
+    templates_dir,
+)
 from pmo_nb.formatting import redact_url
 from pmo_nb.store.core import read_only_url
 
@@ -191,6 +198,10 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None,
     template (Voila's own, minus the stylesheets it loads from a CDN);
     ``PMO_REFRESH_SECONDS`` (only when ``refresh`` is given) how often the
     dashboards look at the store for a new import or forecast (0 = never).
+    ``PMO_VEGA_STATIC_DIR`` is a folder below ``config_dir`` that JUPYTER_PATH
+    also holds, so Voila serves what the kernels put there as the ``pmo``
+    template's static files: the charts' offline Vega bundle, which a page then
+    downloads once instead of once per chart (:mod:`pmo_nb.charts.offline`).
 
     Raises
     ------
@@ -208,9 +219,16 @@ def voila_env(db=None, config_dir: str | os.PathLike | None = None,
     if refresh is not None:
         env[REFRESH_ENV] = f"{refresh_seconds(refresh):g}"
     env["JUPYTER_CONFIG_DIR"] = os.fspath(config_dir)
+    # Voila serves <root>/voila/templates/pmo/static/* of every JUPYTER_PATH root
+    # at <base_url>voila/templates/pmo/static/*; the kernels write the bundle there.
+    shared = Path(config_dir, "data")
+    static = shared / "voila" / "templates" / "pmo" / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    env[STATIC_DIR_ENV] = os.fspath(static)
     # templates/voila/templates/pmo: Voila's page without CDN stylesheets
     env["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(templates_dir()), os.environ.get("JUPYTER_PATH", "")) if p
+        p for p in (str(templates_dir()), os.fspath(shared), os.environ.get("JUPYTER_PATH", ""))
+        if p
     )
     env.pop("PMO_RENDER", None)  # dashboards use live widgets, never static SVG
     for name in (TOKEN_ENV, "JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE"):
@@ -246,7 +264,7 @@ def serve(port: int = 8866, db=None, host: str = "127.0.0.1", token: str | None 
     ``refresh``: seconds between the dashboards' looks at the store (default 5, 0 = off).
     """
     argv = voila_command(port=port, db=db, host=host, max_kernels=max_kernels,
-                         cull_idle=cull_idle, cull_interval=cull_interval)
+                         cull_idle=cull_idle, cull_interval=cull_interval, preheat=preheat)
     with tempfile.TemporaryDirectory(prefix="pmo-voila-config-") as config_dir:
         env = voila_env(db, config_dir, intake_db=intake_db, refresh=refresh)
         write_log_config(config_dir)

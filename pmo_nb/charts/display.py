@@ -3,18 +3,16 @@
 Dashboard kernels start cold, so two start-up costs are kept out of them:
 jsonschema's optional IRI checker (:func:`_defer_rfc3987_syntax`) and the
 offline Vega bundle, which is built once per Altair / vl-convert version and
-then read from a cache file (:func:`enable_offline`).
+then read from a cache file (:mod:`pmo_nb.charts.offline`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import os
 import sys
 import types
-from pathlib import Path
 
 
 def _defer_rfc3987_syntax() -> None:
@@ -95,106 +93,11 @@ def _share_wrapper_lookup() -> None:
 
 _share_wrapper_lookup()
 
+from pmo_nb.charts.offline import CACHE_ENV, cache_dir, enable_offline  # noqa: E402, F401
 from pmo_nb.formatting import html_text  # noqa: E402
 
 #: Environment variable that selects the renderer; ``"static"`` means inline SVG.
 RENDER_ENV = "PMO_RENDER"
-#: Environment variable naming the cache folder (default: the user cache dir).
-CACHE_ENV = "PMO_CACHE_DIR"
-_CHECK = "// sha256:"
-
-
-def cache_dir() -> Path:
-    """Where derived files (the offline Vega bundle) are cached.
-
-    ``$PMO_CACHE_DIR`` if set, else the user cache folder for ``pmo_nb``
-    (``$XDG_CACHE_HOME/pmo_nb`` or ``~/.cache/pmo_nb`` on Linux).
-    """
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    try:
-        import platformdirs  # lazy: only when the bundle cache is located
-    except ImportError:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        return Path(base) / "pmo_nb"
-    return Path(platformdirs.user_cache_dir("pmo_nb", appauthor=False))
-
-
-def _bundle_path() -> Path:
-    """The cache file for the offline bundle of the installed Altair and vl-convert."""
-    from importlib.metadata import version  # lazy: only when versions are compared
-
-    from altair.utils._importers import (
-        vl_version_for_vl_convert,  # lazy: Altair internals only when needed
-    )
-
-    key = "-".join((f"altair{alt.__version__}", f"vlc{version('vl-convert-python')}",
-                    vl_version_for_vl_convert()))
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in key)
-    return cache_dir() / f"vega-bundle-{safe}.js"
-
-
-def _read_bundle(path: Path) -> str | None:
-    """The cached bundle, or None when missing or not intact (checksum header)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    head, sep, body = text.partition("\n")
-    if not sep or head != _CHECK + hashlib.sha256(body.encode("utf-8")).hexdigest():
-        return None
-    return body
-
-
-def _write_bundle(path: Path, bundle: str) -> None:
-    """Write the bundle atomically (temporary file + rename); errors are ignored."""
-    text = _CHECK + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def enable_offline() -> None:
-    """Make :class:`altair.JupyterChart` serve Vega from vl-convert, not a CDN.
-
-    ``alt.JupyterChart.enable_offline()`` builds the JavaScript bundle with
-    ``vl_convert.javascript_bundle`` in every new kernel (about 2 s); here it is
-    built once and kept in :func:`cache_dir`, keyed by the Altair, vl-convert
-    and Vega-Lite versions. A missing or damaged cache file is rebuilt; when
-    Altair's private ``_esm`` / ``_is_offline`` attributes are not what this
-    relies on, or the cache cannot be read or written, Altair's own
-    ``enable_offline()`` is used as is.
-    """
-    cls = alt.JupyterChart
-    offline = getattr(cls, "_is_offline", None)
-    if offline is True:
-        return
-    if not isinstance(offline, bool) or not isinstance(getattr(cls, "_esm", None), str):
-        cls.enable_offline()
-        return
-    try:
-        path = _bundle_path()
-    except Exception:  # noqa: BLE001  (any trouble naming the cache: no cache)
-        cls.enable_offline()
-        return
-    bundle = _read_bundle(path)
-    if bundle is not None:
-        # What enable_offline() itself sets, with the bundle it would build.
-        cls._esm = bundle
-        cls._is_offline = True
-        return
-    cls.enable_offline()
-    if cls._is_offline is True and isinstance(cls._esm, str):
-        _write_bundle(path, cls._esm)
-
-
 def static_mode() -> bool:
     """True when charts must render as inline SVG (``PMO_RENDER=static``)."""
     return os.environ.get(RENDER_ENV, "").strip().lower() == "static"

@@ -149,3 +149,35 @@ def test_report_from_disk_shows_charts_without_network(report_html, page):
         assert page.inner_text(".pmo-report-period").strip() == AS_OF
     assert outside(page.requested, FILE_ORIGINS) == []
     assert page.requested[0] == report_html.as_uri()
+
+
+def test_the_charts_share_one_vega_bundle_fetched_once_from_the_server(server, page):
+    """Every chart imports Vega from one server file, not from a copy in its own state.
+
+    Each chart widget used to carry the 0.9 MB offline bundle in its state, so a
+    page of four charts received them in one multi-megabyte websocket frame.
+    """
+    frames: list[int] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda payload: frames.append(len(payload))))
+    with screenshot_on_failure(page, "shared_bundle"):
+        page.goto(server.base + DASHBOARD)
+        for key in ("stage", "budget", "rag", "cpi-spi"):
+            page.wait_for_selector(f".pmo-chart-{key} svg.marks", state="visible",
+                                   timeout=LOAD_TIMEOUT_MS)
+    bundles = [u for u in page.requested if "/voila/templates/pmo/static/vega-bundle-" in u]
+    assert len(bundles) == 1, bundles
+    assert frames and max(frames) < 400_000  # the bundle alone is over 900,000 bytes
+    path = bundles[0].removeprefix(server.base)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 200
+    assert "javascript" in response.getheader("Content-Type", "")
+    assert len(body) > 900_000 and b"export{__default as default}" in body
+    # the address names the bundle's checksum, so a browser may keep it
+    assert int(response.getheader("Cache-Control").rsplit("=", 1)[1]) >= 86_400 * 365

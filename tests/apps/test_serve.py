@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import stat
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -59,12 +60,18 @@ def test_environment_names_the_store_and_isolates_jupyter_config(tmp_path, monke
     env = voila_env(tmp_path / "p.db", config_dir=tmp_path / "cfg")
     assert env["PMO_DB"] == f"sqlite:///file:{(tmp_path / 'p.db').resolve()}?mode=ro&uri=true"
     assert env["JUPYTER_CONFIG_DIR"] == str(tmp_path / "cfg")
-    assert env["JUPYTER_PATH"].split(":") == [str(templates_dir()), "/elsewhere"]
+    shared = tmp_path / "cfg" / "data"
+    assert env["JUPYTER_PATH"].split(":") == [str(templates_dir()), str(shared), "/elsewhere"]
+    # where Voila serves the pmo template's static files from, and the kernels write
+    assert env["PMO_VEGA_STATIC_DIR"] == str(shared / "voila" / "templates" / "pmo" / "static")
+    assert Path(env["PMO_VEGA_STATIC_DIR"]).is_dir()
     assert "PMO_RENDER" not in env
     assert (templates_dir() / "voila" / "templates" / "pmo" / "index.html.j2").is_file()
     made = Path(voila_env("x.db")["JUPYTER_CONFIG_DIR"])
-    assert made.is_dir() and list(made.iterdir()) == []
-    made.rmdir()
+    # no configuration in it: only the (empty) folder of shared static files
+    assert made.is_dir() and [p.name for p in made.iterdir()] == ["data"]
+    assert not [p for p in made.rglob("*") if p.is_file()]
+    shutil.rmtree(made)
 
 
 def test_environment_carries_the_refresh_interval(tmp_path, monkeypatch):
@@ -215,3 +222,17 @@ def test_executive_dashboard_alone_is_preheated_within_the_kernel_limit():
     assert not any("preheat" in a for a in voila_command(preheat=0))
     with pytest.raises(ValueError, match="preheat"):
         preheat_options(preheat=-1)
+
+
+def test_serve_passes_preheat_and_the_shared_folder_to_voila(tmp_path, monkeypatch):
+    import pmo_nb.apps.serve as serve_module
+
+    seen = []
+    monkeypatch.setattr(serve_module, "run_foreground",
+                        lambda argv, env: seen.append((argv, dict(env))) or 0)
+    assert serve_module.serve(db=tmp_path / "p.db", preheat=0) == 0
+    assert serve_module.serve(db=tmp_path / "p.db", preheat=2) == 0
+    (off, _), (on, env) = seen
+    assert not any("preheat" in part for part in off)  # `pmo serve --preheat 0`
+    assert any('"executive.ipynb": {"pool_size": 2}' in part for part in on)
+    assert env["PMO_VEGA_STATIC_DIR"].startswith(env["JUPYTER_CONFIG_DIR"])

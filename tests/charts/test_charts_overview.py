@@ -11,17 +11,10 @@ import pandas as pd
 import pytest
 
 from pmo_nb import charts
-from pmo_nb.charts import display
 
 STAGES = pd.DataFrame({"stage": ["proposed", "active"], "projects": [2, 5]})
 BUDGETS = pd.DataFrame({"category": ["IT", "Product"], "budget": [3e6, 1e6]})
 RAG = pd.DataFrame({"rag": ["green", "amber", "red", "unreported"], "projects": [4, 2, 1, 0]})
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(monkeypatch, tmp_path):
-    """Keep the offline-bundle cache of these tests out of the user's cache folder."""
-    monkeypatch.setenv(display.CACHE_ENV, str(tmp_path / "cache"))
 
 
 EVM = pd.DataFrame({"project_id": ["P1", "P2", "P3"], "category": ["IT", "IT", "Product"],
@@ -97,79 +90,6 @@ def test_show_interactive_returns_an_offline_jupyter_chart(monkeypatch, shown):
 def test_show_rejects_non_charts():
     with pytest.raises(ValueError, match="Altair chart"):
         charts.show("not a chart")
-
-
-@pytest.fixture
-def bundler(monkeypatch):
-    """A fake vl_convert.javascript_bundle that counts its calls; JupyterChart starts online."""
-    import vl_convert
-
-    calls = []
-
-    def fake(src, vl_version=None):
-        calls.append(vl_version)
-        return f"/* bundle {len(calls)} */ const vega = 1;"
-
-    monkeypatch.setattr(vl_convert, "javascript_bundle", fake)
-    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
-    monkeypatch.setattr(alt.JupyterChart, "_esm", "import x from 'https://cdn'")
-    return calls
-
-
-def _go_online():
-    alt.JupyterChart._is_offline = False
-    alt.JupyterChart._esm = "import x from 'https://cdn'"
-
-
-def test_offline_bundle_is_built_once_then_read_from_the_cache(bundler):
-    display.enable_offline()
-    assert len(bundler) == 1 and alt.JupyterChart._is_offline
-    assert alt.JupyterChart._esm == "/* bundle 1 */ const vega = 1;"
-    (cached,) = display.cache_dir().glob("vega-bundle-altair*.js")
-    assert alt.__version__ in cached.name
-    _go_online()  # a new kernel
-    display.enable_offline()
-    assert len(bundler) == 1  # not rebuilt
-    assert alt.JupyterChart._is_offline
-    assert alt.JupyterChart._esm == "/* bundle 1 */ const vega = 1;"
-
-
-@pytest.mark.parametrize("damage", [
-    b"garbage", b"", b"\xff\xfe not utf-8",
-    "truncate",  # a valid header whose body was cut short
-])
-def test_a_damaged_cache_file_is_rebuilt(bundler, damage):
-    display.enable_offline()
-    (cached,) = display.cache_dir().glob("vega-bundle-*.js")
-    cached.write_bytes(cached.read_bytes()[:-5] if damage == "truncate" else damage)
-    _go_online()
-    display.enable_offline()
-    assert len(bundler) == 2  # rebuilt, not served damaged
-    assert alt.JupyterChart._esm == "/* bundle 2 */ const vega = 1;"
-    _go_online()
-    display.enable_offline()  # the repaired file is used
-    assert len(bundler) == 2 and alt.JupyterChart._esm == "/* bundle 2 */ const vega = 1;"
-
-
-def test_an_unwritable_cache_falls_back_to_altair(bundler, monkeypatch, tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv(display.CACHE_ENV, str(blocker / "cache"))
-    display.enable_offline()
-    assert alt.JupyterChart._is_offline and len(bundler) == 1
-    _go_online()
-    display.enable_offline()
-    assert alt.JupyterChart._is_offline and len(bundler) == 2
-    assert list(tmp_path.iterdir()) == [blocker]  # no temporary file left behind
-
-
-def test_changed_altair_internals_fall_back_to_altair(bundler, monkeypatch):
-    monkeypatch.setattr(alt.JupyterChart, "_is_offline", None)  # not the flag we rely on
-    calls = []
-    monkeypatch.setattr(alt.JupyterChart, "enable_offline",
-                        classmethod(lambda cls: calls.append(1)))
-    display.enable_offline()
-    assert calls == [1] and not list(display.cache_dir().glob("*"))
 
 
 def test_charts_import_defers_the_iri_grammar_without_changing_iri_checks():
