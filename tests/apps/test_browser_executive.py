@@ -19,6 +19,7 @@ from browser_util import (
     FILE_ORIGINS,
     LOAD_TIMEOUT_MS,
     SERVER_ORIGINS,
+    VoilaServer,
     kpi_value,
     outside,
     screenshot_on_failure,
@@ -181,3 +182,18 @@ def test_the_charts_share_one_vega_bundle_fetched_once_from_the_server(server, p
     assert len(body) > 900_000 and b"export{__default as default}" in body
     # the address names the bundle's checksum, so a browser may keep it
     assert int(response.getheader("Cache-Control").rsplit("=", 1)[1]) >= 86_400 * 365
+
+
+def test_the_shared_bundle_is_found_below_a_base_url(demo_db, page, tmp_path):
+    """Behind a proxy Voila runs under a path (``--Voila.base_url``): the charts still draw."""
+    server = VoilaServer(demo_db, tmp_path / "config", extra=("--Voila.base_url=/pmo/",))
+    try:
+        server.wait_ready()
+        with screenshot_on_failure(page, "shared_bundle_base_url"):
+            page.goto(server.base + "/pmo" + DASHBOARD)
+            page.wait_for_selector(".pmo-chart-stage svg.marks", state="visible",
+                                   timeout=LOAD_TIMEOUT_MS)
+    finally:
+        server.stop()
+    assert any(u.startswith(f"{server.base}/pmo/voila/templates/pmo/static/vega-bundle-")
+               for u in page.requested)
