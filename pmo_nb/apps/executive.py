@@ -54,7 +54,7 @@ CHARTS = ("rag", "rag-trend", "overrun", "benefits", "capacity", "risks")
 FILTERS = ("category", "sponsor", "objective", "stage")
 NONE = ""
 #: Filter choices whose view and chart specs a dashboard keeps (most recently used).
-SELECTIONS_KEPT = 32
+SELECTIONS_KEPT = 64
 
 
 class ExecutiveSource:
@@ -215,31 +215,59 @@ class ExecutiveDashboard:
         return {name: widget.value or None for name, widget in self.filters.items()}
 
     def apply_filters(self, _change=None) -> None:
-        """Show the view for the chosen filters: tiles, charts, project list.
+        """Show the view for the chosen filters: tiles, charts, project list."""
+        view, specs = self._prepared(self.chosen())
+        self._show_tiles(view["kpis"])
+        self.know.value = wtk.to_html(wtk.executive_app(view["kpis"]), links=False)
+        self._show_charts(specs)
+        keep = self.project.value if self.project.value in view["projects"].index else NONE
+        self.project.options = specs["options"]
+        self.project.value = keep
 
-        A choice seen before (going back to "All", say) reuses its view and
-        chart specs: the frames are the same as long as the data is, so
+    def _prepared(self, chosen: dict) -> tuple[dict, dict]:
+        """The view of ``chosen`` and its charts' specs (or notes) and project choices.
+
+        A choice seen (or warmed) before, going back to "All" say, reuses its
+        view and specs: the frames are the same as long as the data is, so
         neither the analyses nor Altair run again (the last
         :data:`SELECTIONS_KEPT` choices are kept; new data clears them).
         """
-        chosen = self.chosen()
         key = tuple(chosen.values())
         view, specs = self._selections.pop(key, None) or (
             executive.view(self.data, executive.select(self.data, **chosen)), {})
         self._selections[key] = (view, specs)  # now the most recently used
         while len(self._selections) > SELECTIONS_KEPT:
             del self._selections[next(iter(self._selections))]
-        self._show_tiles(view["kpis"])
-        self.know.value = wtk.to_html(wtk.executive_app(view["kpis"]), links=False)
-        self._show_charts(view, specs)
+        missing = [k for k in CHARTS if k not in specs]
+        if missing:
+            figures = self._figures(view)
+            for k in missing:
+                specs[k] = self._spec(k, figures[k])
         if "options" not in specs:
             names = view["projects"]["name"]
             specs["options"] = [("(choose a project)", NONE)] + [
                 (labelled(pid, names), pid) for pid in names.sort_index().index]
-        options = specs["options"]
-        keep = self.project.value if self.project.value in view["projects"].index else NONE
-        self.project.options = options
-        self.project.value = keep
+        return view, specs
+
+    def warm_choices(self) -> int:
+        """Prepare the view of every one-filter choice ahead; return how many were made.
+
+        A pre-heated kernel calls this while it waits for its page to be asked
+        for (:func:`pmo_nb.apps.live.when_viewed`), so a viewer's first choice
+        of a category, sponsor, objective or stage is shown without running the
+        analyses and Altair (about 0.1 s of a filter change otherwise). Only
+        the data shown now is warmed: new data clears what was prepared.
+        """
+        made = 0
+        choices = self.data.choices()
+        for name in FILTERS:
+            for item in choices[name]:
+                value = item[1] if isinstance(item, tuple) else item
+                chosen = dict.fromkeys(FILTERS) | {name: value or None}
+                if tuple(chosen.values()) not in self._selections:
+                    self._prepared(chosen)
+                    made += 1
+        return made
 
     def _show_tiles(self, kpi: dict) -> None:
         overruns = kpi["likely_overruns"]
@@ -284,17 +312,9 @@ class ExecutiveDashboard:
                         else (echarts.top_risks_chart, (risks,), {"width": 300}))
         return out
 
-    def _show_charts(self, view: dict, specs: dict) -> None:
-        """Put each figure in its box: a new widget the first time, then only a new spec.
-
-        ``specs`` keeps each chart's spec (or note) for this view; what it
-        already holds is shown without building the chart again.
-        """
-        figures = None
+    def _show_charts(self, specs: dict) -> None:
+        """Put each figure in its box: a new widget the first time, then only a new spec."""
         for key in CHARTS:
-            if key not in specs:
-                figures = figures or self._figures(view)
-                specs[key] = self._spec(key, figures[key])
             box, figure = self.boxes[key], specs[key]
             if isinstance(figure, str):
                 box.children = (_note(figure),)

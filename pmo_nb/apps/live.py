@@ -249,15 +249,18 @@ class StoreWatcher:
             atexit.unregister(self.stop)
 
 
-def when_viewed(watcher: StoreWatcher | None) -> bool:
+def when_viewed(watcher: StoreWatcher | None, ahead: Callable[[], object] | None = None
+                ) -> bool:
     """In a kernel Voila pre-heated, wait for the page request, then look at the store.
 
     A pre-heated kernel ran the dashboard when the server filled its pool,
     maybe hours before anyone asks for the page; the watcher's ticks may be
     off (``refresh`` 0) or not yet due. So the dashboard's last cell calls
-    this: Voila's ``wait_for_request`` blocks until the page is requested,
-    then one :meth:`StoreWatcher.check` shows what the store holds now.
-    Elsewhere (no pre-heating, a report, a script) it returns at once.
+    this: ``ahead()`` (when given) does what the page may need later while
+    nobody waits yet, Voila's ``wait_for_request`` blocks until the page is
+    requested, then one :meth:`StoreWatcher.check` shows what the store holds
+    now. Elsewhere (no pre-heating, a report, a script) it returns at once,
+    without calling ``ahead``.
 
     Returns
     -------
@@ -268,5 +271,7 @@ def when_viewed(watcher: StoreWatcher | None) -> bool:
         return False
     from voila.utils import wait_for_request  # lazy: only in a pre-heated Voila kernel
 
+    if ahead is not None:
+        ahead()
     wait_for_request()
     return watcher.check()

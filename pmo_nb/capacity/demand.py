@@ -165,7 +165,8 @@ def capacity(
 
     out = pd.DataFrame({
         "team_id": np.repeat(np.asarray(team_ids, dtype=object), len(months)).astype("str"),
-        "month": month_label(months) * len(team_ids),
+        # text even when there are no months (an empty list would become float64)
+        "month": np.asarray(month_label(months) * len(team_ids), dtype=object).astype("str"),
         "demand": grid.ravel(),
         "capacity": cap_grid.ravel(),
         "utilisation": util.ravel(),

@@ -285,8 +285,48 @@ def test_when_viewed_does_nothing_outside_a_preheated_kernel(writer, monkeypatch
 
     monkeypatch.delenv(PREHEAT_ENV, raising=False)
     dashboard = app_executive.app(read_only_url(writer.engine.url.database), AS_OF, refresh=0)
-    assert when_viewed(dashboard.watcher) is False
+    ahead = []
+    assert when_viewed(dashboard.watcher, ahead=lambda: ahead.append(1)) is False
     assert when_viewed(None) is False
+    assert ahead == []  # nothing prepared where no page waits to be asked for
+
+
+def test_a_preheated_kernel_warms_every_one_filter_choice_before_the_request(
+        writer, demo_small, monkeypatch):
+    import voila.utils
+
+    from pmo_nb.apps.live import PREHEAT_ENV, when_viewed
+
+    url = read_only_url(writer.engine.url.database)
+    monkeypatch.setenv(PREHEAT_ENV, "True")
+    order = []
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda: order.append("request"))
+    dashboard = app_executive.app(url, AS_OF, refresh=0)
+    warm = dashboard.warm_choices
+    monkeypatch.setattr(dashboard, "warm_choices", lambda: order.append(warm()))
+    assert when_viewed(dashboard.watcher, ahead=dashboard.warm_choices) is False
+    choices = dashboard.data.choices()
+    count = sum(len(choices[name]) for name in app_executive.FILTERS)
+    assert order == [count, "request"]  # warmed first, then the request was awaited
+    assert warm() == 0  # all there already
+
+    views = []
+    real_view = executive.view
+    monkeypatch.setattr(executive, "view", lambda *a: views.append(a) or real_view(*a))
+    fresh = app_executive.app(url, AS_OF, refresh=0)  # not warmed: the reference
+    for name in app_executive.FILTERS:
+        item = choices[name][-1]
+        value = item[1] if isinstance(item, tuple) else item
+        for board in (dashboard, fresh):
+            board.filters[name].value = value
+        assert [t.value for t in dashboard.tiles.values()] == [
+            t.value for t in fresh.tiles.values()]
+        assert {k: v.spec for k, v in dashboard.views.items()} == {
+            k: v.spec for k, v in fresh.views.items()}
+        assert dashboard.project.options == fresh.project.options
+        for board in (dashboard, fresh):
+            board.filters[name].value = ""
+    assert len(views) == 1 + len(app_executive.FILTERS)  # the fresh one's only
 
 
 def test_with_no_reporting_date_the_page_moves_to_the_new_day(writer, monkeypatch):

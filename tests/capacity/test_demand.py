@@ -92,6 +92,18 @@ def test_over_allocations_name_the_projects(pf):
     assert none.empty
 
 
+def test_a_portfolio_without_demand_gives_an_empty_frame_of_the_same_types(pf):
+    from dataclasses import replace
+
+    # the executive dashboard compares months with "YYYY-MM" texts: a choice of
+    # projects with no demand (say, only completed ones) must not break that
+    empty = capacity(replace(pf, demand=pf.demand.iloc[0:0]))
+    full = capacity(pf)
+    assert empty.empty and list(empty.columns) == list(full.columns)
+    assert empty.dtypes.to_dict() == full.dtypes.to_dict()
+    assert empty[empty["month"] >= "2026-01"].empty
+
+
 def test_package_names_call_the_functions_after_the_subpackages_are_imported(pf):
     import inspect
 
