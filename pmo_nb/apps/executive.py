@@ -336,9 +336,11 @@ class ExecutiveDashboard:
             chart_view = self.views[key] = charts.jupyter_chart(build(*args, **kwargs))
             if key == "overrun":
                 chart_view.observe(self._on_pick, names="_vl_selections")
-            return build, chart_view.spec
-        # same builder and parameters, new rows: skip re-validation
-        return build, echarts.quick_spec(build, *args, **kwargs)
+            spec = chart_view.spec
+        else:  # same builder and parameters, new rows: skip re-validation
+            spec = echarts.quick_spec(build, *args, **kwargs)
+        # compiled to Vega here, once per view, not by the browser on every change
+        return build, charts.compiled_spec(spec)
 
     def _on_pick(self, change) -> None:
         """A click on the overrun chart opens that project's page."""

@@ -14,6 +14,7 @@ from pmo_nb.charts.base import RAG_COLOURS
 from pmo_nb.charts.display import (
     RENDER_ENV,
     chart_html,
+    compiled_spec,
     how_to_read,
     jupyter_chart,
     reading_html,
@@ -24,6 +25,7 @@ from pmo_nb.charts.display import (
 from pmo_nb.charts.overview import budget_chart, cpi_spi_chart, rag_chart, stage_chart
 
 __all__ = [
-    "RAG_COLOURS", "RENDER_ENV", "budget_chart", "chart_html", "cpi_spi_chart", "how_to_read",
-    "jupyter_chart", "rag_chart", "reading_html", "show", "stage_chart", "static_mode", "to_svg",
+    "RAG_COLOURS", "RENDER_ENV", "budget_chart", "chart_html", "compiled_spec", "cpi_spi_chart",
+    "how_to_read", "jupyter_chart", "rag_chart", "reading_html", "show", "stage_chart",
+    "static_mode", "to_svg",
 ]

@@ -182,3 +182,22 @@ def jupyter_chart(chart: alt.TopLevelMixin) -> alt.JupyterChart:
     """
     enable_offline()
     return alt.JupyterChart(chart, embed_options={"renderer": "svg", "actions": False})
+
+
+def compiled_spec(spec: dict) -> dict:
+    """The Vega spec that a chart widget's vega-embed would compile from Vega-Lite ``spec``.
+
+    A dashboard that swaps specs into its charts on every filter change can
+    compile them in the kernel once (and ahead, while a pre-heated kernel
+    waits) instead of in the browser each time: vega-embed takes a Vega spec
+    as it takes a Vega-Lite one (it tells them apart by ``$schema``) and then
+    skips its own Vega-Lite compile, about a third of its time per chart.
+    vl-convert runs the same Vega-Lite version the offline bundle carries, so
+    the view drawn is the one vega-embed would have drawn.
+    """
+    import vl_convert as vlc  # lazy: vl-convert loads only when a spec is compiled
+    from altair.utils._importers import (
+        vl_version_for_vl_convert,  # lazy: Altair internals only when needed
+    )
+
+    return vlc.vegalite_to_vega(spec, vl_version=vl_version_for_vl_convert())

@@ -142,3 +142,23 @@ def test_an_unwritable_server_folder_falls_back_to_the_embedded_bundle(
     display.enable_offline()
     assert alt.JupyterChart._is_offline
     assert alt.JupyterChart._esm == "/* bundle 1 */ const vega = 1;"
+
+
+def test_a_compiled_spec_is_the_vega_of_the_chart_with_its_rows_and_click_selection():
+    from pmo_nb.charts import executive as echarts
+
+    forecast = pd.DataFrame({"name": ["Alpha <b>", "Beta"], "category": ["IT", "Ops"],
+                             "budget": [1e6, 2e6], "p_over_budget": [0.9, 0.2],
+                             "p_late": [0.5, 0.1]},
+                            index=pd.Index(["P1", "P2"], name="project_id"))
+    chart = echarts.overrun_chart(forecast)
+    vega = charts.compiled_spec(chart.to_dict())
+    # vega-embed tells a Vega spec from a Vega-Lite one by this
+    assert vega["$schema"] == "https://vega.github.io/schema/vega/v6.json"
+    rows = {d["name"]: d.get("values") for d in vega["data"]}
+    (values,) = [v for v in rows.values() if v and "p_late" in v[0]]
+    assert [(r["project_id"], r["name"], r["p_over_budget"]) for r in values] == [
+        ("P1", "Alpha <b>", 0.9), ("P2", "Beta", 0.2)]  # texts are data, unchanged
+    # the dashboard's click-to-open listens to the selection's signal and store by name
+    assert echarts.PICK in {s["name"] for s in vega["signals"]}
+    assert f"{echarts.PICK}_store" in rows
