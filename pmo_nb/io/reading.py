@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.errors import ValidationError
+from pmo_nb.gcpause import gc_paused
 from pmo_nb.io.escaping import FACT, csv_facts, unescape_frame
 from pmo_nb.schema import TABLES
 
@@ -71,6 +72,7 @@ class Workbook:
     notices: list[str] = field(default_factory=list)
 
 
+@gc_paused
 def read_workbook(source: str | os.PathLike) -> Workbook:
     """Read a folder of ``<table>.csv`` files or one ``.xlsx`` workbook.
 

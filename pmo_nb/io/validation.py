@@ -24,6 +24,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from pmo_nb.errors import ValidationError
+from pmo_nb.gcpause import gc_paused
 from pmo_nb.io.cell_parsers import parse_bools, parse_dates, parse_enum, parse_months, parse_numbers
 from pmo_nb.io.cell_rules import cell_rules
 from pmo_nb.io.notices import early_measurements
@@ -54,6 +55,7 @@ _KIND_RULES = {
 }
 
 
+@gc_paused
 def validate(workbook: Workbook) -> Portfolio:
     """Check every rule of the format and return the typed Portfolio.
 
