@@ -230,10 +230,29 @@ def encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], 
     return columns, keys, hashes
 
 
+_TEXT_KINDS = ("id", "text", "enum", "month")
+
+
+def _raw_series(kind: str | None, values: list) -> pd.Series:
+    """A fetched column as a Series for :func:`~pmo_nb.schema.coerce_types`.
+
+    Object dtype, except a text column of only ``str``/None (``str`` dtype) and a
+    number column of only ``float``/None (float64, None as NaN): what coerce_types
+    makes of them, built without looking at each object again.
+    """
+    found = set(map(type, values))
+    if kind in _TEXT_KINDS and found <= {str, type(None)}:
+        return pd.Series(values, dtype="str")
+    if kind == "number" and found <= {float, type(None)}:
+        return pd.Series(np.array(values, dtype=np.float64))
+    return pd.Series(values, dtype=object)
+
+
 def decode(name: str, data: list[list], columns: list[str]) -> pd.DataFrame:
     """A typed frame (extras unpacked, ordered by key) from raw SQL columns."""
     spec = TABLES[name]
-    frame = pd.DataFrame({c: pd.Series(v, dtype=object)
+    kinds = {c.name: c.kind for c in spec.columns}
+    frame = pd.DataFrame({c: _raw_series(kinds.get(c), v)
                           for c, v in zip(columns, data, strict=True)})
     extra = frame.pop("_extra")
     present = extra.notna()
