@@ -199,7 +199,7 @@ def _c_parsed(text: str, sep: str) -> pd.DataFrame | None:
         cells = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object,
                             na_filter=False, skip_blank_lines=False,
                             quoting=csv.QUOTE_NONE, engine="c").to_numpy(dtype=object)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+    except ValueError:  # ParserError, EmptyDataError, any other refusal: csv.reader decides
         return None
     header = [v.strip().lower() for v in cells[0]]
     return _body_frame(header, cells[1:], 2)
