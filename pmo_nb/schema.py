@@ -7,7 +7,6 @@ export all read it, so a column added here appears everywhere at once.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -407,12 +406,6 @@ TABLES: dict[str, Table] = {
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 
-@functools.cache
-def _exact_dtype(kind: str):
-    """The dtype object of :data:`DTYPES` (``str`` with this pandas' default storage)."""
-    return pd.Series([], dtype=DTYPES[kind]).dtype
-
-
 def coerce_types(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Cast the spec columns of ``frame`` to their dtypes, in spec order.
 
@@ -427,7 +420,7 @@ def coerce_types(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         dtype = DTYPES[col.kind]
         if col.name in frame:
             series = frame[col.name]
-            if series.dtype == _exact_dtype(col.kind):
+            if series.dtype == pd.api.types.pandas_dtype(dtype):  # str: default storage
                 pass  # held in its dtype already (a typed table): each cast below is a no-op
             elif col.kind == "date":
                 series = pd.to_datetime(series).astype(dtype)
