@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import re
 from dataclasses import dataclass, field, fields
 
+import numpy as np
 import pandas as pd
 
 from pmo_nb.memo import per_portfolio
@@ -61,12 +65,89 @@ class Portfolio:
             canon = frame.sort_values(key).reset_index(drop=True) if len(frame) else frame
             canon = canon[sorted(canon.columns)]
             digest.update(name.encode())
-            digest.update(canon.to_csv(index=False, date_format="%Y-%m-%d").encode())
+            digest.update(csv_text(canon).encode())
         return digest.hexdigest()[:16]
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={len(getattr(self, n))}" for n in TABLE_NAMES)
         return f"Portfolio({self.source!r}: {counts})"
+
+
+# --- the checksum's text ------------------------------------------------------------------
+# Checksums are logged by imports and printed by reports, so their text must stay what
+# ``to_csv(index=False, date_format="%Y-%m-%d")`` writes. That call formats every cell and
+# runs the csv writer over every row; the typed tables repeat values and need no quoting
+# outside a few texts, so each distinct value is formatted once, the same way.
+
+#: characters that make the csv writer quote a field (some versions add \r: asked to it)
+_QUOTED = re.compile('[,"\n\r]')
+
+
+def _field(text: str) -> str:
+    """One text field as pandas' csv writer writes it (quoted and doubled where it must be)."""
+    if _QUOTED.search(text) is None:
+        return text
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])  # the field, then ",\n"
+    return buf.getvalue()[:-2]
+
+
+def _distinct_texts(values: np.ndarray, present: np.ndarray, fmt) -> np.ndarray | None:
+    """Each cell's field: ``fmt`` of the distinct present values, "" where missing."""
+    codes, uniques = pd.factorize(values[present])
+    texts = fmt(uniques)
+    if texts is None:
+        return None
+    out = np.full(len(values), "", dtype=object)
+    out[present] = np.asarray(texts + [""], dtype=object)[codes]
+    return out
+
+
+def _float_texts(uniques: np.ndarray) -> list[str]:
+    # pandas writes a float64 block with ndarray.astype(str) (GH#13418); per value here
+    return uniques.view(np.float64).astype(str).tolist()
+
+
+def _day_texts(uniques: np.ndarray) -> list[str] | None:
+    days = uniques.astype("datetime64[D]")
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    if len(days) and (years.min() < 1000 or years.max() > 9999):
+        return None  # not four digits: leave them to pandas
+    return np.datetime_as_string(days).tolist()
+
+
+def _column_texts(series: pd.Series) -> np.ndarray | None:
+    """The fields ``to_csv`` writes for one column; None for a dtype it handles itself."""
+    dtype = series.dtype
+    present = series.notna().to_numpy()
+    if dtype == np.float64:  # by their bits: -0.0 writes "-0.0"
+        return _distinct_texts(series.to_numpy().view(np.int64), present, _float_texts)
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return _distinct_texts(series.to_numpy(), present, _day_texts)
+    if isinstance(dtype, pd.StringDtype) or isinstance(dtype, pd.BooleanDtype):
+        return _distinct_texts(series.to_numpy(dtype=object), present,
+                               lambda u: [_field(str(v)) for v in u])
+    return None
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Exactly ``frame.to_csv(index=False, date_format="%Y-%m-%d")``, made faster.
+
+    Columns of the typed tables' dtypes (float64, datetime64, str, boolean)
+    are formatted once per distinct value; a frame with another dtype, no
+    rows or one column is left to ``to_csv``.
+    """
+    if len(frame) == 0 or frame.shape[1] < 2:
+        return frame.to_csv(index=False, date_format="%Y-%m-%d")
+    columns = []
+    for _, series in frame.items():
+        texts = _column_texts(series)
+        if texts is None:
+            return frame.to_csv(index=False, date_format="%Y-%m-%d")
+        columns.append(texts.tolist())
+    header = ",".join(_field(str(c)) for c in frame.columns)
+    rows = map(",".join, zip(*columns, strict=True))
+    return header + "\n" + "\n".join(rows) + "\n"
 
 
 assert [f.name for f in fields(Portfolio)][: len(TABLE_NAMES)] == list(TABLE_NAMES)

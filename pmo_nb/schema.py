@@ -420,7 +420,9 @@ def coerce_types(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         dtype = DTYPES[col.kind]
         if col.name in frame:
             series = frame[col.name]
-            if col.kind == "date":
+            if series.dtype == pd.api.types.pandas_dtype(dtype):  # str: default storage
+                pass  # held in its dtype already (a typed table): each cast below is a no-op
+            elif col.kind == "date":
                 series = pd.to_datetime(series).astype(dtype)
             elif col.kind == "bool":
                 series = series.astype("boolean")

@@ -24,7 +24,10 @@ def finite_or_empty(values: pd.Series) -> pd.Series:
 
 
 def _visible(text: str) -> bool:
-    return not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+    # printable text has no Cc or Cf character (both are "Other"): one C call decides
+    # for nearly every id; the others (a no-break space, say) are looked at per character
+    return text.isprintable() or not any(unicodedata.category(ch) in ("Cc", "Cf")
+                                         for ch in text)
 
 
 def visible_or_empty(text: pd.Series) -> pd.Series:

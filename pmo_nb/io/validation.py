@@ -24,6 +24,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from pmo_nb.errors import ValidationError
+from pmo_nb.gcpause import gc_paused
 from pmo_nb.io.cell_parsers import parse_bools, parse_dates, parse_enum, parse_months, parse_numbers
 from pmo_nb.io.cell_rules import cell_rules
 from pmo_nb.io.notices import early_measurements
@@ -54,6 +55,7 @@ _KIND_RULES = {
 }
 
 
+@gc_paused
 def validate(workbook: Workbook) -> Portfolio:
     """Check every rule of the format and return the typed Portfolio.
 
@@ -154,11 +156,14 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
     # Each column is parsed once: the text pass checks these results and the
     # typed frame is built from them.
     values_of = {c.name: parsers[c.name](text[c.name]) for c in spec.columns if c.name in text}
+    # which cells are filled, found once per column: four rules below ask
+    filled = {name: text[name].notna() for name in text.columns}
 
     rules = Rules()
     text_schema = pa.DataFrameSchema(
-        {c.name: _text_column(c, _parsed_or_empty(values_of.get(c.name), text.get(c.name)),
-                              rules, cell_rules(c, values_of.get(c.name), text.get(c.name)))
+        {c.name: _text_column(c, _parsed_or_empty(values_of.get(c.name), filled.get(c.name)),
+                              rules, cell_rules(c, values_of.get(c.name), text.get(c.name)),
+                              filled.get(c.name))
          for c in spec.columns},
         strict=False,
     )
@@ -169,11 +174,11 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[dict], list[str]]
         if c.name in text:
             values = values_of[c.name]
             if c.default is not None:
-                values = values.where(text[c.name].notna(), c.default)
+                values = values.where(filled[c.name], c.default)
             parsed[c.name] = values
     extras = [c for c in text.columns if c not in spec.column_names]
     for c in extras:
-        parsed[c] = text[c].astype("str").where(text[c].notna(), None).astype("str")
+        parsed[c] = text[c].astype("str").where(filled[c], None).astype("str")
     typed = coerce_types(raw.name, parsed).set_axis(text.index)
 
     rules = Rules()
@@ -198,23 +203,26 @@ def _parser(column: Column, decimal_comma: bool):
     )
 
 
-def _parsed_or_empty(values: pd.Series | None, text: pd.Series | None) -> pd.Series | None:
+def _parsed_or_empty(values: pd.Series | None, filled: pd.Series | None) -> pd.Series | None:
     """Per cell: it parsed or it is empty (None when the column is absent)."""
-    return None if values is None else values.notna() | text.isna()
+    return None if values is None else values.notna() | ~filled
 
 
 def _text_column(column: Column, parsed_ok: pd.Series | None, rules: Rules,
-                 extra: list[tuple[str, pd.Series]] = ()) -> pa.Column:
+                 extra: list[tuple[str, pd.Series]] = (),
+                 filled: pd.Series | None = None) -> pa.Column:
     """The text pass for one column: required cells present, cells parse as the kind.
 
     ``parsed_ok`` is the precomputed per-cell result (parsed, or empty); the
     check returns it whole, so pandera reports the cells where it is False.
     ``extra`` holds further (rule text, per-cell ok) pairs
-    (:func:`pmo_nb.io.cell_rules.cell_rules`).
+    (:func:`pmo_nb.io.cell_rules.cell_rules`); ``filled`` the column's filled cells
+    (None: the check finds them).
     """
     checks = []
     if column.required:
-        checks.append(rules.check(lambda s: s.notna(), "required: must not be empty",
+        checks.append(rules.check((lambda s: s.notna()) if filled is None else
+                                  (lambda s, ok=filled: ok), "required: must not be empty",
                                   column.name, ignore_na=False))
     if (column.kind in _KIND_RULES or column.kind == "enum") and parsed_ok is not None:
         text = _KIND_RULES.get(column.kind) or f"must be one of: {', '.join(column.choices)}"

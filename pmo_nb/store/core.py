@@ -54,6 +54,7 @@ from pmo_nb import memo
 from pmo_nb.config import resolve_db_url
 from pmo_nb.errors import StoreError
 from pmo_nb.formatting import redact_url
+from pmo_nb.gcpause import gc_paused
 from pmo_nb.portfolio import Portfolio
 from pmo_nb.schema import TABLE_NAMES, TABLES
 from pmo_nb.store.alert_log import AlertLogMixin
@@ -240,6 +241,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ReadingMixin, ResultsMixin, Ale
 
     # -- import --------------------------------------------------------------------------
 
+    @gc_paused  # hundreds of thousands of row tuples, no cycles
     def import_portfolio(self, portfolio: Portfolio, *, source: str, file_checksums: dict,
                          based_on: int | None = None, force: bool = False,
                          rewrite=None) -> ImportSummary:

@@ -167,16 +167,21 @@ def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
     else:
         cells = series.to_numpy(dtype=object)
         values = np.where(present, cells, None).tolist()
-        text[present] = [str(v) for v in cells[present]]
+        # a text column of the spec holds str already (coerce_types): no str() per cell
+        text[present] = (cells[present] if isinstance(series.dtype, pd.StringDtype)
+                         else [str(v) for v in cells[present]])
     return values, text
 
 
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    """Per row, the parts joined by :data:`SEP` (object arrays, one string per row)."""
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + SEP + part
-    return joined
+def _joined(parts: list[np.ndarray]) -> list[str]:
+    """Per row, the parts joined by :data:`SEP` (one string per row).
+
+    One ``str.join`` per row: several times faster than adding the object
+    arrays part by part, which makes a new string per part and row.
+    """
+    if len(parts) == 1:
+        return parts[0].tolist()
+    return list(map(SEP.join, zip(*(p.tolist() for p in parts), strict=True)))
 
 
 def encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], list[str]]:
@@ -210,22 +215,44 @@ def encode(name: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str], 
         hashed = np.full(n, "{}", dtype=object)
     if not n:
         return columns, [], []
-    keys = _joined([canonical[k] for k in spec.key]).tolist()
+    keys = _joined([canonical[k] for k in spec.key])
     # columns added to a table after rows were stored count only when filled
     text = _joined([*(canonical[c.name] for c in spec.columns if c.added is None), hashed])
     for c in spec.columns:
         if c.added is not None:
-            filled = frame[c.name].notna().to_numpy()  # (NumPy drops a trailing NUL)
-            text = np.where(filled, text + f"{SEP}{c.name}=" + canonical[c.name], text)
+            filled = frame[c.name].notna().to_numpy()
+            if filled.any():
+                suffix = np.full(n, "", dtype=object)
+                suffix[filled] = f"{SEP}{c.name}=" + canonical[c.name][filled]
+                text = list(map(str.__add__, text, suffix.tolist()))
     blake2b = hashlib.blake2b
     hashes = [blake2b(t.encode(), digest_size=16).hexdigest() for t in text]
     return columns, keys, hashes
 
 
+_TEXT_KINDS = ("id", "text", "enum", "month")
+
+
+def _raw_series(kind: str | None, values: list) -> pd.Series:
+    """A fetched column as a Series for :func:`~pmo_nb.schema.coerce_types`.
+
+    Object dtype, except a text column of only ``str``/None (``str`` dtype) and a
+    number column of only ``float``/None (float64, None as NaN): what coerce_types
+    makes of them, built without looking at each object again.
+    """
+    found = set(map(type, values))
+    if kind in _TEXT_KINDS and found <= {str, type(None)}:
+        return pd.Series(values, dtype="str")
+    if kind == "number" and found <= {float, type(None)}:
+        return pd.Series(np.array(values, dtype=np.float64))
+    return pd.Series(values, dtype=object)
+
+
 def decode(name: str, data: list[list], columns: list[str]) -> pd.DataFrame:
     """A typed frame (extras unpacked, ordered by key) from raw SQL columns."""
     spec = TABLES[name]
-    frame = pd.DataFrame({c: pd.Series(v, dtype=object)
+    kinds = {c.name: c.kind for c in spec.columns}
+    frame = pd.DataFrame({c: _raw_series(kinds.get(c), v)
                           for c, v in zip(columns, data, strict=True)})
     extra = frame.pop("_extra")
     present = extra.notna()

@@ -202,3 +202,28 @@ def test_csv_rows_are_read_column_wise_exactly_as_cell_by_cell():
         pd.testing.assert_frame_equal(got, expected)
         assert [type(v) for v in got.to_numpy().ravel()] == [
             type(v) for v in expected.to_numpy().ravel()]
+
+
+def test_plain_csv_reads_the_same_through_pandas_tokenizer_as_through_csv_reader(monkeypatch):
+    """Quote-free CSV goes to pandas' C tokenizer: the same frames as csv.reader gives
+    (seeded random files: ragged, blank and padded rows, odd whitespace, each separator)."""
+    import random
+
+    from pmo_nb.io import reading
+
+    rng = random.Random(23)
+    atoms = ["", " ", "a", " b ", "1,5", "2;3", "\t", "\xa0", "x y", "\u2028", "\x0b", "\x0c",
+             "\x1a", "\x1c", "\x85", "#", "'", "\\", "NA", "nan", "None", "null", "1e5", "é",
+             "\n", "\n\n", "\n \n", "P001", "x" * 200]
+    texts = ["h\n", "h", "a,b\n\n", "a,b\n1\n", "a,b\n1,2,3\n", "a;b\n1;2", "a\tb\n1\t2\n",
+             "\na,b\n1,2\n", " \na,b\n", "a,b\n,\n", "a,b\n \n"]
+    texts += ["".join(rng.choice(atoms) for _ in range(rng.randint(1, 60))) for _ in range(800)]
+    fast = [reading._parse_csv(t.encode()) for t in texts]
+    assert sum(reading._c_parsed(t, ",") is not None for t in texts) > 200  # it is exercised
+    monkeypatch.setattr(reading, "_c_parsed", lambda text, sep: None)  # all to csv.reader
+    for text, (frame, comma) in zip(texts, fast, strict=True):
+        expected, expected_comma = reading._parse_csv(text.encode())
+        assert comma == expected_comma, repr(text)
+        pd.testing.assert_frame_equal(frame, expected, obj=repr(text))
+        assert [type(v) for v in frame.to_numpy().ravel()] == [
+            type(v) for v in expected.to_numpy().ravel()], repr(text)

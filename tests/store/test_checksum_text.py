@@ -1,0 +1,60 @@
+"""The checksum's text must stay what ``to_csv`` writes: stores log checksums made by it.
+
+:func:`pmo_nb.portfolio.csv_text` formats each distinct value once instead of
+calling ``to_csv``; these frames hold every shape of value the typed tables
+take (and some they do not, which go to ``to_csv`` itself).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pmo_nb.portfolio import _column_texts, csv_text
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, date_format="%Y-%m-%d")
+
+
+TEXTS = ["plain", "a,b", 'say "hi"', "two\nlines", "cr\rhere", "crlf\r\n", "", " pad ",
+         "nul\x00", "ünïcode", "\x1f", '"', ",", "x" * 300, None]
+NUMBERS = [0.0, -0.0, 1.0, 0.1, 0.30000000000000004, 1e16, 9999999999999998.0, 1e-05,
+           1e-4, 5e-324, 1.7976931348623157e308, -2.5e-300, np.inf, -np.inf, np.nan,
+           123456789.125, 2.0 ** 53]
+
+
+def tricky_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = pd.to_datetime(rng.integers(-99_000, 83_000, n), unit="D")
+    days = days + pd.to_timedelta(rng.integers(0, 86_400, n) * (rng.random(n) < 0.3), unit="s")
+    return pd.DataFrame({
+        "b_number": rng.choice(np.array(NUMBERS), n),
+        "a_random": rng.integers(0, 2 ** 64, n, dtype=np.uint64).view(np.float64),
+        "text": pd.Series(rng.choice(np.array(TEXTS, dtype=object), n), dtype="str"),
+        "day": pd.Series(days).where(rng.random(n) > 0.2).astype("datetime64[ns]"),
+        "flag": pd.array(rng.choice(np.array([True, False, None], dtype=object), n),
+                         dtype="boolean"),
+        "name, with comma": pd.Series(rng.choice(np.array(TEXTS[:5], dtype=object), n),
+                                      dtype="str"),
+    })
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_text_is_to_csvs(seed):
+    frame = tricky_frame(2_000, seed)
+    assert all(_column_texts(frame[c]) is not None for c in frame)  # none left to to_csv
+    assert csv_text(frame) == to_csv(frame)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"a": [1.0, np.nan]}),  # one column: an empty row is quoted
+    pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype="float64")}),
+    pd.DataFrame({"a": [1, 2], "b": ["x", None]}),  # int64 and object: left to to_csv
+    pd.DataFrame({"a": pd.Series(["", None], dtype="str"), "b": [np.nan, np.nan]}),
+    pd.DataFrame({"a": pd.to_datetime(["0999-01-02", "2026-01-01"], format="%Y-%m-%d"),
+                  "b": [1.0, 2.0]}),  # a year pandas writes unpadded
+])
+def test_the_text_is_to_csvs_for_other_shapes(frame):
+    assert csv_text(frame) == to_csv(frame)
