@@ -193,11 +193,15 @@ def compiled_spec(spec: dict) -> dict:
     as it takes a Vega-Lite one (it tells them apart by ``$schema``) and then
     skips its own Vega-Lite compile, about a third of its time per chart.
     vl-convert runs the same Vega-Lite version the offline bundle carries, so
-    the view drawn is the one vega-embed would have drawn.
+    the view drawn is the one vega-embed would have drawn. Should vl-convert
+    refuse a spec, it is returned as it is, for vega-embed to compile as before.
     """
     import vl_convert as vlc  # lazy: vl-convert loads only when a spec is compiled
     from altair.utils._importers import (
         vl_version_for_vl_convert,  # lazy: Altair internals only when needed
     )
 
-    return vlc.vegalite_to_vega(spec, vl_version=vl_version_for_vl_convert())
+    try:
+        return vlc.vegalite_to_vega(spec, vl_version=vl_version_for_vl_convert())
+    except Exception:  # noqa: BLE001  (any refusal: the browser compiles it, as before)
+        return spec

@@ -162,3 +162,8 @@ def test_a_compiled_spec_is_the_vega_of_the_chart_with_its_rows_and_click_select
     # the dashboard's click-to-open listens to the selection's signal and store by name
     assert echarts.PICK in {s["name"] for s in vega["signals"]}
     assert f"{echarts.PICK}_store" in rows
+
+
+def test_a_spec_vl_convert_refuses_is_left_for_the_browser_to_compile():
+    odd = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "mark": {"type": 7}}
+    assert charts.compiled_spec(odd) is odd
