@@ -119,7 +119,7 @@ def enable_offline() -> None:
     cls._is_offline = True
 
 
-#: Where Voila serves that folder, below the server's base URL.
+#: Where Voila serves the folder named by STATIC_DIR_ENV, below the server's base URL.
 SHARED_URL_PATH = "voila/templates/pmo/static/"
 #: The ES module a chart widget carries instead of the bundle: it imports the
 #: bundle from the server the page came from (its base URL is in the page's
