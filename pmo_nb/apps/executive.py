@@ -261,8 +261,7 @@ class ExecutiveDashboard:
         made = 0
         choices = self.data.choices()
         for name in FILTERS:
-            for item in choices[name]:
-                value = item[1] if isinstance(item, tuple) else item
+            for _label, value in choices[name]:
                 chosen = dict.fromkeys(FILTERS) | {name: value or None}
                 if tuple(chosen.values()) not in self._selections:
                     self._prepared(chosen)

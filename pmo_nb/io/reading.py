@@ -192,7 +192,8 @@ def _c_parsed(text: str, sep: str) -> pd.DataFrame | None:
     padded with "" instead of missing cells: both read as empty). A row longer
     than the header (pandas refuses it) or any other text goes to csv.reader.
     """
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")  # the first line only: no copy of the rest of the file
+    first = text if end < 0 else text[:end]
     if not first.strip() or _CSV_SPECIAL.search(text) is not None:
         return None
     try:

@@ -315,8 +315,7 @@ def test_a_preheated_kernel_warms_every_one_filter_choice_before_the_request(
     monkeypatch.setattr(executive, "view", lambda *a: views.append(a) or real_view(*a))
     fresh = app_executive.app(url, AS_OF, refresh=0)  # not warmed: the reference
     for name in app_executive.FILTERS:
-        item = choices[name][-1]
-        value = item[1] if isinstance(item, tuple) else item
+        _label, value = choices[name][-1]
         for board in (dashboard, fresh):
             board.filters[name].value = value
         assert [t.value for t in dashboard.tiles.values()] == [
