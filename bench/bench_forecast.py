@@ -13,7 +13,9 @@ Each fit runs in a fresh interpreter so that "cold" really starts from an
 empty cache. Beside them, in the same run, the same fits with PyTensor left
 without a BLAS (``PYTENSOR_FLAGS=blas__ldflags=``, which
 :func:`pmo_nb.forecast.blas.link_openblas` respects): the configuration before
-PyTensor was linked to OpenBLAS, as a peer. When nutpie is installed
+PyTensor was linked to OpenBLAS, as a peer; and a cold fit with a user's own
+``gcc__cxxflags``, which turns the precompiled header off
+(:mod:`pmo_nb.forecast.precompiled_header`). When nutpie is installed
 (``pip install nutpie``; it is not a dependency) the same fits are repeated
 with ``nuts_sampler="nutpie"`` for comparison.
 Run: ``.venv/bin/python bench/bench_forecast.py [--quick]``.
@@ -85,11 +87,14 @@ def print_fits(sampler: str, n_fit: int, draws: int, peer: bool = False) -> dict
     With ``peer``, the same two fits without a BLAS are interleaved with them.
     """
     runs = {}
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bare:
+    with (tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bare,
+          tempfile.TemporaryDirectory() as plain):
         for kind in ("cold", "cached"):
             runs["openblas", kind] = run_fit(cache, n_fit, draws, sampler)
             if peer:
                 runs["no BLAS", kind] = run_fit(bare, n_fit, draws, sampler, ",blas__ldflags=")
+            if peer and kind == "cold":  # a user's own gcc__cxxflags: no precompiled header
+                runs["no PCH", kind] = run_fit(plain, n_fit, draws, sampler, ",gcc__cxxflags=-g")
     first = runs["openblas", "cold"]
     print(f"Two-stage forecast model on {first['completed']} completed projects "
           f"({first['snapshots']} progress snapshots), 2 chains x {draws} draws, "
@@ -103,6 +108,9 @@ def print_fits(sampler: str, n_fit: int, draws: int, peer: bool = False) -> dict
         for kind in ("cold", "cached"):
             ratio = runs["openblas", kind]["cpu"] / runs["no BLAS", kind]["cpu"]
             print(f"  {kind}: OpenBLAS / no BLAS = {ratio:.2f} in CPU time")
+        ours, plain = runs["openblas", "cold"], runs["no PCH", "cold"]
+        print(f"  cold: precompiled header / none = {ours['seconds'] / plain['seconds']:.2f} "
+              f"wall, {ours['cpu'] / plain['cpu']:.2f} CPU")
     return runs["openblas", "cached"]
 
 

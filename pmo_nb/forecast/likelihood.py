@@ -26,6 +26,13 @@ On 2,000 projects (one process, interleaved, PyTensor linked to OpenBLAS)
 the reference class's density and gradient went from 137 to 92 us an
 evaluation and the in-flight stage's from 150 to 116 us; without a BLAS,
 and in the per-row form, they took 186 and 163 us.
+
+Every array or number computed from the data enters the graph through
+:func:`data`, a shared variable of unknown shape, never as a constant:
+PyTensor keys each compiled C module on its constants' values and static
+shapes, so a constant made every new data set (a week's new completions, each
+backtest epoch) recompile the modules it touched (8 of ~55, ~7 s on 2 cores),
+while shared inputs compile once per model layout.
 """
 
 from __future__ import annotations
@@ -33,7 +40,29 @@ from __future__ import annotations
 import numpy as np
 
 
-def bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu, weight: np.ndarray):
+def data(value):
+    """``value`` (a number or array computed from the data) as a graph input, not a constant."""
+    import pytensor  # lazy: PyTensor loads only when a model is fitted
+
+    value = np.array(value, dtype="float64", order="C")  # 0-d stays 0-d
+    return pytensor.shared(value, shape=value.shape)
+
+
+def row_data(*blocks: np.ndarray) -> list:
+    """Per-row data blocks (each k x n) as slices of one graph input of n unknown.
+
+    One input, not one per block: every slice then has the same symbolic
+    number of rows, so PyTensor needs no run-time checks that they agree.
+    """
+    import pytensor  # lazy: PyTensor loads only when a model is fitted
+
+    stacked = np.ascontiguousarray(np.vstack(blocks), dtype="float64")
+    shared = pytensor.shared(stacked, shape=(len(stacked), None))
+    ends = np.cumsum([0] + [len(block) for block in blocks])
+    return [shared[int(a):int(b)] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+
+
+def bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu, weight, total_weight):
     """Weighted sum of bivariate Student-t log densities (a PyTensor scalar).
 
     Parameters
@@ -44,19 +73,20 @@ def bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu, weight: np.nda
         ``sum_i w_i (log scale_i1 + log scale_i2)``, from sufficient statistics.
     rho, nu : tensor scalars
         Correlation and degrees of freedom.
-    weight : numpy.ndarray, n
-        Row weights.
+    weight : tensor (n,) or None
+        Row weights; None: every row weighs 1.
+    total_weight : float
+        Their sum (the number of rows when unweighted).
     """
     import pytensor.tensor as pt  # lazy: PyTensor loads only when a model is fitted
 
     z = resid_t * inv_scale_t
     one_m = 1.0 - rho**2
     tail = pt.log1p((z[0] ** 2 - 2.0 * rho * z[0] * z[1] + z[1] ** 2) / (one_m * nu))
-    weight = np.asarray(weight, dtype="float64")
-    tail = tail.sum() if np.all(weight == 1.0) else pt.dot(weight, tail)
+    tail = tail.sum() if weight is None else pt.dot(weight, tail)
     const = (pt.gammaln((nu + 2.0) / 2.0) - pt.gammaln(nu / 2.0) - pt.log(nu * np.pi)
              - 0.5 * pt.log(one_m))
-    return float(weight.sum()) * const - sum_log_scale - (nu + 2.0) / 2.0 * tail
+    return data(total_weight) * const - sum_log_scale - (nu + 2.0) / 2.0 * tail
 
 
 def reference_loglik(y: np.ndarray, onehot: np.ndarray, x: np.ndarray, alpha, beta, log_scale,
@@ -68,12 +98,11 @@ def reference_loglik(y: np.ndarray, onehot: np.ndarray, x: np.ndarray, alpha, be
     """
     import pytensor.tensor as pt  # lazy: PyTensor loads only when a model is fitted
 
-    onehot_t = np.ascontiguousarray(onehot.T)
-    resid_t = (np.ascontiguousarray(y.T) - pt.dot(alpha.T, onehot_t)
-               - pt.dot(beta.T, np.ascontiguousarray(x.T)))
+    y_t, onehot_t, x_t = row_data(y.T, onehot.T, x.T)
+    resid_t = y_t - pt.dot(alpha.T, onehot_t) - pt.dot(beta.T, x_t)
     inv_scale_t = pt.exp(-pt.dot(log_scale.T, onehot_t))
-    sum_log_scale = pt.sum(onehot.sum(axis=0)[:, None] * log_scale)
-    return bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu, np.ones(len(y)))
+    sum_log_scale = pt.sum(data(onehot.sum(axis=0)[:, None]) * log_scale)
+    return bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu, None, len(y))
 
 
 def inflight_loglik(y: np.ndarray, loc_ref: np.ndarray, scale_ref: np.ndarray, q: np.ndarray,
@@ -87,12 +116,15 @@ def inflight_loglik(y: np.ndarray, loc_ref: np.ndarray, scale_ref: np.ndarray, q
     """
     import pytensor.tensor as pt  # lazy: PyTensor loads only when a model is fitted
 
-    resid_t = (np.ascontiguousarray((y - loc_ref).T)
-               - pt.dot(theta.T, np.ascontiguousarray(q.T)))
-    log_spread_t = sum(s[:, None] * np.ascontiguousarray(t)[None, :]
-                       for s, t in zip(spread, spread_terms.T, strict=True))
-    inv_scale_t = pt.exp(-log_spread_t) * np.ascontiguousarray(1.0 / scale_ref.T)
+    unweighted = bool(np.all(weight == 1.0))
+    blocks = [(y - loc_ref).T, q.T, spread_terms.T, 1.0 / scale_ref.T]
+    resid0_t, q_t, terms_t, inv_scale_ref_t, *w = row_data(
+        *blocks, *([] if unweighted else [weight[None, :]]))
+    resid_t = resid0_t - pt.dot(theta.T, q_t)
+    log_spread_t = sum(s[:, None] * terms_t[j][None, :] for j, s in enumerate(spread))
+    inv_scale_t = pt.exp(-log_spread_t) * inv_scale_ref_t
     totals = weight @ spread_terms  # the sufficient statistics of the spread
-    sum_log_scale = (float(weight @ np.log(scale_ref).sum(axis=1))
-                     + sum(float(t) * s.sum() for s, t in zip(spread, totals, strict=True)))
-    return bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu, weight)
+    sum_log_scale = (data(weight @ np.log(scale_ref).sum(axis=1))
+                     + sum(data(t) * s.sum() for s, t in zip(spread, totals, strict=True)))
+    return bivariate_t_sum(resid_t, inv_scale_t, sum_log_scale, rho, nu,
+                           None if unweighted else w[0][0], float(weight.sum()))

@@ -41,9 +41,11 @@ Both stages are sampled with PyMC's NUTS (imported lazily, only when
 fitting), started from a Laplace approximation of each posterior
 (:mod:`pmo_nb.forecast.laplace_start`), which more than halves the fit time, and kept
 in one InferenceData whose attrs say how it was made. The likelihoods are
-written for a cheap gradient (:mod:`pmo_nb.forecast.likelihood`), PyTensor
-links to the system's OpenBLAS and BLAS runs on one thread per chain
-(:mod:`pmo_nb.forecast.blas`).
+written for a cheap gradient (:mod:`pmo_nb.forecast.likelihood`) with the data
+as inputs, not constants, so new data compiles nothing; PyTensor links to the
+system's OpenBLAS, BLAS runs on one thread per chain (:mod:`pmo_nb.forecast.blas`)
+and the C modules compile against a precompiled header
+(:mod:`pmo_nb.forecast.precompiled_header`).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ import pandas as pd
 from pmo_nb.forecast import blas
 from pmo_nb.forecast.design import Design, data_checksum
 from pmo_nb.forecast.laplace_start import laplace_start
-from pmo_nb.forecast.likelihood import inflight_loglik, reference_loglik
+from pmo_nb.forecast.likelihood import data, inflight_loglik, reference_loglik
+from pmo_nb.forecast.precompiled_header import use_precompiled_header
 from pmo_nb.forecast.priors import pooled, spread_prior
 from pmo_nb.forecast.progress import SIGNALS
 
@@ -159,6 +162,7 @@ class ForecastModel:
         """
         import pymc as pm  # lazy: PyMC loads only when a model is fitted
 
+        use_precompiled_header()
         cfg = dict(self.sampler_config)
         init = cfg.pop("init", "laplace")
         pymc_nuts = cfg.get("nuts_sampler", "pymc") == "pymc"  # others have their own start
@@ -217,7 +221,7 @@ class ForecastModel:
         spread_terms = [np.ones_like(f), f - 0.5]  # log spread = terms @ (l0, l1[, l2])
         with pm.Model(coords=coords, check_bounds=False) as model:
             theta = pm.Normal("inflight_theta", 0.0, 1.0, dims=("term", "target"))
-            pm.Deterministic("inflight_coef", pt.dot(np.linalg.inv(r), theta),
+            pm.Deterministic("inflight_coef", pt.dot(data(np.linalg.inv(r)), theta),
                              dims=("term", "target"))
             spread = [pm.Normal("inflight_scale", 0.0, 0.5, dims="target"),
                       pm.Normal("inflight_scale_fraction", 0.0, 1.0, dims="target")]

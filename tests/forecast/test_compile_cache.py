@@ -1,0 +1,112 @@
+"""The forecast's C modules: compiled once per model layout, with a precompiled header.
+
+Each check runs in a fresh interpreter with an empty PyTensor compile cache
+of its own, so that what is compiled is what these lines caused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+
+NEW_DATA_COMPILES_NOTHING = textwrap.dedent("""
+    import glob, json, sys
+    import numpy as np
+    import pytensor, pytensor.tensor as pt
+    from pmo_nb.forecast.likelihood import inflight_loglik, reference_loglik
+
+    def modules():
+        return len(glob.glob(str(pytensor.config.compiledir) + "/tmp*/key.pkl"))
+
+    def reference(n, seed):
+        rng = np.random.default_rng(seed)
+        onehot = np.eye(3)[rng.integers(0, 3, n)]
+        alpha, beta, log_scale = pt.matrix("a"), pt.matrix("b"), pt.matrix("s")
+        rho, nu = pt.scalar("r"), pt.scalar("nu")
+        out = reference_loglik(rng.normal(size=(n, 2)), onehot, rng.normal(size=(n, 2)),
+                               alpha, beta, log_scale, rho, nu)
+        inputs = [alpha, beta, log_scale, rho, nu]
+        f = pytensor.function(inputs, [out, *pt.grad(out, inputs)])
+        return float(f(np.zeros((3, 2)), np.zeros((2, 2)), np.full((3, 2), -1.0), 0.3, 5.0)[0])
+
+    def inflight(n, seed):
+        rng = np.random.default_rng(seed)
+        theta, s0, s1 = pt.matrix("t"), pt.vector("s0"), pt.vector("s1")
+        rho, nu = pt.scalar("r"), pt.scalar("nu")
+        out = inflight_loglik(rng.normal(size=(n, 2)), rng.normal(size=(n, 2)),
+                              np.exp(rng.normal(size=(n, 2))), rng.normal(size=(n, 3)), theta,
+                              rng.normal(size=(n, 2)), [s0, s1], rho, nu, rng.random(n) + 0.5)
+        inputs = [theta, s0, s1, rho, nu]
+        f = pytensor.function(inputs, [out, *pt.grad(out, inputs)])
+        return float(f(np.zeros((3, 2)), np.zeros(2), np.zeros(2), 0.3, 5.0)[0])
+
+    first = [reference(40, 0), inflight(40, 0)]
+    after_first = modules()
+    second = [reference(57, 1), inflight(57, 1)]
+    print(json.dumps({"after_first": after_first, "after_second": modules(),
+                      "values": first + second}))
+""")
+
+HEADER_IS_USED = textwrap.dedent("""
+    import json, os, subprocess, tempfile
+    import pytensor
+    from pmo_nb.forecast.precompiled_header import MODULE_FLAGS, use_precompiled_header
+    from pytensor.link.c.cmodule import GCC_compiler, std_include_dirs
+
+    folder = use_precompiled_header()
+    again = use_precompiled_header()
+    args = [*MODULE_FLAGS, *GCC_compiler.compile_args()]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "m.cpp")
+        with open(source, "w") as fh:
+            fh.write("#include <Python.h>\\nint answer() { return 42; }\\n")
+        done = subprocess.run([pytensor.config.cxx, *args,
+                               *("-I" + d for d in std_include_dirs()), "-H", "-Winvalid-pch",
+                               "-c", source, "-o", os.path.join(tmp, "m.o")],
+                              capture_output=True, text=True)
+    used = [line for line in done.stderr.splitlines() if line.startswith("! ")]
+    x = pytensor.tensor.vector("x")
+    f = pytensor.function([x], pytensor.tensor.log1p(pytensor.tensor.exp(x)) * 2.0)
+    print(json.dumps({"folder": folder, "again": again, "flags": pytensor.config.gcc__cxxflags,
+                      "used": used, "rc": done.returncode, "value": float(f([0.0])[0])}))
+""")
+
+
+def _run(code: str, tmp_path, flags: str = "") -> dict:
+    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}{flags}")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=600, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_new_data_of_another_size_compiles_no_new_module(tmp_path):
+    """A week's new completions (or a backtest epoch) reuse every compiled module."""
+    out = _run(NEW_DATA_COMPILES_NOTHING, tmp_path)
+    assert out["after_first"] > 0
+    assert out["after_second"] == out["after_first"]
+    assert len(set(out["values"])) == 4  # the data did change what was computed
+
+
+def test_precompiled_header_is_built_once_and_used(tmp_path):
+    out = _run(HEADER_IS_USED, tmp_path)
+    assert out["folder"] and out["again"] == out["folder"]
+    assert os.path.exists(os.path.join(out["folder"], "Python.h.gch"))
+    assert f"-I{out['folder']}" in out["flags"].split() and "-g0" in out["flags"].split()
+    assert out["rc"] == 0
+    assert out["used"] and out["used"][0].endswith("Python.h.gch")  # gcc loaded, not parsed
+    assert out["value"] == pytest.approx(2 * 0.6931471805599453)
+
+
+def test_the_users_own_compiler_flags_win(tmp_path):
+    out = _run(HEADER_IS_USED, tmp_path, ",gcc__cxxflags=-O2")
+    assert out["folder"] is None
+    assert out["flags"].split()[0] == "-O2" and "pmo_pch" not in out["flags"]
