@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.errors import PROBLEM_COLUMNS, StoreError, ValidationError
+from pmo_nb.portfolio import float_texts
 from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
 
 #: What an import counts, per table.
@@ -151,8 +152,8 @@ def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
     if kind == "number":
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         codes, uniques = pd.factorize(numbers[present].view(np.int64))
-        reprs = np.array([repr(float(v)) for v in uniques.view(np.float64)] + [""],
-                         dtype=object)
+        reprs = np.array(float_texts(uniques.view(np.float64),
+                                     lambda v: map(repr, v.tolist())) + [""], dtype=object)
         text[present] = reprs[codes]
         values = np.where(present, numbers.astype(object), None).tolist()
     elif kind == "date":
