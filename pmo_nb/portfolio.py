@@ -62,7 +62,7 @@ class Portfolio:
         digest = hashlib.sha256()
         for name, frame in self.tables().items():
             key = list(TABLES[name].key)
-            canon = frame if _strictly_sorted(frame, key) else frame.sort_values(key)
+            canon = frame if strictly_sorted(frame, key) else frame.sort_values(key)
             canon = canon[sorted(canon.columns)]
             digest.update(name.encode())
             digest.update(csv_text(canon).encode())
@@ -73,7 +73,7 @@ class Portfolio:
         return f"Portfolio({self.source!r}: {counts})"
 
 
-def _strictly_sorted(frame: pd.DataFrame, key: list[str]) -> bool:
+def strictly_sorted(frame: pd.DataFrame, key: list[str]) -> bool:
     """Whether the rows are in strictly increasing key order: the order a sort gives.
 
     Loaded tables come sorted by key; checking that costs two comparisons per

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.errors import PROBLEM_COLUMNS, StoreError, ValidationError
-from pmo_nb.portfolio import float_texts
+from pmo_nb.portfolio import float_texts, strictly_sorted
 from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
 
 #: What an import counts, per table.
@@ -263,7 +263,7 @@ def decode(name: str, data: list[list], columns: list[str]) -> pd.DataFrame:
         for c in extras.columns:  # extras read from a workbook are text, even when empty
             frame[c] = extras[c].astype("str") if extras[c].isna().all() else extras[c]
     frame = coerce_types(name, frame)
-    if len(frame):
+    if not strictly_sorted(frame, list(spec.key)):  # rows read in key order need no sort
         frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
     return frame
 
