@@ -144,7 +144,7 @@ def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
 
     The same results as those two functions, column-wise: canonical texts are
     made once per distinct value (numbers by their bits, so ``-0.0`` keeps its
-    own text) or by NumPy (dates), not once per cell.
+    own text; dates by their day number), not once per cell.
     """
     present = series.notna().to_numpy()
     text = np.empty(len(series), dtype=object)
@@ -158,8 +158,11 @@ def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
         values = np.where(present, numbers.astype(object), None).tolist()
     elif kind == "date":
         days = pd.to_datetime(series).to_numpy("datetime64[D]")
-        text[present] = np.datetime_as_string(days[present]).astype(object)
-        values = np.where(present, days.astype(object), None).tolist()
+        # once per distinct day (NaT is one more int64: its code is never taken)
+        codes, uniques = pd.factorize(days.view(np.int64))
+        uniques = uniques.view("datetime64[D]")
+        text[present] = np.datetime_as_string(uniques).astype(object)[codes[present]]
+        values = np.where(present, uniques.astype(object)[codes], None).tolist()
     elif kind == "bool":
         flags = series.to_numpy(dtype=object)
         values = [bool(v) if p else None for v, p in zip(flags, present, strict=True)]
