@@ -62,7 +62,7 @@ class Portfolio:
         digest = hashlib.sha256()
         for name, frame in self.tables().items():
             key = list(TABLES[name].key)
-            canon = frame.sort_values(key).reset_index(drop=True) if len(frame) else frame
+            canon = frame if strictly_sorted(frame, key) else frame.sort_values(key)
             canon = canon[sorted(canon.columns)]
             digest.update(name.encode())
             digest.update(csv_text(canon).encode())
@@ -71,6 +71,30 @@ class Portfolio:
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={len(getattr(self, n))}" for n in TABLE_NAMES)
         return f"Portfolio({self.source!r}: {counts})"
+
+
+def strictly_sorted(frame: pd.DataFrame, key: list[str]) -> bool:
+    """Whether the rows are in strictly increasing key order: the order a sort gives.
+
+    Loaded tables come sorted by key; checking that costs two comparisons per
+    row and key, far less than sorting them again. Equal or missing keys,
+    or keys that do not compare, answer False (the caller sorts).
+    """
+    if len(frame) < 2:
+        return True
+    before = np.zeros(len(frame) - 1, dtype=bool)  # decided: this row's key is smaller
+    tied = np.ones(len(frame) - 1, dtype=bool)  # equal in the key columns so far
+    try:
+        for k in key:
+            series = frame[k]
+            if series.hasnans:
+                return False
+            values = series.to_numpy()
+            before |= tied & (values[:-1] < values[1:])
+            tied &= values[:-1] == values[1:]
+    except TypeError:
+        return False
+    return bool(before.all())
 
 
 # --- the checksum's text ------------------------------------------------------------------
@@ -103,9 +127,29 @@ def _distinct_texts(values: np.ndarray, present: np.ndarray, fmt) -> np.ndarray 
     return out
 
 
+def float_texts(values: np.ndarray, other) -> list[str]:
+    """Texts of float64 ``values``: ``other(values)``'s, whole numbers made faster.
+
+    ``other`` is ``repr`` or ``ndarray.astype(str)`` per value; both write a
+    nonzero whole number below 1e16 as its digits and ``.0``, which a format
+    of its int64 makes several times faster. Zeros (``-0.0``), larger, fractional
+    and non-finite values are left to ``other``.
+    """
+    with np.errstate(invalid="ignore"):  # a signalling NaN's bits
+        whole = (values == np.trunc(values)) & (np.abs(values) < 1e16) & (values != 0)
+    if not whole.any():
+        return list(other(values))
+    out = np.empty(len(values), dtype=object)
+    out[whole] = [f"{v}.0" for v in values[whole].astype(np.int64).tolist()]
+    rest = ~whole
+    if rest.any():
+        out[rest] = list(other(values[rest]))
+    return out.tolist()
+
+
 def _float_texts(uniques: np.ndarray) -> list[str]:
     # pandas writes a float64 block with ndarray.astype(str) (GH#13418); per value here
-    return uniques.view(np.float64).astype(str).tolist()
+    return float_texts(uniques.view(np.float64), lambda v: v.astype(str).tolist())
 
 
 def _day_texts(uniques: np.ndarray) -> list[str] | None:
@@ -125,9 +169,16 @@ def _column_texts(series: pd.Series) -> np.ndarray | None:
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return _distinct_texts(series.to_numpy(), present, _day_texts)
     if isinstance(dtype, pd.StringDtype) or isinstance(dtype, pd.BooleanDtype):
-        return _distinct_texts(series.to_numpy(dtype=object), present,
-                               lambda u: [_field(str(v)) for v in u])
+        return _distinct_texts(series.to_numpy(dtype=object), present, _text_fields)
     return None
+
+
+def _text_fields(uniques: np.ndarray) -> list[str]:
+    """:func:`_field` of each value's text; one search over them all when none is quoted."""
+    texts = [str(v) for v in uniques]
+    if _QUOTED.search("".join(texts)) is None:  # one-character classes: no match across texts
+        return texts
+    return [_field(t) for t in texts]
 
 
 def csv_text(frame: pd.DataFrame) -> str:

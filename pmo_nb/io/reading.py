@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from pmo_nb.errors import ValidationError
 from pmo_nb.gcpause import gc_paused
@@ -325,7 +326,11 @@ def strip_cells(values: np.ndarray) -> np.ndarray:
     """
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     table = np.empty(len(uniques) + 1, dtype=object)  # the last slot serves code -1
-    table[:-1] = [v.strip() or None if isinstance(v, str) else None for v in uniques]
+    if infer_dtype(uniques, skipna=False) == "string":  # all str (a CSV's cells): C calls
+        table[:-1] = list(map(str.strip, uniques))
+        table[table == ""] = None
+    else:
+        table[:-1] = [v.strip() or None if isinstance(v, str) else None for v in uniques]
     table[-1] = None
     return table[codes]
 

@@ -87,6 +87,7 @@ from pmo_nb.store.tables import (
     META,
     REVISIONS,
     create_tables,
+    indexes_built_after,
     missing_columns,
     revision_of,
 )
@@ -223,6 +224,7 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ReadingMixin, ResultsMixin, Ale
     def _prepare(self, conn: sa.Connection) -> None:
         if not sa.inspect(conn).has_table(META.name):
             create_tables(conn)
+            conn.execution_options(pmo_new_store=True)  # this connection's, for this transaction
             return
         conn.execute(sa.select(META.c.value).where(  # the writers' lock on PostgreSQL
             META.c.key == "schema_version").with_for_update()).scalar()
@@ -300,8 +302,9 @@ class Store(SchemaVersionsMixin, ImportLogMixin, ReadingMixin, ResultsMixin, Ale
                 started_at=now, source=source, based_on_import=based_on,
                 file_checksums=json.dumps(dict(file_checksums or {}), sort_keys=True),
             )).inserted_primary_key[0]
-            written = {n: apply_plan(conn, n, encoded[n], plans[n], now=now,
-                                     import_id=import_id) for n in TABLE_NAMES}
+            with indexes_built_after(conn, conn.get_execution_options().get("pmo_new_store")):
+                written = {n: apply_plan(conn, n, encoded[n], plans[n], now=now,
+                                         import_id=import_id) for n in TABLE_NAMES}
             counts = {n: plans[n]["counts"] for n in TABLE_NAMES}
             merged = fresh_portfolio(conn, plans, written) or self._load(conn, None)
             check_merged_references(merged, source)

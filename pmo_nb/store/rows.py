@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.errors import PROBLEM_COLUMNS, StoreError, ValidationError
+from pmo_nb.portfolio import float_texts, strictly_sorted
 from pmo_nb.schema import TABLE_NAMES, TABLES, coerce_types
 
 #: What an import counts, per table.
@@ -143,7 +144,7 @@ def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
 
     The same results as those two functions, column-wise: canonical texts are
     made once per distinct value (numbers by their bits, so ``-0.0`` keeps its
-    own text) or by NumPy (dates), not once per cell.
+    own text; dates by their day number), not once per cell.
     """
     present = series.notna().to_numpy()
     text = np.empty(len(series), dtype=object)
@@ -151,14 +152,17 @@ def _column_values(kind: str, series: pd.Series) -> tuple[list, np.ndarray]:
     if kind == "number":
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         codes, uniques = pd.factorize(numbers[present].view(np.int64))
-        reprs = np.array([repr(float(v)) for v in uniques.view(np.float64)] + [""],
-                         dtype=object)
+        reprs = np.array(float_texts(uniques.view(np.float64),
+                                     lambda v: map(repr, v.tolist())) + [""], dtype=object)
         text[present] = reprs[codes]
         values = np.where(present, numbers.astype(object), None).tolist()
     elif kind == "date":
         days = pd.to_datetime(series).to_numpy("datetime64[D]")
-        text[present] = np.datetime_as_string(days[present]).astype(object)
-        values = np.where(present, days.astype(object), None).tolist()
+        # once per distinct day (NaT is one more int64: its code is never taken)
+        codes, uniques = pd.factorize(days.view(np.int64))
+        uniques = uniques.view("datetime64[D]")
+        text[present] = np.datetime_as_string(uniques).astype(object)[codes[present]]
+        values = np.where(present, uniques.astype(object)[codes], None).tolist()
     elif kind == "bool":
         flags = series.to_numpy(dtype=object)
         values = [bool(v) if p else None for v, p in zip(flags, present, strict=True)]
@@ -262,7 +266,7 @@ def decode(name: str, data: list[list], columns: list[str]) -> pd.DataFrame:
         for c in extras.columns:  # extras read from a workbook are text, even when empty
             frame[c] = extras[c].astype("str") if extras[c].isna().all() else extras[c]
     frame = coerce_types(name, frame)
-    if len(frame):
+    if not strictly_sorted(frame, list(spec.key)):  # rows read in key order need no sort
         frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
     return frame
 

@@ -152,8 +152,10 @@ def apply_plan(conn: sa.Connection, name: str, encoded: tuple, plan: dict, *,
         every = len(to_insert) == len(keys)
         picked = {c: v if every else [v[i] for i in to_insert] for c, v in columns.items()}
         picked["_row_hash"] = hashes if every else [hashes[i] for i in to_insert]
-        return executemany(conn, table.insert(), picked,
-                           {"_valid_from": now, "_valid_to": None, "_import_id": import_id})
+        constants = {"_valid_from": now, "_valid_to": None, "_import_id": import_id}
+        if all(v is None for v in picked["_extra"]):  # no extra columns: NULL, not bound
+            constants["_extra"] = picked.pop("_extra")[0]
+        return executemany(conn, table.insert(), picked, constants)
     return {}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -227,3 +228,21 @@ def test_plain_csv_reads_the_same_through_pandas_tokenizer_as_through_csv_reader
         pd.testing.assert_frame_equal(frame, expected, obj=repr(text))
         assert [type(v) for v in frame.to_numpy().ravel()] == [
             type(v) for v in expected.to_numpy().ravel()], repr(text)
+
+
+def test_strip_cells_and_visible_ids_as_cell_by_cell():
+    """The all-text fast paths give what the per-value ones give (Unicode spaces too)."""
+    import sys
+
+    from pmo_nb.io.cell_rules import _visible, visible_or_empty
+    from pmo_nb.io.reading import strip_cells
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    texts = ["a", " a ", "", "  ", "\x1fid\x1f", "\u200bx", "x\u00a0", "x y", *spaces,
+             *(s + "v" + s for s in spaces), "a", " a "]
+    for values in (np.array(texts, dtype=object), np.array([*texts, None, 3], dtype=object)):
+        want = [v.strip() or None if isinstance(v, str) else None for v in values]
+        assert strip_cells(values).tolist() == want
+    for values in (["P1", "P2", "P1"], ["P1", "P\u200b2", None], ["x\u00a0y", "P1"]):
+        ok = visible_or_empty(pd.Series(values, dtype=object))
+        assert ok.tolist() == [v is None or _visible(v) for v in values]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmo_nb.portfolio import _column_texts, csv_text
+from pmo_nb.portfolio import _column_texts, csv_text, float_texts
 
 
 def to_csv(frame: pd.DataFrame) -> str:
@@ -53,8 +53,57 @@ def test_the_text_is_to_csvs(seed):
     pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype="float64")}),
     pd.DataFrame({"a": [1, 2], "b": ["x", None]}),  # int64 and object: left to to_csv
     pd.DataFrame({"a": pd.Series(["", None], dtype="str"), "b": [np.nan, np.nan]}),
+    pd.DataFrame({"a": pd.Series(["x", "y z", None], dtype="str"),  # nothing to quote
+                  "b": pd.Series(["p;q", "x", "a,b"], dtype="str")}),
     pd.DataFrame({"a": pd.to_datetime(["0999-01-02", "2026-01-01"], format="%Y-%m-%d"),
                   "b": [1.0, 2.0]}),  # a year pandas writes unpadded
 ])
 def test_the_text_is_to_csvs_for_other_shapes(frame):
     assert csv_text(frame) == to_csv(frame)
+
+
+def test_float_texts_are_repr_and_astype_str():
+    """Whole numbers take a faster path: it must write what both slow paths write."""
+    rng = np.random.default_rng(7)
+    whole = rng.integers(-10 ** 16, 10 ** 16, 20_000).astype(np.float64)
+    small = rng.integers(-1000, 1000, 5_000).astype(np.float64)
+    edges = np.array([*NUMBERS, 1e16 - 2, -(1e16 - 2), 1e16 + 2, 2.0 ** 63, -2.0 ** 63, 2.0 ** 64,
+                      0.5, -1.0, 1e15, 999999999999999.9])
+    bits = rng.integers(0, 2 ** 64, 20_000, dtype=np.uint64).view(np.float64)
+    values = np.concatenate([whole, small, edges, bits])
+    reprs = [repr(v) for v in values.tolist()]
+    assert float_texts(values, lambda v: map(repr, v.tolist())) == reprs
+    assert float_texts(values, lambda v: v.astype(str).tolist()) == values.astype(str).tolist()
+
+
+def reference_checksum(portfolio) -> str:
+    """The checksum as stores logged it: every table sorted by key, then ``to_csv``."""
+    import hashlib
+
+    from pmo_nb.schema import TABLES
+
+    digest = hashlib.sha256()
+    for name, frame in portfolio.tables().items():
+        key = list(TABLES[name].key)
+        canon = frame.sort_values(key).reset_index(drop=True) if len(frame) else frame
+        digest.update(name.encode())
+        digest.update(to_csv(canon[sorted(canon.columns)]).encode())
+    return digest.hexdigest()[:16]
+
+
+def test_checksum_skips_the_sort_only_where_it_changes_nothing():
+    from store_worker import make_portfolio
+
+    from pmo_nb.portfolio import Portfolio
+
+    p = make_portfolio(40, 3)
+    tables = p.tables()
+    sorted_ = Portfolio(**{n: f.sort_values(f.columns[0], kind="stable") if len(f) else f
+                           for n, f in tables.items()})
+    shuffled = Portfolio(**{n: f.sample(frac=1, random_state=1) for n, f in tables.items()})
+    dup = tables["status_updates"]
+    doubled = Portfolio(**{**tables, "status_updates": pd.concat([dup, dup.assign(
+        commentary="other")]).sort_values(["project_id", "as_of"], kind="stable")})
+    for portfolio in (p, sorted_, shuffled, doubled):
+        assert portfolio.checksum() == reference_checksum(portfolio)
+    assert p.checksum() == shuffled.checksum() == sorted_.checksum()

@@ -144,6 +144,19 @@ def test_migrations_make_the_schema_new_stores_get(db, tmp_path):
     assert fresh.revision() == HEAD and fresh.schema_version() == 2
 
 
+def test_a_store_made_by_its_first_import_has_the_schema_and_its_indexes(db):
+    """The first import builds the data tables' indexes after its rows: same schema."""
+    store = Store(db)
+    store.import_portfolio(make_portfolio(5, 2), source="a", file_checksums={})
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), METADATA) == []
+        names = {i["name"] for i in sa.inspect(conn).get_indexes("status_updates")}
+    assert names == {"ix_status_updates_key", "ix_status_updates_import_id"}
+    again = store.import_portfolio(make_portfolio(5, 2), source="a", file_checksums={})
+    assert again.totals()["changed"] == again.totals()["inserted"] == 0
+    store.close()
+
+
 def test_store_newer_than_the_code_is_read_but_not_written(db):
     store = Store(db)
     a = make_portfolio(3, 1)

@@ -83,3 +83,16 @@ def test_a_fresh_store_logs_the_checksum_of_what_it_reads_back(store):
     assert_frame_equal(loaded.risks, risks)
     again = store.import_portfolio(portfolio, source="tricky", file_checksums={})
     assert again.totals()["unchanged"] == 7 and again.data_checksum == summary.data_checksum
+
+
+def test_decode_orders_by_key_whether_or_not_the_rows_came_sorted():
+    from pmo_nb.store.rows import decode
+
+    frame = tricky_projects()
+    columns, _, _ = encode("projects", frame)
+    names = list(columns)
+    want = decode("projects", [columns[c] for c in names], names)
+    assert want["project_id"].tolist() == ["P1", "P2", "P3"]
+    backwards = decode("projects", [columns[c][::-1] for c in names], names)
+    assert_frame_equal(backwards, want)
+    assert isinstance(want.index, pd.RangeIndex) and isinstance(backwards.index, pd.RangeIndex)
