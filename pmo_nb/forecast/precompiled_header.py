@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
+
 #: What every PyTensor C module includes first, in its order.
 HEADERS = "".join(f"#include {h}\n" for h in (
     "<Python.h>", '"pytensor_mod_helper.h"', "<math.h>", "<numpy/arrayobject.h>",
@@ -50,7 +52,7 @@ def use_precompiled_header() -> str | None:
     user's own ``gcc__cxxflags``, a compiler that is not GCC, no compiler,
     or a header that failed to build.
     """
-    import pymc  # noqa: F401  (lazy: its import sets the flags the header must match)
+    import pymc  # noqa: F401  # lazy: PyMC's import sets flags the header must match
     import pytensor  # lazy: PyTensor loads only when a model is fitted
 
     config = pytensor.config
@@ -63,7 +65,10 @@ def use_precompiled_header() -> str | None:
     compiler = _gcc_version(config.cxx)
     if compiler is None:
         return None
-    from pytensor.link.c.cmodule import GCC_compiler, std_include_dirs
+    from pytensor.link.c.cmodule import (  # lazy: PyTensor loads only when fitting
+        GCC_compiler,
+        std_include_dirs,
+    )
 
     config.gcc__cxxflags = " ".join([*flags, *EXTRA_FLAGS])
     args = [*MODULE_FLAGS, *GCC_compiler.compile_args()]
@@ -112,7 +117,6 @@ def _gcc_version(cxx: str) -> str | None:
 
 
 def _versions() -> tuple[str, str]:
-    import numpy
     import pytensor  # lazy: PyTensor loads only when a model is fitted
 
-    return numpy.__version__, pytensor.__version__
+    return np.__version__, pytensor.__version__
