@@ -27,12 +27,13 @@ the reference class's density and gradient went from 137 to 92 us an
 evaluation and the in-flight stage's from 150 to 116 us; without a BLAS,
 and in the per-row form, they took 186 and 163 us.
 
-Every array or number computed from the data enters the graph through
-:func:`data`, a shared variable of unknown shape, never as a constant:
-PyTensor keys each compiled C module on its constants' values and static
-shapes, so a constant made every new data set (a week's new completions, each
-backtest epoch) recompile the modules it touched (8 of ~55, ~7 s on 2 cores),
-while shared inputs compile once per model layout.
+Every array or number computed from the data enters the graph as a shared
+variable (:func:`row_data` for the per-row arrays, whose row count is left
+unknown; :func:`data` for the rest), never as a constant: PyTensor keys each
+compiled C module on its constants' values and static shapes, so constants
+made every new data set (a week's new completions, each backtest epoch)
+recompile the modules they touched (8 of ~55, ~7 s on 2 cores), while shared
+inputs compile once per model layout.
 """
 
 from __future__ import annotations
