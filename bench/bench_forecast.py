@@ -84,7 +84,8 @@ def run_fit(cache: str, n_projects: int, draws: int, sampler: str = "pymc",
 def print_fits(sampler: str, n_fit: int, draws: int, peer: bool = False) -> dict:
     """Fit cold then cached with one sampler; print both; the cached run's figures.
 
-    With ``peer``, the same two fits without a BLAS are interleaved with them.
+    With ``peer``, the same two fits without a BLAS are interleaved with them, and a
+    cold fit without the precompiled header follows the cold one.
     """
     runs = {}
     with (tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bare,

@@ -88,6 +88,7 @@ def test_backtest_scorecard_on_the_demo():
     # optimistic percent complete makes BAC/CPI poor early; the model learnt the bias
     assert bayes.loc[0.25, "cost_error_vs_bac_cpi"] < 0.7, card
     # late on CPI has settled and BAC/CPI is hard to beat; on 71 snapshots and 150 draws
-    # the ratio moves with the machine's floating point (0.9-1.11 seen), so this only
+    # the ratio moves with the machine's floating point (below 1.0 on an earlier machine,
+    # 1.05-1.11 on the next, with the same code), so this only
     # checks the model is not far behind: bench/bench_forecast.py holds the real target
     assert bayes.loc[0.75, "cost_error_vs_bac_cpi"] < 1.25, card
