@@ -23,6 +23,7 @@ changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -41,6 +42,8 @@ EXTRA_FLAGS = ("-g0",)
 #: (``CLinker.compile_args``): the header must be built with the same.
 MODULE_FLAGS = ("-O3", "-fno-math-errno", "-Wno-unused-label", "-Wno-unused-variable",
                 "-Wno-write-strings")
+#: Folders whose header failed to build in this process: not tried again at every fit.
+_FAILED: set[str] = set()
 
 
 def use_precompiled_header() -> str | None:
@@ -76,10 +79,12 @@ def use_precompiled_header() -> str | None:
     digest = hashlib.sha256(repr((compiler, config.cxx, args, includes, sys.version,
                                   _versions(), HEADERS)).encode()).hexdigest()[:16]
     folder = os.path.join(config.compiledir, "pmo_pch", digest)
-    if any(c.isspace() for c in folder) or (
+    # a folder with whitespace cannot go into gcc__cxxflags, which is split on it
+    if folder in _FAILED or any(c.isspace() for c in folder) or (
             not os.path.exists(os.path.join(folder, "Python.h.gch"))
             and not _build(config.cxx, args, includes, folder)):
-        config.gcc__cxxflags = " ".join(flags)  # gcc__cxxflags is split on whitespace
+        _FAILED.add(folder)
+        config.gcc__cxxflags = " ".join(flags)  # as it was
         return None
     config.gcc__cxxflags = " ".join([*flags, *EXTRA_FLAGS, f"-I{folder}"])
     return folder
@@ -105,6 +110,7 @@ def _build(cxx: str, args: list[str], includes: list[str], folder: str) -> bool:
     return True
 
 
+@functools.cache  # one ``--version`` run per compiler and process
 def _gcc_version(cxx: str) -> str | None:
     """``cxx --version``'s first line when it is GCC (its ``.gch`` format), else None."""
     try:
