@@ -22,6 +22,20 @@ ENGINE = "pmo-warm"
 MAX_RUNS = 200
 #: What a kept kernel runs, silently, before the next notebook.
 RESET_CODE = "get_ipython().reset(new_session=True)"
+#: Kernel starts tried for one notebook run. A kernel can die before it answers
+#: (jupyter_client picks free ports, closes them and hands them to the kernel, which
+#: binds them a moment later: another process starting a kernel may take one in
+#: between, and the kernel exits with "Address already in use"; seen in a test run
+#: with four runners starting kernels at once). No cell has run then, so a fresh
+#: kernel with new ports is safe to try.
+START_ATTEMPTS = 3
+#: What jupyter_client raises when the kernel process ends before its first reply.
+DIED_AT_START = "Kernel died before replying to kernel_info"
+
+
+def died_at_start(exc: BaseException) -> bool:
+    """True when ``exc`` is a kernel that ended before answering (no cell ran)."""
+    return isinstance(exc, RuntimeError) and DIED_AT_START in str(exc)
 
 
 class KernelHost:

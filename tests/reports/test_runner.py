@@ -106,8 +106,8 @@ def test_bad_date_is_refused(demo_db, tmp_path):
         run_report("portfolio_overview", as_of="30/06/2026", db=demo_db, out=tmp_path)
 
 
-def _broken_notebook(folder: Path) -> None:
-    """A report whose second code cell fails as a typo in a column name would."""
+def _notebook(folder: Path, name: str, body: str) -> None:
+    """A report ``name`` of a parameters cell (db, as_of), then ``body``'s cells."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -115,10 +115,14 @@ def _broken_notebook(folder: Path) -> None:
         nbformat.v4.new_code_cell(
             'db: str = ""  # store\nas_of: str = ""  # date', metadata={"tags": ["parameters"]}
         ),
-        nbformat.v4.new_code_cell('row = {"cost": 1}\nrow["budget"]'),
-        nbformat.v4.new_code_cell('print("never reached")'),
+        *(nbformat.v4.new_code_cell(code) for code in body.split("\n\n")),
     ]
-    nbformat.write(nb, folder / "broken.ipynb")
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def _broken_notebook(folder: Path) -> None:
+    """A report whose second code cell fails as a typo in a column name would."""
+    _notebook(folder, "broken", 'row = {"cost": 1}\nrow["budget"]\n\nprint("never reached")')
 
 
 def test_failing_notebook_keeps_executed_copy_and_records_failure(demo_db, tmp_path):
@@ -145,3 +149,71 @@ def test_failing_notebook_keeps_executed_copy_and_records_failure(demo_db, tmp_p
     assert record["ipynb"] == error.executed_path
     assert record["html"] is None
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def _tiny_notebook(folder: Path) -> None:
+    """A report of one parameters cell and one cell that prints."""
+    _notebook(folder, "tiny", 'print("ran once")')
+
+
+def _flaky_start(monkeypatch, fails: int, error: Exception):
+    """papermill.execute_notebook failing ``fails`` times with ``error``, then the real one."""
+    import papermill
+
+    real, calls = papermill.execute_notebook, []
+
+    def execute(*args, **kwargs):
+        calls.append(kwargs.get("engine_name", "default"))
+        if len(calls) <= fails:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    return calls
+
+
+@pytest.mark.parametrize("kept_kernel", [False, True], ids=["own kernel", "kept kernel"])
+def test_a_kernel_that_dies_at_start_is_replaced_and_the_run_succeeds(
+        demo_db, tmp_path, monkeypatch, kept_kernel):
+    from pmo_nb.reports.kernels import KernelHost
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _tiny_notebook(notebooks)
+    calls = _flaky_start(monkeypatch, 1,
+                         RuntimeError("Kernel died before replying to kernel_info"))
+    host = KernelHost(tmp_path / "kernel.pid") if kept_kernel else None
+    try:
+        record = run_report("tiny", as_of=AS_OF, db=demo_db, out=tmp_path / "out",
+                            notebooks_dir=notebooks, kernel=host)
+    finally:
+        if host is not None:
+            host.discard()
+    assert len(calls) == 2
+    assert record["status"] == "succeeded"
+    executed = nbformat.read(record["ipynb"], as_version=4)
+    assert [o["text"] for o in executed.cells[-1]["outputs"]] == ["ran once\n"]
+
+
+def test_a_kernel_that_keeps_dying_at_start_fails_the_run_after_three_tries(
+        demo_db, tmp_path, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _tiny_notebook(notebooks)
+    calls = _flaky_start(monkeypatch, 5,
+                         RuntimeError("Kernel died before replying to kernel_info"))
+    with pytest.raises(ReportError, match="Kernel died before replying"):
+        run_report("tiny", as_of=AS_OF, db=demo_db, out=tmp_path / "out",
+                   notebooks_dir=notebooks)
+    assert len(calls) == 3
+
+
+def test_other_failures_are_not_retried(demo_db, tmp_path, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _tiny_notebook(notebooks)
+    calls = _flaky_start(monkeypatch, 1, RuntimeError("Kernel didn't respond in 60 seconds"))
+    with pytest.raises(ReportError, match="didn't respond"):
+        run_report("tiny", as_of=AS_OF, db=demo_db, out=tmp_path / "out",
+                   notebooks_dir=notebooks)
+    assert len(calls) == 1
