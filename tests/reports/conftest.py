@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
+
 import pytest
 from report_support import copy_store, run_every_report
 
@@ -20,8 +24,21 @@ def demo_report_run(demo_db, tmp_path_factory):
     """One suite run of every report on a private copy of the small demo store.
 
     Shared by the notebook smoke test and the first-screen browser test, so
-    each report notebook runs once on the demo in the whole test session.
+    each report notebook runs once on the demo in the whole test session:
+    under pytest-xdist those two files may go to different workers, so the
+    first worker to ask runs the suite in the session's shared temp folder,
+    under a file lock, and the other reads its result (the pages are only read).
     """
-    root = tmp_path_factory.mktemp("demo-reports")
-    db = copy_store(demo_db, root / "portfolio.db")
-    return run_every_report(db, root / "out")
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        root = tmp_path_factory.mktemp("demo-reports")
+        return run_every_report(copy_store(demo_db, root / "portfolio.db"), root / "out")
+    root = tmp_path_factory.getbasetemp().parent / "demo-reports"
+    with open(f"{root}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = root / "result.pickle"
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        root.mkdir(exist_ok=True)
+        result = run_every_report(copy_store(demo_db, root / "portfolio.db"), root / "out")
+        done.write_bytes(pickle.dumps(result))
+        return result
