@@ -45,7 +45,7 @@ lab: install ## Open JupyterLab on the notebooks
 # module's fixtures (a report suite run, a server) are built once. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
 test: install ## Run the whole test suite, its files spread over the cores
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test-fast: install ## The suite without slow and browser tests, for the edit-test loop
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser"
