@@ -38,7 +38,9 @@ from pmo_nb.prioritise.selection_model import (
 #: the full presolve spent ~0.25 CPU s more for two more columns removed (0.38 vs 0.13 s
 #: on bench seed 5) and runs again at every restart; measured interleaved on 2026-12-03
 #: (load 6-8 on 2 cores): 12 seeded instances, two HiGHS random seeds each, 27.9 vs
-#: 32.4 CPU s in all; the 20-point frontier of seed 0 47.9 vs 56.2 CPU s; same optima.
+#: 32.4 CPU s in all. The 20-point frontier gains less: seed 0 in one process 47.9 vs
+#: 56.2 CPU s, in the bench's two processes 56.0, 49.9, 57.9, 52.9 vs 58.8, 55.3, 59.1,
+#: 54.6 CPU s over four interleaved pairs (2-10 %); the same optima everywhere.
 #: Tried on 2026-12-03 and not kept (same optima, within the +-10 % that HiGHS's own
 #: random_seed moves one instance by, or worse): integer objective costs (HiGHS already
 #: finds the scores integral, "objective integral with scale 1.3", and prunes on it);
