@@ -34,9 +34,30 @@ from pmo_nb.prioritise.selection_model import (
 #: the root reduced-cost sub-MIPs; separating again at every node cost 17 % more CPU over
 #: five seeded instances (6.5 vs 5.4 s) for the same optima. (Turning the root
 #: reduced-cost sub-MIPs off instead made HiGHS 1.16 report a worse selection as
-#: optimal on the benchmark's instance: keep them.) They change the search only, never
-#: the answer: the gap stays 0.
+#: optimal on the benchmark's instance: keep them.) Light presolve (presolve_mode 2):
+#: the full presolve spent ~0.25 CPU s more for two more columns removed (0.38 vs 0.13 s
+#: on bench seed 5) and runs again at every restart; measured interleaved on 2026-12-03
+#: (load 6-8 on 2 cores): 12 seeded instances, two HiGHS random seeds each, 27.9 vs
+#: 32.4 CPU s in all. The 20-point frontier gains less: seed 0 in one process 47.9 vs
+#: 56.2 CPU s, in the bench's two processes 56.0, 49.9, 57.9, 52.9 vs 58.8, 55.3, 59.1,
+#: 54.6 CPU s over four interleaved pairs (2-10 %); the same optima everywhere.
+#: Tried on 2026-12-03 and not kept (same optima, within the +-10 % that HiGHS's own
+#: random_seed moves one instance by, or worse): integer objective costs (HiGHS already
+#: finds the scores integral, "objective integral with scale 1.3", and prunes on it);
+#: capacity rows scaled to integers with floored right-hand sides, the budget floored to
+#: the costs' common divisor (HiGHS does both itself: the same search); mip_heuristic_effort
+#: 0.02/0.1, mip_pool_soft_limit 1,000/3,000, mip_pool_age_limit 5/10, mip_lp_age_limit
+#: 5/20, no feasibility jump, no symmetry detection, mip_lifting_for_probing 1 (all within
+#: 3 % over 16 instances); mip_root_presolve_only, presolve off, no restarts (worse). A
+#: first incumbent makes it slower, even the optimum itself (22.6 vs 9.8 CPU s over 8
+#: instances): with it the root's reduced-cost fixing restarts HiGHS a dozen times
+#: after a few cuts each; only with the root reduced-cost sub-MIPs off as well is it
+#: faster (7.3 s), which needs a perfect start and is the setting seen to be wrong above.
+#: Extended cover cuts of the capacity rows added up front (they lift the LP bound from
+#: 28,051 to 27,986 in 0.08 s) cost more than they saved (17.0 vs 12.9 CPU s, 12 instances).
+#: They change the search only, never the answer: the gap stays 0.
 HIGHS_OPTIONS = {
+    "presolve_mode": 2,
     "mip_allow_cut_separation_at_nodes": False,
     "mip_rel_gap": 0.0,
     "mip_allow_restart": True,
