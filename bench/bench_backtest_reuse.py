@@ -8,6 +8,10 @@ compiled model per layout. Each run here is a fresh interpreter (as
 on the same demo, with CPU seconds (this process and its chains), wall
 seconds, the load and the reuse counts; the scorecards of on and off must be
 equal. Run: ``.venv/bin/python bench/bench_backtest_reuse.py [--quick] [--rounds N]``.
+
+Seen on 2 shared cores (--quick, 2 rounds, 20 stage fits a run, 13 reused, 7
+layouts): off 176.8 / 167.1 CPU s, on 156.8 / 139.3 (on/off 0.89, 0.83) at
+load 2-4; before the trace was kept, 0.90 and 0.64 at load 3.6-5.3.
 """
 
 from __future__ import annotations

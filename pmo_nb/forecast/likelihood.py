@@ -39,11 +39,17 @@ inputs compile once per model layout.
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import numpy as np
 
-#: The lists that :func:`recording` collects the data inputs made meanwhile into.
-_RECORDERS: list[list] = []
+#: Per thread, the lists that :func:`recording` collects the data inputs made meanwhile
+#: into (a model built in another thread meanwhile is not recorded).
+_LOCAL = threading.local()
+
+
+def _recorders() -> list[list]:
+    return _LOCAL.__dict__.setdefault("recorders", [])
 
 
 @contextlib.contextmanager
@@ -54,18 +60,18 @@ def recording():
     the same layout through them.
     """
     made: list = []
-    _RECORDERS.append(made)
+    _recorders().append(made)
     try:
         yield made
     finally:
-        _RECORDERS.remove(made)
+        _recorders().remove(made)
 
 
 def _shared(value, shape):
     import pytensor  # lazy: PyTensor loads only when a model is fitted
 
     variable = pytensor.shared(value, shape=shape)
-    for made in _RECORDERS:
+    for made in _recorders():
         made.append(variable)
     return variable
 

@@ -180,9 +180,10 @@ class ForecastModel:
                                    target_accept=cfg.pop("target_accept"),
                                    logp_dlogp_func=start.logp_dlogp_func,
                                    initial_point=start.initial_point)
+                    trace = reuse.empty_trace(entry, start.initial_point)
                     with blas.one_thread():
                         return pm.sample(step=step, initvals=start.initvals, random_seed=seed,
-                                         compute_convergence_checks=False, **cfg)
+                                         trace=trace, compute_convergence_checks=False, **cfg)
                 init = "jitter+adapt_diag"  # no usable mode: PyMC's default start
             if pymc_nuts:
                 cfg["init"] = init

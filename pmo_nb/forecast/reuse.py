@@ -58,6 +58,36 @@ class Compiled:
         return self.functions[name]
 
 
+def empty_trace(entry: Compiled, initial_point: dict):
+    """An empty trace for ``pm.sample(trace=...)`` whose point function is compiled once.
+
+    PyMC compiles the function that records each draw (the deterministics)
+    for every chain of every fit; this trace is copied per chain with it.
+    """
+    return entry.cached("trace", lambda: _trace_class()(model=entry.model,
+                                                         test_point=initial_point))
+
+
+_TRACE_CLASS: list = []
+
+
+def _trace_class():
+    from pymc.backends.ndarray import NDArray  # lazy: PyMC loads only when a model is fitted
+
+    if not _TRACE_CLASS:
+        class KeptTrace(NDArray):
+            """An NDArray trace whose copies (one per chain) start empty."""
+
+            def __copy__(self):
+                new = object.__new__(type(self))
+                new.__dict__.update(self.__dict__)
+                new.samples = {}  # the one mutable part: each chain its own
+                return new
+
+        _TRACE_CLASS.append(KeptTrace)
+    return _TRACE_CLASS[0]
+
+
 def set_enabled(flag: bool) -> bool:
     """Turn reuse on or off for this process (benchmarks); the previous setting."""
     before, _ENABLED[0] = _ENABLED[0], bool(flag)

@@ -36,6 +36,19 @@ def fresh_cache():
     reuse.clear()
 
 
+def test_recording_keeps_to_its_own_thread():
+    import threading
+
+    from pmo_nb.forecast.likelihood import data, recording
+
+    with recording() as made:
+        mine = data(1.0)
+        other = threading.Thread(target=data, args=(2.0,))
+        other.start()
+        other.join()
+    assert made == [mine]
+
+
 def _other_data(outcome):
     """Other outcomes of the same layout: the projects reordered, their costs shifted."""
     other = outcome.sample(frac=1.0, random_state=1)
@@ -141,3 +154,5 @@ def test_a_reused_fit_draws_exactly_what_a_fresh_fit_draws(demo, monkeypatch):
     reuse.set_enabled(False)  # and a fit that reuses nothing agrees with both
     _assert_same_draws(fresh, _fit(outcome, reading, extras, seed=3))
     assert len(compiles) == 4
+    monkeypatch.setattr(reuse, "empty_trace", lambda *args: None)  # PyMC's own traces
+    _assert_same_draws(fresh, _fit(outcome, reading, extras, seed=3))
