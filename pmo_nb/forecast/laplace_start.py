@@ -42,7 +42,8 @@ class LaplaceStart:
     ``potential`` is the NUTS metric, ``initvals`` one dict of starting values
     per chain (constrained space, as ``pm.sample(initvals=...)`` expects) and
     ``logp_dlogp_func`` the compiled density and gradient, for
-    ``pm.NUTS(logp_dlogp_func=...)`` so that the model is not compiled twice.
+    ``pm.NUTS(logp_dlogp_func=...)`` so that the model is not compiled twice
+    (and ``initial_point`` the model's own, for ``pm.NUTS(initial_point=...)``).
     """
 
     potential: object
@@ -50,10 +51,11 @@ class LaplaceStart:
     logp_dlogp_func: object
     mode: np.ndarray
     cov: np.ndarray
+    initial_point: dict | None = None
 
 
 def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
-                  step: float = 1e-6) -> LaplaceStart | None:
+                  step: float = 1e-6, functions: dict | None = None) -> LaplaceStart | None:
     """The posterior mode and curvature of ``model`` as a NUTS start.
 
     Parameters
@@ -66,6 +68,10 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
         Fixed full-covariance metric (True) or adapted diagonal (False).
     step : float
         Finite-difference step for the Hessian (unconstrained space).
+    functions : dict, optional
+        Where the compiled functions are kept by name: given the dict a
+        previous call filled for the same ``model``, nothing is compiled again
+        (:mod:`pmo_nb.forecast.reuse`).
 
     Returns
     -------
@@ -80,15 +86,25 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
         DictToArrayBijection,
         RaveledVars,
     )
+    from pymc.initial_point import (
+        make_initial_point_fn,  # lazy: PyMC loads only when a model is fitted
+    )
+    from pymc.model.core import Point  # lazy: PyMC loads only when a model is fitted
     from pymc.step_methods.hmc.quadpotential import (
         QuadPotentialDiagAdapt,
         QuadPotentialFull,  # lazy: PyMC loads only when a model is fitted
     )
     from scipy import optimize  # lazy: SciPy loads only when this function runs
 
-    initial = model.initial_point(seed)
-    value_grad = model.logp_dlogp_function(model.continuous_value_vars, ravel_inputs=True,
-                                           initial_point=initial)
+    functions = {} if functions is None else functions
+    if "initial_point" not in functions:
+        functions["initial_point"] = make_initial_point_fn(model=model, return_transformed=True)
+    initial = Point(functions["initial_point"](seed), model=model)  # as model.initial_point(seed)
+    if "logp_dlogp" not in functions:
+        functions["logp_dlogp"] = model.logp_dlogp_function(
+            model.continuous_value_vars, ravel_inputs=True, initial_point=initial)
+    value_grad = functions["logp_dlogp"]
+    value_grad.trust_input = False  # as first compiled, when reused
     value_grad.set_extra_values({})
     start = DictToArrayBijection.map({v.name: initial[v.name] for v in model.value_vars})
 
@@ -110,9 +126,11 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
     except np.linalg.LinAlgError:
         return None
     rng = np.random.default_rng(seed)
-    to_constrained = model.compile_fn(model.replace_rvs_by_values(model.free_RVs),
-                                      inputs=model.value_vars, on_unused_input="ignore",
-                                      point_fn=False)
+    if "to_constrained" not in functions:
+        functions["to_constrained"] = model.compile_fn(
+            model.replace_rvs_by_values(model.free_RVs), inputs=model.value_vars,
+            on_unused_input="ignore", point_fn=False)
+    to_constrained = functions["to_constrained"]
     initvals = []
     for _ in range(chains):
         point = DictToArrayBijection.rmap(
@@ -124,4 +142,4 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
     else:
         potential = QuadPotentialDiagAdapt(len(mode), mode, np.diag(cov).copy(), 10, rng=seed)
     value_grad.trust_input = True  # as PyMC's own step methods set it
-    return LaplaceStart(potential, initvals, value_grad, mode, cov)
+    return LaplaceStart(potential, initvals, value_grad, mode, cov, initial)

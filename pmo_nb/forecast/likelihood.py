@@ -38,15 +38,48 @@ inputs compile once per model layout.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
+
+#: Per thread, the lists that :func:`recording` collects the data inputs made meanwhile
+#: into (a model built in another thread meanwhile is not recorded).
+_LOCAL = threading.local()
+
+
+def _recorders() -> list[list]:
+    return _LOCAL.__dict__.setdefault("recorders", [])
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect, in creation order, every data input made by :func:`data` and :func:`row_data`.
+
+    :mod:`pmo_nb.forecast.reuse` swaps a new fit's data into a compiled model of
+    the same layout through them.
+    """
+    made: list = []
+    _recorders().append(made)
+    try:
+        yield made
+    finally:
+        _recorders().remove(made)
+
+
+def _shared(value, shape):
+    import pytensor  # lazy: PyTensor loads only when a model is fitted
+
+    variable = pytensor.shared(value, shape=shape)
+    for made in _recorders():
+        made.append(variable)
+    return variable
 
 
 def data(value):
     """``value`` (a number or array computed from the data) as a graph input, not a constant."""
-    import pytensor  # lazy: PyTensor loads only when a model is fitted
-
     value = np.array(value, dtype="float64", order="C")  # 0-d stays 0-d
-    return pytensor.shared(value, shape=value.shape)
+    return _shared(value, value.shape)
 
 
 def row_data(*blocks: np.ndarray) -> list:
@@ -55,10 +88,8 @@ def row_data(*blocks: np.ndarray) -> list:
     One input, not one per block: every slice then has the same symbolic
     number of rows, so PyTensor needs no run-time checks that they agree.
     """
-    import pytensor  # lazy: PyTensor loads only when a model is fitted
-
     stacked = np.ascontiguousarray(np.vstack(blocks), dtype="float64")
-    shared = pytensor.shared(stacked, shape=(len(stacked), None))
+    shared = _shared(stacked, (len(stacked), None))
     ends = np.cumsum([0] + [len(block) for block in blocks])
     return [shared[int(a):int(b)] for a, b in zip(ends[:-1], ends[1:], strict=True)]
 

@@ -59,7 +59,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from pmo_nb.forecast import blas
+from pmo_nb.forecast import blas, reuse
 from pmo_nb.forecast.design import Design, data_checksum
 from pmo_nb.forecast.laplace_start import laplace_start
 from pmo_nb.forecast.likelihood import data, inflight_loglik, reference_loglik
@@ -124,7 +124,7 @@ class ForecastModel:
         y = outcome[["log_cost_ratio", "log_duration_ratio"]].to_numpy("float64")
         cat = self.design.category_index(outcome)
         x = self.design.matrix(outcome)
-        stage1 = self._sample(self._reference_model(y, cat, x), seed, dense=False)
+        stage1 = self._sample(lambda: self._reference_model(y, cat, x), seed, dense=False)
         post = az.extract(stage1, combined=True)
         loc = post["alpha"].values[cat].mean(-1) + x @ post["beta"].values.mean(-1)
         log_scale = post["log_scale"].values.mean(-1)[cat]
@@ -132,7 +132,7 @@ class ForecastModel:
         snaps = snapshots[snapshots["project_id"].isin(outcome.index)]
         if len(snaps) >= 10:
             rows = outcome.index.get_indexer(snaps["project_id"])
-            stage2 = self._sample(self._inflight_model(
+            stage2 = self._sample(lambda: self._inflight_model(
                 y[rows], loc[rows], np.exp(log_scale[rows]), snaps), seed + 1, dense=True)
             idata.posterior = xr.merge([stage1.posterior, stage2.posterior])
             stats2 = stage2.sample_stats.rename({v: f"inflight_{v}"
@@ -150,15 +150,18 @@ class ForecastModel:
         self.idata = idata
         return self
 
-    def _sample(self, model, seed: int, *, dense: bool):
-        """Sample one stage; ``init="laplace"`` starts NUTS from the posterior mode.
+    def _sample(self, build, seed: int, *, dense: bool):
+        """Sample the model ``build()`` makes; ``init="laplace"`` starts NUTS from the mode.
 
         The reference class is hierarchical, so its metric stays diagonal and
         adapted (``dense=False``); the in-flight stage is a regression with
         strongly correlated coefficients and gets the dense Laplace metric
         (:mod:`pmo_nb.forecast.laplace_start`). Any other ``init`` is PyMC's own.
         BLAS runs on one thread per process (:func:`pmo_nb.forecast.blas.one_thread`),
-        set again before sampling for a BLAS the compiled model loaded.
+        set again before sampling for a BLAS the compiled model loaded. With the
+        Laplace start, a model of a layout already fitted in this process is
+        reused with the new data (:mod:`pmo_nb.forecast.reuse`): nothing is
+        compiled again, and the draws are the same.
         """
         import pymc as pm  # lazy: PyMC loads only when a model is fitted
 
@@ -166,17 +169,21 @@ class ForecastModel:
         cfg = dict(self.sampler_config)
         init = cfg.pop("init", "laplace")
         pymc_nuts = cfg.get("nuts_sampler", "pymc") == "pymc"  # others have their own start
-        with model:
+        with reuse.compiled(build, keep=pymc_nuts and init == "laplace") as entry, \
+                entry.model as model:
             if pymc_nuts and init == "laplace":
                 with blas.one_thread():
-                    start = laplace_start(model, chains=cfg["chains"], seed=seed, dense=dense)
+                    start = laplace_start(model, chains=cfg["chains"], seed=seed, dense=dense,
+                                          functions=entry.functions)
                 if start is not None:
                     step = pm.NUTS(potential=start.potential,
                                    target_accept=cfg.pop("target_accept"),
-                                   logp_dlogp_func=start.logp_dlogp_func)
+                                   logp_dlogp_func=start.logp_dlogp_func,
+                                   initial_point=start.initial_point)
+                    trace = reuse.empty_trace(entry, start.initial_point)
                     with blas.one_thread():
                         return pm.sample(step=step, initvals=start.initvals, random_seed=seed,
-                                         compute_convergence_checks=False, **cfg)
+                                         trace=trace, compute_convergence_checks=False, **cfg)
                 init = "jitter+adapt_diag"  # no usable mode: PyMC's default start
             if pymc_nuts:
                 cfg["init"] = init
