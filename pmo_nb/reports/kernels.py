@@ -38,6 +38,26 @@ def died_at_start(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and DIED_AT_START in str(exc)
 
 
+def with_fresh_starts(execute, kernel=None, key=None):
+    """``(execute(), None)``, or ``(None, the exception)`` it raised in the end.
+
+    A run whose kernel died at start (:func:`died_at_start`) is tried again, up
+    to :data:`START_ATTEMPTS` starts in all; a kept ``kernel`` (a
+    :class:`KernelHost`) is replaced by a fresh one for ``key`` first. Any other
+    failure is returned at once.
+    """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return execute(), None
+        except Exception as exc:  # noqa: BLE001 - the caller records it
+            if attempt == START_ATTEMPTS or not died_at_start(exc):
+                return None, exc
+            if kernel is not None:  # new ports with a new kernel
+                kernel.discard()
+                kernel.prepare(key)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 class KernelHost:
     """The kernel a worker keeps between notebooks, keyed by notebook and environment.
 

@@ -41,7 +41,7 @@ from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.errors import ReportError
 from pmo_nb.formatting import redact_url
 from pmo_nb.reports.files import publish, write_atomic
-from pmo_nb.reports.kernels import START_ATTEMPTS, died_at_start, warm_engine
+from pmo_nb.reports.kernels import warm_engine, with_fresh_starts
 from pmo_nb.reports.page import drop_repeated_title
 
 #: MIME type of the facts a notebook records for the runner (see :func:`record`).
@@ -372,42 +372,34 @@ def run_report(
     executed = staging / f"{leaf}.ipynb"
 
     env = {**KERNEL_ENV, "PMO_DB": url}
+    key = (str(source), tuple(sorted(env.items())))
     if kernel is None:
         engine = {"kernel_manager_class": pid_recording_manager(staging / KERNEL_PID_FILE)}
     else:
-        key = (str(source), tuple(sorted(env.items())))
         kernel.prepare(key)
         engine = {"engine_name": warm_engine(), "kernel_host": kernel}
     started = utc_now()
     clock = time.perf_counter()
-    status, reason, nb = "succeeded", None, None
     try:
-        for attempt in range(1, START_ATTEMPTS + 1):
-            try:
-                with _kernel_env(env):
-                    nb = papermill.execute_notebook(
-                        str(source),
-                        str(executed),
-                        parameters=given,
-                        progress_bar=False,
-                        log_output=False,
-                        # saved after each cell, so a timed-out run keeps what it did
-                        request_save_on_cell_execute=True,
-                        execution_timeout=timeout,
-                        cwd=str(source.parent),
-                        # the kernel's own log (transport warnings, shutdown notes) is noise
-                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                        **engine,
-                    )
-                status, reason = "succeeded", None
-                break
-            except Exception as exc:  # noqa: BLE001 - any failure becomes the record's reason
-                status, reason = "failed", _reason(exc)
-                if attempt == START_ATTEMPTS or not died_at_start(exc):
-                    break
-                if kernel is not None:  # a fresh kernel (new ports) for the next attempt
-                    kernel.discard()
-                    kernel.prepare(key)
+        def execute():
+            with _kernel_env(env):
+                return papermill.execute_notebook(
+                    str(source),
+                    str(executed),
+                    parameters=given,
+                    progress_bar=False,
+                    log_output=False,
+                    # saved after each cell, so a timed-out run keeps what it did
+                    request_save_on_cell_execute=True,
+                    execution_timeout=timeout,
+                    cwd=str(source.parent),
+                    # the kernel's own log (transport warnings, shutdown notes) is noise here
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    **engine,
+                )
+
+        nb, error = with_fresh_starts(execute, kernel, key)
+        status, reason = ("succeeded", None) if error is None else ("failed", _reason(error))
         duration = round(time.perf_counter() - clock, 3)
         if kernel is not None:
             kernel.ran(status == "succeeded")
