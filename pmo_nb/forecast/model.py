@@ -187,7 +187,7 @@ class ForecastModel:
                 init = "jitter+adapt_diag"  # no usable mode: PyMC's default start
             if pymc_nuts:
                 cfg["init"] = init
-            with blas.one_thread():
+            with blas.one_thread(), reuse.density_for_pymc_start(model, entry.functions):
                 return pm.sample(random_seed=seed, compute_convergence_checks=False, **cfg)
 
     def _reference_model(self, y, cat, x):

@@ -156,3 +156,29 @@ def test_a_reused_fit_draws_exactly_what_a_fresh_fit_draws(demo, monkeypatch):
     assert len(compiles) == 4
     monkeypatch.setattr(reuse, "empty_trace", lambda *args: None)  # PyMC's own traces
     _assert_same_draws(fresh, _fit(outcome, reading, extras, seed=3))
+
+
+def test_pymc_start_after_no_mode_takes_the_compiled_density_and_draws_the_same(monkeypatch):
+    """A small portfolio's reference class has no mode: PyMC's start compiles nothing again."""
+    import contextlib
+
+    import pymc as pm
+
+    from pmo_nb.demo.generator import demo_portfolio
+
+    portfolio = demo_portfolio(n_projects=60, seed=7, as_of=AS_OF)
+    outcome = progress.outcomes(portfolio)
+    reading, extras = progress.readings(portfolio), progress.model_covariates(portfolio)
+    reuse.set_enabled(False)  # each fit compiles afresh: only the hand-over is measured
+    compiles = []
+    original = pm.Model.logp_dlogp_function
+    monkeypatch.setattr(pm.Model, "logp_dlogp_function",
+                        lambda self, *a, **k: compiles.append(1) or original(self, *a, **k))
+    handed = _fit(outcome, reading, extras, seed=3)
+    assert len(compiles) == 2  # one per stage
+    monkeypatch.setattr(reuse, "density_for_pymc_start",
+                        lambda model, functions: contextlib.nullcontext())
+    compiles.clear()
+    own = _fit(outcome, reading, extras, seed=3)
+    assert len(compiles) == 3  # the reference class fell back and PyMC compiled it again
+    _assert_same_draws(handed, own)
