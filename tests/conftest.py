@@ -5,32 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from browser_util import chromium_path
+from heavy_files import HEAVY_FIRST
 
 #: The reporting date the small demo is built around (fixed, so tests reproduce).
 DEMO_AS_OF = pd.Timestamp("2026-06-30")
-#: The files that take a minute or more of one worker, longest first (``--durations=0``
-#: of a whole run, 2026-12-03). ``make test`` hands whole files to its two workers in
-#: collection order, so one of these collected last kept one worker busy alone at the
-#: end; collected first, they leave the short files to even out the finish.
-HEAVY_FIRST = (
-    "tests/forecast/test_laplace_start.py",
-    "tests/reports/test_browser_first_screen.py",
-    "tests/security/test_payload_pages.py",
-    "tests/reports/test_suite.py",
-    "tests/store/test_store.py",
-    "tests/apps/test_browser_app_first_screen.py",
-    "tests/forecast/test_forecast.py",
-    "tests/watch/test_fast_path.py",
-    "tests/forecast/test_calibration.py",
-    "tests/apps/test_serve_hardening.py",
-    "tests/reports/test_notebooks.py",
-    "tests/security/test_payload_dashboards.py",
-    "tests/test_cli.py",
-    "tests/store/test_partial_reads.py",
-    "tests/apps/test_browser_executive.py",
-)
-
-
 def pytest_collection_modifyitems(items):
     """Put :data:`HEAVY_FIRST`'s files first; every file keeps its own order."""
     rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
