@@ -43,14 +43,12 @@ lab: install ## Open JupyterLab on the notebooks
 
 # Test files are spread over the cores (pytest-xdist); a file stays on one worker, so a
 # module's fixtures (a report suite run, a server) are built once. TEST_WORKERS=0: one process.
-# --no-loadscope-reorder: files go out in collection order, the heavy ones first
-# (tests/heavy_files.py), not ordered by how many tests they hold.
 TEST_WORKERS ?= auto
 test: install ## Run the whole test suite, its files spread over the cores
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test-fast: install ## The suite without slow and browser tests, for the edit-test loop
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not browser"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser"
 
 bench: install ## Run the benchmarks and print their figures (installs the peers: .[bench])
 	$(PY) -m pip install --quiet -e ".[test,bench]"

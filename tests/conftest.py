@@ -5,14 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from browser_util import chromium_path
-from heavy_files import HEAVY_FIRST
 
 #: The reporting date the small demo is built around (fixed, so tests reproduce).
 DEMO_AS_OF = pd.Timestamp("2026-06-30")
-def pytest_collection_modifyitems(items):
-    """Put :data:`HEAVY_FIRST`'s files first; every file keeps its own order."""
-    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 @pytest.fixture(scope="session")
