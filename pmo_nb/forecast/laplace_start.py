@@ -55,7 +55,7 @@ class LaplaceStart:
 
 
 def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
-                  step: float = 1e-6, functions: dict | None = None) -> LaplaceStart | None:
+                  step: float = 1e-6, cached=None) -> LaplaceStart | None:
     """The posterior mode and curvature of ``model`` as a NUTS start.
 
     Parameters
@@ -68,10 +68,11 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
         Fixed full-covariance metric (True) or adapted diagonal (False).
     step : float
         Finite-difference step for the Hessian (unconstrained space).
-    functions : dict, optional
-        Where the compiled functions are kept by name: given the dict a
-        previous call filled for the same ``model``, nothing is compiled again
-        (:mod:`pmo_nb.forecast.reuse`).
+    cached : callable, optional
+        ``cached(name, make)`` returns the function kept under ``name`` for
+        this ``model``, made by ``make()`` the first time
+        (:meth:`pmo_nb.forecast.reuse.Compiled.cached`): a model fitted before
+        compiles nothing again. Without it every function is compiled.
 
     Returns
     -------
@@ -96,14 +97,14 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
     )
     from scipy import optimize  # lazy: SciPy loads only when this function runs
 
-    functions = {} if functions is None else functions
-    if "initial_point" not in functions:
-        functions["initial_point"] = make_initial_point_fn(model=model, return_transformed=True)
-    initial = Point(functions["initial_point"](seed), model=model)  # as model.initial_point(seed)
-    if "logp_dlogp" not in functions:
-        functions["logp_dlogp"] = model.logp_dlogp_function(
-            model.continuous_value_vars, ravel_inputs=True, initial_point=initial)
-    value_grad = functions["logp_dlogp"]
+    if cached is None:
+        def cached(name, make):
+            return make()
+    initial_point = cached("initial_point", lambda: make_initial_point_fn(
+        model=model, return_transformed=True))
+    initial = Point(initial_point(seed), model=model)  # as model.initial_point(seed)
+    value_grad = cached("logp_dlogp", lambda: model.logp_dlogp_function(
+        model.continuous_value_vars, ravel_inputs=True, initial_point=initial))
     value_grad.trust_input = False  # as first compiled, when reused
     value_grad.set_extra_values({})
     start = DictToArrayBijection.map({v.name: initial[v.name] for v in model.value_vars})
@@ -126,11 +127,9 @@ def laplace_start(model, *, chains: int, seed: int, dense: bool = False,
     except np.linalg.LinAlgError:
         return None
     rng = np.random.default_rng(seed)
-    if "to_constrained" not in functions:
-        functions["to_constrained"] = model.compile_fn(
-            model.replace_rvs_by_values(model.free_RVs), inputs=model.value_vars,
-            on_unused_input="ignore", point_fn=False)
-    to_constrained = functions["to_constrained"]
+    to_constrained = cached("to_constrained", lambda: model.compile_fn(
+        model.replace_rvs_by_values(model.free_RVs), inputs=model.value_vars,
+        on_unused_input="ignore", point_fn=False))
     initvals = []
     for _ in range(chains):
         point = DictToArrayBijection.rmap(

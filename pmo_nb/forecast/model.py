@@ -174,7 +174,7 @@ class ForecastModel:
             if pymc_nuts and init == "laplace":
                 with blas.one_thread():
                     start = laplace_start(model, chains=cfg["chains"], seed=seed, dense=dense,
-                                          functions=entry.functions)
+                                          cached=entry.cached)
                 if start is not None:
                     step = pm.NUTS(potential=start.potential,
                                    target_accept=cfg.pop("target_accept"),
