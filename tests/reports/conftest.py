@@ -29,10 +29,9 @@ def demo_report_run(demo_db, tmp_path_factory):
     first worker to ask runs the suite in the session's shared temp folder,
     under a file lock, and the other reads its result (the pages are only read).
     """
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        root = tmp_path_factory.mktemp("demo-reports")
-        return run_every_report(copy_store(demo_db, root / "portfolio.db"), root / "out")
-    root = tmp_path_factory.getbasetemp().parent / "demo-reports"
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker has its own base folder; their parent is the session's
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-reports"
     with open(f"{root}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         done = root / "result.pickle"
