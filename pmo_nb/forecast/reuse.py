@@ -9,6 +9,8 @@ needs the new values: this module keeps, per layout, the first fit's PyMC model
 and what was compiled for it (the density and gradient, the start and trace
 functions), and hands them to the next fit after ``set_value`` of the new data.
 PyTensor's graph rewrites and linking then run once per layout, not per fit.
+A layout compiled in another process is loaded from the compile cache
+(:mod:`pmo_nb.forecast.kept_on_disk`) and checked the same way before use.
 
 Safety: a model is reused only when the new fit's freshly built model is the
 same computation (:func:`pytensor.graph.basic.equal_computations` over its
@@ -27,15 +29,18 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from pmo_nb.forecast import kept_on_disk
 from pmo_nb.forecast.likelihood import recording
 
 #: Layouts kept per process (least recently used dropped first).
 MAX_LAYOUTS = 12
 _CACHE: OrderedDict[tuple, list] = OrderedDict()
 _LOCK = threading.Lock()
-#: Counts since the process started (or :func:`clear`): fits that reused, that compiled.
+#: Counts since the process started (or :func:`clear`): fits that reused a model kept
+#: in memory, that compiled; and those whose model was loaded from disk (the compile cache).
 STATS = {"hits": 0, "misses": 0}
 _ENABLED = [True]
+_DISK = [True]
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Compiled:
     shared: list
     functions: dict = field(default_factory=dict)
     busy: bool = False
+    #: The function names the file in the compile cache holds (None: no file).
+    on_disk: frozenset | None = None
 
     def cached(self, name: str, make):
         """``functions[name]``, made by ``make()`` the first time."""
@@ -94,10 +101,17 @@ def set_enabled(flag: bool) -> bool:
     return before
 
 
+def set_disk_enabled(flag: bool) -> bool:
+    """Turn the models kept in the compile cache on or off (tests); the previous setting."""
+    before, _DISK[0] = _DISK[0], bool(flag)
+    return before
+
+
 def clear() -> None:
-    """Forget every kept model and reset :data:`STATS`."""
+    """Forget every model kept in memory and reset :data:`STATS`."""
     with _LOCK:
         _CACHE.clear()
+        STATS.clear()
         STATS.update(hits=0, misses=0)
 
 
@@ -120,6 +134,7 @@ def compiled(build, *, keep: bool = True):
     entry = _take(key, fresh)
     try:
         yield entry
+        _keep_on_disk(key, entry)
     finally:
         entry.busy = False
 
@@ -136,20 +151,60 @@ def _take(key: tuple, fresh: Compiled) -> Compiled:
                 entry.busy = True
                 _CACHE.move_to_end(key)
                 STATS["hits"] += 1
-            for old, new in zip(entry.shared, fresh.shared, strict=True):
-                old.set_value(new.get_value(borrow=True), borrow=True)
+            _take_data(entry, fresh)
             return entry
+    loaded = _from_disk(key, fresh)
+    if loaded is not None:
+        return loaded
     with _LOCK:
         fresh.busy = True
         _CACHE.setdefault(key, []).append(fresh)
         _CACHE.move_to_end(key)
+        STATS["misses"] += 1
+    _trim()
+    return fresh
+
+
+def _trim() -> None:
+    """Drop the least recently used entries beyond :data:`MAX_LAYOUTS`."""
+    with _LOCK:
         while sum(len(v) for v in _CACHE.values()) > MAX_LAYOUTS:
             oldest = next(iter(_CACHE))
             _CACHE[oldest].pop(0)
             if not _CACHE[oldest]:
                 del _CACHE[oldest]
-        STATS["misses"] += 1
-    return fresh
+
+
+def _take_data(entry: Compiled, fresh: Compiled) -> None:
+    for old, new in zip(entry.shared, fresh.shared, strict=True):
+        old.set_value(new.get_value(borrow=True), borrow=True)
+
+
+def _from_disk(key: tuple, fresh: Compiled) -> Compiled | None:
+    """The entry kept in the compile cache, if it is ``fresh``'s computation, busy with its data."""
+    kept = kept_on_disk.load(key) if _DISK[0] else None
+    if kept is None:
+        return None
+    entry = Compiled(*kept, busy=True)
+    entry.on_disk = frozenset(entry.functions)
+    if not _same_computation(entry, fresh):
+        return None
+    _take_data(entry, fresh)
+    with _LOCK:
+        _CACHE.setdefault(key, []).append(entry)
+        _CACHE.move_to_end(key)
+        STATS["disk_hits"] = STATS.get("disk_hits", 0) + 1
+    _trim()
+    return entry
+
+
+def _keep_on_disk(key: tuple, entry: Compiled) -> None:
+    """Write ``entry`` to the compile cache when it holds functions its file lacks."""
+    names = frozenset(entry.functions) - {"comparison graphs"}
+    if not _DISK[0] or "logp_dlogp" not in names or names <= (entry.on_disk or frozenset()):
+        return
+    if kept_on_disk.save(key, entry.model, entry.shared, entry.functions) is not None:
+        entry.on_disk = names
 
 
 def _layout_key(model, shared: list) -> tuple:

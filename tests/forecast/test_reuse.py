@@ -31,7 +31,9 @@ def demo():
 def fresh_cache():
     reuse.clear()
     before = reuse.set_enabled(True)
+    disk = reuse.set_disk_enabled(False)  # what is kept in memory; the disk: test_kept_on_disk
     yield
+    reuse.set_disk_enabled(disk)
     reuse.set_enabled(before)
     reuse.clear()
 
