@@ -23,8 +23,10 @@ changed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -74,7 +76,7 @@ def use_precompiled_header() -> str | None:
     )
 
     config.gcc__cxxflags = " ".join([*flags, *EXTRA_FLAGS])
-    args = [*MODULE_FLAGS, *GCC_compiler.compile_args()]
+    args = [*MODULE_FLAGS, *_compile_args(GCC_compiler, config, compiler)]
     includes = std_include_dirs()
     digest = hashlib.sha256(repr((compiler, config.cxx, args, includes, sys.version,
                                   _versions(), HEADERS)).encode()).hexdigest()[:16]
@@ -88,6 +90,45 @@ def use_precompiled_header() -> str | None:
         return None
     config.gcc__cxxflags = " ".join([*flags, *EXTRA_FLAGS, f"-I{folder}"])
     return folder
+
+
+def _compile_args(gcc, config, compiler: str) -> list[str]:
+    """PyTensor's module flags, with its ``-march`` detection remembered per CPU and compiler.
+
+    ``compile_args()`` finds the ``-march=native`` equivalent by running and
+    test-compiling with g++: 0.4 s in every process (py-spy of a fit whose
+    model is cached, 2026-12-03), where nothing else is compiled. PyTensor
+    keeps the result only in memory (``GCC_compiler.march_flags``); here it is
+    kept in a file of the compile cache named by a digest of the compiler, the
+    CPU's model and flags (``/proc/cpuinfo``) and the versions, and set again
+    before ``compile_args()`` runs, which then skips the detection. Without a
+    ``/proc/cpuinfo`` nothing is kept.
+    """
+    path, read = _march_file(config, compiler), False
+    if path is not None and gcc.march_flags is None:
+        with contextlib.suppress(OSError, ValueError):
+            with open(path) as fh:
+                known = json.load(fh)
+            if isinstance(known, list) and all(isinstance(f, str) for f in known):
+                gcc.march_flags, read = known, True
+    args = gcc.compile_args()
+    if path is not None and not read and isinstance(gcc.march_flags, list):
+        with contextlib.suppress(OSError):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as fh:
+                json.dump(gcc.march_flags, fh)
+            os.replace(fh.name, path)  # atomic: another process reads all or nothing
+    return args
+
+
+def _march_file(config, compiler: str) -> str | None:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = sorted({line.strip() for line in fh if line.startswith(("model name", "flags"))})
+    except OSError:
+        return None
+    digest = hashlib.sha256(repr((compiler, config.cxx, cpu, sys.version, _versions())).encode())
+    return os.path.join(config.compiledir, "pmo_pch", f"march-{digest.hexdigest()[:16]}.json")
 
 
 def _build(cxx: str, args: list[str], includes: list[str], folder: str) -> bool:

@@ -86,6 +86,21 @@ HEADER_IS_USED = textwrap.dedent("""
                       "used": used, "rc": done.returncode, "value": float(f([0.0])[0])}))
 """)
 
+MARCH_IS_KEPT = textwrap.dedent("""
+    import glob, json, os, pytensor
+    from pytensor.link.c.cmodule import GCC_compiler
+    known = []
+    original = GCC_compiler.compile_args
+    GCC_compiler.compile_args = staticmethod(
+        lambda *a, **k: known.append(GCC_compiler.march_flags) or original(*a, **k))
+    from pmo_nb.forecast.precompiled_header import use_precompiled_header
+
+    folder = use_precompiled_header()
+    files = glob.glob(os.path.join(str(pytensor.config.compiledir), "pmo_pch", "march-*.json"))
+    print(json.dumps({"folder": folder, "known": known[0], "flags": GCC_compiler.march_flags,
+                      "files": files}))
+""")
+
 
 @pytest.fixture(scope="module")
 def compiledir(tmp_path_factory):
@@ -108,6 +123,20 @@ def test_precompiled_header_is_built_once_and_used(compiledir):
     assert out["rc"] == 0
     assert out["used"] and out["used"][0].endswith("Python.h.gch")  # gcc loaded, not parsed
     assert out["value"] == pytest.approx(2 * 0.6931471805599453)
+
+
+def test_the_march_flags_pytensor_detects_are_kept_for_the_next_process(compiledir):
+    """PyTensor's 0.4 s ``-march=native`` detection runs once per CPU, not in every fit."""
+    first = _run(MARCH_IS_KEPT, compiledir)  # after the header's check: the file is there
+    assert first["files"] and first["known"] == first["flags"] and first["flags"]
+    for kept in first["files"]:
+        with open(kept, "w") as fh:
+            fh.write("{not json")
+    detected = _run(MARCH_IS_KEPT, compiledir)  # unreadable: PyTensor detects them again
+    assert detected["known"] is None and detected["flags"] == first["flags"]
+    assert detected["folder"] == first["folder"]  # the same header
+    again = _run(MARCH_IS_KEPT, compiledir)
+    assert again["known"] == first["flags"]  # written again by the detecting process
 
 
 @pytest.mark.slow
