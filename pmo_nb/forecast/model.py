@@ -181,7 +181,7 @@ class ForecastModel:
                                    logp_dlogp_func=start.logp_dlogp_func,
                                    initial_point=start.initial_point)
                     trace = reuse.empty_trace(entry, start.initial_point)
-                    with blas.one_thread():
+                    with blas.one_thread(), reuse.kept_logp(entry):
                         return pm.sample(step=step, initvals=start.initvals, random_seed=seed,
                                          trace=trace, compute_convergence_checks=False, **cfg)
                 init = "jitter+adapt_diag"  # no usable mode: PyMC's default start

@@ -141,16 +141,20 @@ def test_a_reused_fit_draws_exactly_what_a_fresh_fit_draws(demo, monkeypatch):
     import pymc as pm
 
     outcome, reading, extras = demo
-    compiles = []
-    original = pm.Model.logp_dlogp_function
+    compiles, graphs = [], []
+    original, own_logp = pm.Model.logp_dlogp_function, pm.Model.logp
     monkeypatch.setattr(pm.Model, "logp_dlogp_function",
                         lambda self, *a, **k: compiles.append(1) or original(self, *a, **k))
+    monkeypatch.setattr(pm.Model, "logp",
+                        lambda self, *a, **k: graphs.append(1) or own_logp(self, *a, **k))
     fresh = _fit(outcome, reading, extras, seed=3)  # both stages compiled
     assert len(compiles) == 2 and reuse.STATS == {"hits": 0, "misses": 2}
+    built = len(graphs)
     other = _fit(_other_data(outcome), reading, extras, seed=4)  # other data, same layouts
     reused = _fit(outcome, reading, extras, seed=3)
     assert reuse.STATS == {"hits": 4, "misses": 2}
     assert len(compiles) == 2  # nothing compiled again
+    assert len(graphs) == built  # nor pm.sample's log-density graph built again
     _assert_same_draws(fresh, reused)
     assert not np.array_equal(other.draws("beta")[:5], fresh.draws("beta")[:5])
     reuse.set_enabled(False)  # and a fit that reuses nothing agrees with both
@@ -184,3 +188,20 @@ def test_pymc_start_after_no_mode_takes_the_compiled_density_and_draws_the_same(
     own = _fit(outcome, reading, extras, seed=3)
     assert len(compiles) == 3  # the reference class fell back and PyMC compiled it again
     _assert_same_draws(handed, own)
+
+
+def test_kept_logp_hands_back_pymc_own_graph_for_any_other_call():
+    import pymc as pm
+
+    with pm.Model() as model:
+        pm.Normal("a", 0.0, 1.0)
+        pm.Normal("b", 0.0, 2.0, shape=3)
+    entry = reuse.Compiled(model, [])
+    with reuse.kept_logp(entry):
+        assert model.logp() is model.logp()  # built once
+        parts = model.logp(sum=False)
+        assert isinstance(parts, list) and len(parts) == 2  # PyMC's own, per variable
+    assert "logp" not in model.__dict__  # PyMC's method again afterwards
+    point = {"a": 0.5, "b": [0.0, 1.0, -1.0]}
+    np.testing.assert_allclose(model.compile_fn(entry.functions["logp"])(point),
+                               model.compile_logp()(point))  # the model's density
