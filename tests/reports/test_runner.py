@@ -217,3 +217,25 @@ def test_other_failures_are_not_retried(demo_db, tmp_path, monkeypatch):
         run_report("tiny", as_of=AS_OF, db=demo_db, out=tmp_path / "out",
                    notebooks_dir=notebooks)
     assert len(calls) == 1
+
+
+def test_a_kept_kernels_notebook_is_saved_at_most_every_few_seconds(monkeypatch):
+    """papermill's save at every cell start and end, throttled; a new notebook always saved."""
+    from pmo_nb.reports import kernels
+
+    saves, clock = [], [100.0]
+
+    class Manager:
+        def save(self, **kwargs):
+            saves.append((clock[0], kwargs.get("nb")))
+
+    monkeypatch.setattr(kernels.time, "monotonic", lambda: clock[0])
+    manager = Manager()
+    kernels._save_at_most_every(manager, 2.0)
+    manager.save()  # the first save: written
+    clock[0] = 101.0
+    manager.save()  # a cell's end 1 s later: skipped
+    manager.save(nb="replaced")  # papermill hands over another notebook object: written
+    clock[0] = 103.5
+    manager.save()  # 2.5 s after the last write: written
+    assert saves == [(100.0, None), (101.0, "replaced"), (103.5, None)]

@@ -326,9 +326,11 @@ def test_a_worker_keeps_its_kernel_for_the_same_notebook_with_a_fresh_namespace(
     import pmo_nb.reports.planning as planning
 
     books = tmp_path / "notebooks"
-    # each run says which kernel it ran in, and whether the last run's name leaked in
-    write_notebook(books, "page", "import os\nfrom pmo_nb.reports.runner import record\n"
-                   "record(checksum=f\"{os.getpid()}:{'leak' in dir()}\")\nleak = project_id",
+    # each run says which kernel it ran in, whether the last run's name leaked in, and
+    # how many objects the kernel's garbage collector holds frozen
+    write_notebook(books, "page", "import gc, os\nfrom pmo_nb.reports.runner import record\n"
+                   "record(checksum=f\"{os.getpid()}:{'leak' in dir()}:{gc.get_freeze_count()}"
+                   "\")\nleak = project_id",
                    params='project_id: str = ""  # project')
     write_notebook(books, "other", "import os\nfrom pmo_nb.reports.runner import record\n"
                    "record(checksum=str(os.getpid()))")
@@ -343,6 +345,7 @@ def test_a_worker_keeps_its_kernel_for_the_same_notebook_with_a_fresh_namespace(
             for p in "ABC"]
     assert len({s.split(":")[0] for s in seen}) == 1  # one kernel for the three pages
     assert {s.split(":")[1] for s in seen} == {"False"}  # none saw the last page's names
+    assert {s.split(":")[2] for s in seen} == {"0"}  # the reset leaves nothing frozen
     for p in "ABC":  # each executed notebook counts its cells from 1, as in its own kernel
         executed = nbformat.read(folder / "page" / f"{p}.ipynb", as_version=4)
         counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
