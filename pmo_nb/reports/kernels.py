@@ -190,8 +190,9 @@ def _save_at_most_every(nb_man, seconds: float) -> None:
     start and at the end of every cell: 0.13 s of each plan page's worker time
     (py-spy, 2026-12-03), for a copy only a killed run ever reads. The first
     save still happens, and papermill writes the finished notebook (or the
-    failed one) after the run whatever this skips; a run killed at its
-    deadline keeps the notebook as saved at most ``seconds`` earlier.
+    failed one) after the run whatever this skips. A run killed at its
+    deadline keeps the notebook as last saved: the cells that finished less
+    than ``seconds`` after that save are not in it.
     """
     save, last = nb_man.save, [float("-inf")]
 
