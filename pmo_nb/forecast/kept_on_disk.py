@@ -43,6 +43,8 @@ import numpy as np
 _LOG = logging.getLogger(__name__)
 #: The compile cache's subfolder holding the kept models (an absolute path is used as it is).
 FOLDER = "pmo_nb_models"
+#: Files kept at most; beyond it the least recently used go (a few MB each).
+MAX_FILES = 64
 #: Modules whose code decides what a kept entry's functions compute.
 _SOURCES = ("model", "likelihood", "priors", "laplace_start", "reuse", "kept_on_disk")
 
@@ -67,7 +69,10 @@ def load(key: tuple):
         return None
     try:
         kept = pickle.loads(payload)  # noqa: S301  # the compile cache is trusted (docstring)
-        return kept["model"], kept["shared"], kept["functions"]
+        found = kept["model"], kept["shared"], kept["functions"]
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: the last to go (:func:`_trim`)
+        return found
     except Exception as exc:  # noqa: BLE001  # any unreadable file is a miss, never a failure
         _LOG.debug("kept model %s unreadable (%s): compiling", path, exc)
         with contextlib.suppress(OSError):
@@ -93,7 +98,19 @@ def save(key: tuple, model, shared: list, functions: dict) -> Path | None:
         with contextlib.suppress(OSError, NameError):
             os.unlink(fh.name)
         return None
+    _trim(path.parent)
     return path
+
+
+def _trim(folder: Path) -> None:
+    """Remove the least recently used files beyond :data:`MAX_FILES`."""
+    files = []
+    for kept in folder.glob("*.pkl"):
+        with contextlib.suppress(OSError):
+            files.append((kept.stat().st_mtime, kept))
+    for _, kept in sorted(files)[:max(len(files) - MAX_FILES, 0)]:
+        with contextlib.suppress(OSError):
+            kept.unlink()
 
 
 @contextlib.contextmanager

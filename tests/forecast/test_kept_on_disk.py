@@ -133,3 +133,24 @@ def test_a_new_process_compiles_nothing_and_draws_what_a_fresh_fit_draws(private
     assert second["compiles"] == 0 and second["stats"] == {"hits": 0, "misses": 0,
                                                           "disk_hits": 2}
     assert second["digests"][0] == first["digests"][1]  # bit for bit
+
+
+def test_the_least_recently_used_files_go_beyond_the_limit(demo, private_folder, monkeypatch):  # noqa: F811
+    outcome, _, extras = demo
+    monkeypatch.setattr(kept_on_disk, "MAX_FILES", 2)
+    every_category_non_centred = {"centred_from": {"alpha": 10**6, "log_scale": 10**6}}
+    builds = [_reference(outcome, extras), _reference(outcome, extras[:-1]),
+              _reference(outcome, extras, every_category_non_centred)]
+    _compile(builds[0])
+    _compile(builds[1])
+    first = sorted(private_folder.iterdir(), key=lambda p: p.stat().st_mtime)[0]
+    os.utime(first, (1, 1))  # long unused
+    reuse.clear()
+    _compile(builds[0])  # loaded from disk: used again now
+    assert reuse.STATS["disk_hits"] == 1
+    _compile(builds[2])  # a third layout: the least recently used file goes
+    kept = list(private_folder.iterdir())
+    assert len(kept) == 2 and first in kept
+    reuse.clear()
+    _compile(builds[1])  # its file went: compiled again
+    assert reuse.STATS == {"hits": 0, "misses": 1}
