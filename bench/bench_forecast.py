@@ -88,23 +88,21 @@ def print_fits(sampler: str, n_fit: int, draws: int, peer: bool = False) -> dict
     """Fit cold then cached with one sampler; print both; the cached run's figures.
 
     With ``peer``, the same two fits without a BLAS are interleaved with them, and a
-    cold fit without the precompiled header follows the cold one.
+    cold fit without the precompiled header follows the cold one. Last, a fit with the
+    C modules cached but the compiled model no longer kept on disk.
     """
     runs = {}
     with (tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bare,
           tempfile.TemporaryDirectory() as plain):
-        for kind in ("cold", "cached", "modules"):
-            if kind == "modules":  # the C modules cached, the compiled model not kept on disk
-                for kept in glob.glob(os.path.join(cache, "*", "pmo_nb_models")):
-                    shutil.rmtree(kept)
+        for kind in ("cold", "cached"):
             runs["openblas", kind] = run_fit(cache, n_fit, draws, sampler)
-            if kind == "modules":
-                continue
             if peer:
                 runs["no BLAS", kind] = run_fit(bare, n_fit, draws, sampler, ",blas__ldflags=")
             if peer and kind == "cold":  # a user's own gcc__cxxflags: no precompiled header
                 runs["no PCH", kind] = run_fit(plain, n_fit, draws, sampler, ",gcc__cxxflags=-g")
-    modules = runs.pop(("openblas", "modules"))
+        for kept in glob.glob(os.path.join(cache, "*", "pmo_nb_models")):
+            shutil.rmtree(kept)  # then the C modules cached, no compiled model kept on disk
+        modules = run_fit(cache, n_fit, draws, sampler)
     first = runs["openblas", "cold"]
     print(f"Two-stage forecast model on {first['completed']} completed projects "
           f"({first['snapshots']} progress snapshots), 2 chains x {draws} draws, "

@@ -85,10 +85,10 @@ def save(key: tuple, model, shared: list, functions: dict) -> Path | None:
     import cloudpickle  # lazy: PyMC's dependency; pickles the trace's class by value
 
     path = path_for(key)
-    kept = {name: f for name, f in functions.items() if name != "comparison graphs"}
     try:
         with _emptied(shared):
-            payload = cloudpickle.dumps({"model": model, "shared": shared, "functions": kept})
+            payload = cloudpickle.dumps({"model": model, "shared": shared,
+                                         "functions": functions})
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as fh:
             fh.write(payload)

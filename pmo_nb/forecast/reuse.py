@@ -41,6 +41,8 @@ _LOCK = threading.Lock()
 STATS = {"hits": 0, "misses": 0}
 _ENABLED = [True]
 _DISK = [True]
+#: The entry's graphs for :func:`_same_computation`: rebuilt cheaply, never written to disk.
+_COMPARISON = "comparison graphs"
 
 
 @dataclass
@@ -200,10 +202,11 @@ def _from_disk(key: tuple, fresh: Compiled) -> Compiled | None:
 
 def _keep_on_disk(key: tuple, entry: Compiled) -> None:
     """Write ``entry`` to the compile cache when it holds functions its file lacks."""
-    names = frozenset(entry.functions) - {"comparison graphs"}
+    kept = {name: f for name, f in entry.functions.items() if name != _COMPARISON}
+    names = frozenset(kept)
     if not _DISK[0] or "logp_dlogp" not in names or names <= (entry.on_disk or frozenset()):
         return
-    if kept_on_disk.save(key, entry.model, entry.shared, entry.functions) is not None:
+    if kept_on_disk.save(key, entry.model, entry.shared, kept) is not None:
         entry.on_disk = names
 
 
@@ -250,7 +253,7 @@ def _same_computation(old: Compiled, new: Compiled) -> bool:
     settings = _settings(new.model)
     if settings is None or settings != _settings(old.model):
         return False
-    old_out, old_in = old.cached("comparison graphs", lambda: _graphs(old.model, old.shared))
+    old_out, old_in = old.cached(_COMPARISON, lambda: _graphs(old.model, old.shared))
     new_out, new_in = _graphs(new.model, new.shared)
     if len(old_out) != len(new_out) or len(old_in) != len(new_in):
         return False
