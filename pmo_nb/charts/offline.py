@@ -12,6 +12,7 @@ import-time deferrals (the package imports that module first).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import altair as alt
 
+from pmo_nb.atomic import write_atomic
 from pmo_nb.config import STATIC_DIR_ENV
 
 #: Environment variable naming the cache folder (default: the user cache dir).
@@ -69,18 +71,11 @@ def _read_bundle(path: Path) -> str | None:
 
 
 def _write_bundle(path: Path, bundle: str) -> None:
-    """Write the bundle atomically (temporary file + rename); errors are ignored."""
+    """Write the bundle atomically (:func:`pmo_nb.atomic.write_atomic`); errors are ignored."""
     text = _CHECK + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with contextlib.suppress(OSError):  # not caching is only slower: the next kernel builds it
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+        write_atomic(path, text)
 
 
 def enable_offline() -> None:

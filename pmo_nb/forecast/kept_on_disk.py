@@ -35,10 +35,11 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from pmo_nb.atomic import write_atomic
 
 _LOG = logging.getLogger(__name__)
 #: The compile cache's subfolder holding the kept models (an absolute path is used as it is).
@@ -90,13 +91,9 @@ def save(key: tuple, model, shared: list, functions: dict) -> Path | None:
             payload = cloudpickle.dumps({"model": model, "shared": shared,
                                          "functions": functions})
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as fh:
-            fh.write(payload)
-        os.replace(fh.name, path)  # atomic: a reader sees the old file or the whole new one
+        write_atomic(path, payload, mode=0o600)  # a reader sees the old file or the whole new one
     except Exception as exc:  # noqa: BLE001  # not keeping is only slower, never wrong
         _LOG.debug("kept model %s not written (%s)", path, exc)
-        with contextlib.suppress(OSError, NameError):
-            os.unlink(fh.name)
         return None
     _trim(path.parent)
     return path

@@ -34,6 +34,8 @@ import tempfile
 
 import numpy as np
 
+from pmo_nb.atomic import write_atomic
+
 #: What every PyTensor C module includes first, in its order.
 HEADERS = "".join(f"#include {h}\n" for h in (
     "<Python.h>", '"pytensor_mod_helper.h"', "<math.h>", "<numpy/arrayobject.h>",
@@ -115,9 +117,7 @@ def _compile_args(gcc, config, compiler: str) -> list[str]:
     if path is not None and not read and isinstance(gcc.march_flags, list):
         with contextlib.suppress(OSError):
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as fh:
-                json.dump(gcc.march_flags, fh)
-            os.replace(fh.name, path)  # atomic: another process reads all or nothing
+            write_atomic(path, json.dumps(gcc.march_flags))  # another process reads all or nothing
     return args
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmo_nb.atomic import write_atomic
 from pmo_nb.dates import utc_now
-from pmo_nb.reports.files import write_atomic
 from pmo_nb.reports.index import report_env
 
 #: The page's file name in a run folder.

@@ -17,9 +17,9 @@ import os
 import re
 from pathlib import Path
 
+from pmo_nb.atomic import write_atomic
 from pmo_nb.config import templates_dir
 from pmo_nb.dates import utc_now
-from pmo_nb.reports.files import write_atomic
 
 STATUSES = ("succeeded", "failed", "timeout", "running")
 

@@ -10,11 +10,10 @@ needs no network), and writes three (or four) files side by side::
     OUT/<as_of>/<name>.json    the run record (parameters, checksum, status)
     OUT/<as_of>/<name>.pdf     with ``pdf=True``: the page printed by Chromium
 
-The files are built in a private folder under ``OUT/.staging/`` and moved
-into place with :func:`os.replace` when the run ends, so the run folder
-never shows a half-written page, and a re-run replaces the files whole.
-Running many reports (schedule, parallel processes, timeouts, indexes) is
-:mod:`pmo_nb.reports.suite`'s job.
+The files are built in a private folder under ``OUT/.staging/`` and moved into
+place with :func:`os.replace` when the run ends, so the run folder never shows a
+half-written page and a re-run replaces the files whole. Running many reports
+(schedule, parallel processes, timeouts, indexes) is :mod:`pmo_nb.reports.suite`'s job.
 
 A notebook states facts for the header and the record (the data checksum)
 with :func:`record`, which displays them under a private MIME type that the
@@ -35,12 +34,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pmo_nb import __version__
+from pmo_nb.atomic import write_atomic
 from pmo_nb.config import notebooks_dir as default_notebooks_dir
 from pmo_nb.config import resolve_db_url, templates_dir
 from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.errors import ReportError
 from pmo_nb.formatting import redact_url
-from pmo_nb.reports.files import publish, write_atomic
+from pmo_nb.reports.files import publish
 from pmo_nb.reports.kernels import warm_engine, with_fresh_starts
 from pmo_nb.reports.page import drop_repeated_title
 

@@ -32,9 +32,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from pmo_nb.atomic import write_atomic
 from pmo_nb.config import resolve_db_url
 from pmo_nb.dates import iso_day, utc_now
-from pmo_nb.reports.files import write_atomic
 from pmo_nb.reports.index import mark_interrupted, write_indexes, write_running
 from pmo_nb.reports.jobs import Job, Outcome, SuiteResult, read_record
 from pmo_nb.reports.planning import (

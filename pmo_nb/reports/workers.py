@@ -23,9 +23,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from pmo_nb.atomic import write_atomic
 from pmo_nb.dates import utc_now
 from pmo_nb.errors import ReportError
-from pmo_nb.reports.files import publish, write_atomic
+from pmo_nb.reports.files import publish
 from pmo_nb.reports.jobs import Job, Outcome, SuiteBusy, read_record
 from pmo_nb.reports.runner import (
     KERNEL_PID_FILE,
