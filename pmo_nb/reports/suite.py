@@ -9,8 +9,9 @@ longest first as the latest earlier runs took. A
 job that runs longer than ``timeout`` seconds (the whole notebook, not one
 cell) has its kernel and worker killed and is recorded as ``timeout``, with
 the cells it finished kept in its executed notebook. One failing job never
-stops the others. After every job the run folder's ``index.html`` and the
-output root's ``index.html`` are rewritten from the run records on disk.
+stops the others. After a job the run folder's ``index.html`` and the
+output root's ``index.html`` are rewritten from the run records on disk
+(at most every :data:`INDEX_EVERY_S`; see :class:`IndexWriter`).
 
 Layout of ``OUT`` (the run folder is named after the reporting date)::
 
@@ -47,6 +48,46 @@ from pmo_nb.reports.runner import (
 )
 from pmo_nb.reports.schedule import ReportSpec
 from pmo_nb.reports.workers import POLL_S, Worker, WorkerProcess, clean_staging, hold_lock
+
+#: The indexes are rewritten at most this often while jobs finish (seconds): a reader
+#: watching a run sees a page's row within seconds, at a tenth of the rewrites.
+INDEX_EVERY_S = 5.0
+#: ... and for at most 1 / (1 + this) of the coordinator's time.
+INDEX_REST_FACTOR = 4.0
+
+
+class IndexWriter:
+    """Rewrites a run's indexes after jobs finish, but not after every one.
+
+    A rewrite reads every record of the run folder (and each run folder's for the
+    root index), so its cost grows with the pages: 1.9 s with 5,000 pages. Once per
+    page the coordinator would spend hours on indexes in a large fan-out and hand
+    out jobs late. So a finished job only marks the indexes stale; they are
+    rewritten when :data:`INDEX_EVERY_S` has passed since the last rewrite and the
+    coordinator has rested :data:`INDEX_REST_FACTOR` times as long as that rewrite
+    took. The start, the end and an interruption are written at once.
+    """
+
+    def __init__(self, out: Path, day: str):
+        self.out, self.day = out, day
+        self.stale, self.due = False, 0.0
+
+    def mark_stale(self) -> None:
+        """A job finished: its row in the index is out of date."""
+        self.stale = True
+
+    def tick(self) -> None:
+        """Rewrite the indexes if they are stale and a rewrite is due."""
+        if self.stale and time.monotonic() >= self.due:
+            self.now()
+
+    def now(self) -> None:
+        """Rewrite the indexes now."""
+        began = time.monotonic()
+        write_indexes(self.out, self.day)
+        ended = time.monotonic()
+        self.stale = False
+        self.due = ended + max(INDEX_EVERY_S, INDEX_REST_FACTOR * (ended - began))
 
 
 def _fan_out_record(spec: ReportSpec, outcomes: list[Outcome], *, out: Path, as_of: str,
@@ -177,7 +218,8 @@ def run_suite(
         outcomes: dict[int, Outcome] = {}
         order = {id(j): i for i, j in enumerate(plan_jobs)}
         write_running(out, day, specs, broken, start=start, durations=last)
-        write_indexes(out, day)
+        indexes = IndexWriter(out, day)
+        indexes.now()
         bar = tqdm(total=len(pending), file=sys.stderr, unit="report", leave=False,
                    disable=None if progress is None else not progress)
         try:
@@ -195,6 +237,7 @@ def run_suite(
                                           timeout=timeout, notebooks_dir=notebooks_dir,
                                           process=process))
                 time.sleep(POLL_S)
+                indexes.tick()
                 for worker in list(running):
                     status = None
                     if not worker.done():
@@ -209,7 +252,7 @@ def run_suite(
                     outcomes[order[id(worker.job)]] = outcome
                     _maybe_close_fan_out(worker.job.spec, plan_jobs, outcomes, order,
                                          out=out, as_of=day, start=start)
-                    write_indexes(out, day)
+                    indexes.mark_stale()
                     bar.set_postfix_str(f"{outcome.output}: {outcome.status}", refresh=False)
                     bar.update(1)
         finally:
@@ -220,7 +263,7 @@ def run_suite(
             bar.close()
             if pending or running:  # stopped (Ctrl-C, SIGTERM): say so in the index
                 mark_interrupted(out, day)
-                write_indexes(out, day)
+                indexes.now()
         result = [outcomes[i] for i in sorted(outcomes)]
         for spec in specs:
             if spec.name in broken:

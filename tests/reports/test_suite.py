@@ -353,3 +353,46 @@ def test_a_worker_keeps_its_kernel_for_the_same_notebook_with_a_fresh_namespace(
     other = json.loads((folder / "other.json").read_text())["checksum"]
     assert other != seen[0].split(":")[0]  # another notebook: another kernel
     wait_until(lambda: process_gone(int(other)), 20, "the last kernel to stop with its worker")
+
+
+def test_indexes_are_rewritten_when_stale_and_due_not_after_every_job(monkeypatch):
+    """A rewrite reads every record: once per page would stall a large fan-out."""
+    from pmo_nb.reports import suite
+
+    clock, writes = [100.0], []
+
+    def slow_write(out, day):
+        writes.append(clock[0])
+        clock[0] += 1.0  # a rewrite of a large run folder takes a second
+
+    monkeypatch.setattr(suite.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(suite, "write_indexes", slow_write)
+    indexes = suite.IndexWriter(Path("out"), AS_OF)
+    indexes.now()  # the start: at once
+    assert writes == [100.0]
+    indexes.tick()  # nothing finished: nothing to write
+    for _ in range(10):  # ten jobs finish within the next second
+        clock[0] += 0.1
+        indexes.mark_stale()
+        indexes.tick()
+    assert writes == [100.0]
+    clock[0] = 105.9  # the rest is 4 s after a 1 s rewrite, but at least INDEX_EVERY_S
+    indexes.tick()
+    assert writes == [100.0]
+    clock[0] = 106.0
+    indexes.tick()  # due and stale: the ten jobs' rows in one rewrite
+    indexes.tick()
+    assert writes == [100.0, 106.0]
+    clock[0] = 200.0
+    indexes.tick()  # due but nothing new
+    assert writes == [100.0, 106.0]
+    monkeypatch.setattr(suite, "INDEX_EVERY_S", 0.5)
+    indexes.mark_stale()
+    indexes.tick()  # below the floor, the rest is four times the 1 s rewrite
+    clock[0] += 2.0
+    indexes.mark_stale()
+    indexes.tick()
+    assert writes == [100.0, 106.0, 200.0]
+    clock[0] = 205.0
+    indexes.tick()
+    assert writes == [100.0, 106.0, 200.0, 205.0]
