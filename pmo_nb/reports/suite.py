@@ -50,7 +50,7 @@ from pmo_nb.reports.schedule import ReportSpec
 from pmo_nb.reports.workers import POLL_S, Worker, WorkerProcess, clean_staging, hold_lock
 
 #: The indexes are rewritten at most this often while jobs finish (seconds): a reader
-#: watching a run sees a page's row within seconds, at a tenth of the rewrites.
+#: watching a run sees a page's row within seconds, at a fraction of the rewrites.
 INDEX_EVERY_S = 5.0
 #: ... and for at most 1 / (1 + this) of the coordinator's time.
 INDEX_REST_FACTOR = 4.0
