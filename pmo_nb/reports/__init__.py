@@ -8,6 +8,7 @@ from pmo_nb.lazy import lazy_exports
 _EXPORTS = {
     "run_report": "runner",
     "record": "runner",
+    "ready": "milestones",
     "available_reports": "runner",
     "report_parameters": "runner",
     "run_suite": "suite",

@@ -122,7 +122,7 @@ class Launcher:
 class ClusterRun:
     """A job running on the cluster, polled by the suite like a local Worker.
 
-    The suite reads ``done()``, ``proc.poll()``, ``deadline``, ``kill()`` and
+    The suite reads ``done()``, ``reached()``, ``proc.poll()``, ``deadline``, ``kill()`` and
     ``finish()`` of what it started; this offers the same, backed by a future.
     """
 
@@ -152,6 +152,10 @@ class ClusterRun:
     def done(self) -> bool:
         """The task has ended (its result, or its error, is in)."""
         return self.future.done()
+
+    def reached(self, milestone: str) -> bool:
+        """Never: a task's milestones stay on its worker, so dependants wait for its end."""
+        return False
 
     def kill(self) -> None:
         """Give up on the task (a notebook already running on a worker ends at its timeout)."""

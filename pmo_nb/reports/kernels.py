@@ -17,6 +17,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from pmo_nb.reports.milestones import leave_markers
+
 #: Engine name papermill knows :class:`WarmEngine` by.
 ENGINE = "pmo-warm"
 #: Runs of one notebook in one kernel before it is replaced (bounds slow leaks).
@@ -166,6 +168,7 @@ def _warm_engine():
                                      stdout_file=None, stderr_file=None, start_timeout=60,
                                      execution_timeout=None, **kwargs):
             host: KernelHost = kwargs.pop("kernel_host")
+            leave_markers(nb_man, kwargs.pop("milestones_dir", None))
             kwargs = remove_args(["input_path", "timeout", "startup_timeout",
                                   "kernel_manager_class"], **kwargs)
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,

@@ -15,9 +15,8 @@ place with :func:`os.replace` when the run ends, so the run folder never shows a
 half-written page and a re-run replaces the files whole. Running many reports
 (schedule, parallel processes, timeouts, indexes) is :mod:`pmo_nb.reports.suite`'s job.
 
-A notebook states facts for the header and the record (the data checksum)
-with :func:`record`, which displays them under a private MIME type that the
-HTML leaves out.
+A notebook states facts for the header and the record (the data checksum) with
+:func:`record`, which displays them under a private MIME type the HTML leaves out.
 """
 
 from __future__ import annotations
@@ -44,8 +43,9 @@ from pmo_nb.reports.files import publish
 from pmo_nb.reports.kernels import warm_engine, with_fresh_starts
 from pmo_nb.reports.page import drop_repeated_title
 
-#: MIME type of the facts a notebook records for the runner (see :func:`record`).
-FACTS_MIME = "application/vnd.pmo-nb.facts+json"
+#: MIME types of outputs for the runner, left out of pages: facts (:func:`record`), milestones.
+PRIVATE_MIME = "application/vnd.pmo-nb."
+FACTS_MIME = PRIVATE_MIME + "facts+json"
 #: Environment the report kernel gets (read by :func:`pmo_nb.charts.show`).
 KERNEL_ENV = {"PMO_RENDER": "static", "PMO_RUN_CACHE": "1"}  # memo: run-wide caches
 
@@ -154,7 +154,7 @@ def to_html(nb, *, name: str, as_of: str, facts: dict, generated_at: str,
         if "outputs" in cell:
             cell.outputs = [
                 o for o in cell.outputs
-                if FACTS_MIME not in o.get("data", {})
+                if not any(m.startswith(PRIVATE_MIME) for m in o.get("data", {}))
                 and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
     title = facts.get("title") or _title(nb, name)
@@ -377,7 +377,7 @@ def run_report(
         engine = {"kernel_manager_class": pid_recording_manager(staging / KERNEL_PID_FILE)}
     else:
         kernel.prepare(key)
-        engine = {"engine_name": warm_engine(), "kernel_host": kernel}
+        engine = {"engine_name": warm_engine(), "kernel_host": kernel, "milestones_dir": staging}
     started = utc_now()
     clock = time.perf_counter()
     try:

@@ -24,6 +24,8 @@ from pmo_nb.config import (
     read_settings_file,
     settings_entries,
 )
+from pmo_nb.reports.milestones import NAME as MILESTONE_NAME
+from pmo_nb.reports.milestones import split as split_milestone
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: The fan-out values ``per`` accepts.
@@ -208,16 +210,25 @@ def parse_schedule(data, source: str = "reports.yml") -> list[ReportSpec]:
 
 
 def _check_after(specs: list[ReportSpec], problems: list[dict], source: str) -> None:
-    """Every ``after`` names another report of the file, and the order has no cycle."""
+    """Every ``after`` names another report of the file (``report`` or
+    ``report:milestone``, see :mod:`pmo_nb.reports.milestones`), and the order has no cycle."""
 
     names = {s.name for s in specs}
     graph = {}
     for spec in specs:
+        waits = []
         for other in spec.after:
-            if other == spec.name or other not in names:
+            report, milestone = split_milestone(other)
+            if report == spec.name or report not in names:
                 add_problem(problems, source, spec.name, "after", other,
                             "must name another report in this file")
-        graph[spec.name] = [a for a in spec.after if a in names and a != spec.name]
+            elif milestone is not None and not MILESTONE_NAME.fullmatch(milestone):
+                add_problem(problems, source, spec.name, "after", other,
+                            "a milestone follows the report's name after a colon and is a "
+                            "lower-case name, like risk_forecast:forecast")
+            else:
+                waits.append(report)
+        graph[spec.name] = waits
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:

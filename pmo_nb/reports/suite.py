@@ -25,6 +25,7 @@ Layout of ``OUT`` (the run folder is named after the reporting date)::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import signal
 import sys
@@ -38,6 +39,7 @@ from pmo_nb.config import resolve_db_url
 from pmo_nb.dates import iso_day, utc_now
 from pmo_nb.reports.index import mark_interrupted, write_indexes, write_running
 from pmo_nb.reports.jobs import Job, Outcome, SuiteResult, read_record
+from pmo_nb.reports.milestones import split as split_milestone
 from pmo_nb.reports.planning import (
     plan,
     run_dates,
@@ -295,14 +297,24 @@ def _launcher(cluster: str | None, db_url: str):
 def _next_ready(pending: list[Job], running: list, idle: list) -> tuple | None:
     """The next job to start and the idle process to run it in (None: a new process).
 
-    A job is ready when none of its ``after`` reports is still pending or running.
-    An idle process keeps the kernel of its last notebook, so it takes the first
-    ready job of that notebook if there is one; otherwise the first ready job goes
-    to an idle process (which starts a new kernel for it), or to a new process when
-    none is idle (so there are never more processes than ``jobs``).
+    A job is ready when none of its ``after`` reports is still pending or running;
+    for ``report:milestone``, when every running job of that report has reached the
+    milestone (:mod:`pmo_nb.reports.milestones`). An idle process keeps the kernel
+    of its last notebook, so it takes the first ready job of that notebook if there
+    is one; otherwise the first ready job goes to an idle process (which starts a new
+    kernel for it), or to a new process when none is idle (so there are never more
+    processes than ``jobs``).
     """
-    waiting = {j.spec.name for j in pending} | {w.job.spec.name for w in running}
-    ready = [j for j in pending if not waiting.intersection(j.spec.after)]
+    queued = {j.spec.name for j in pending}
+
+    @functools.cache  # once per ``after`` value and call: a fan-out's jobs share theirs
+    def blocks(after: str) -> bool:
+        report, milestone = split_milestone(after)
+        return report in queued or any(
+            w.job.spec.name == report and (milestone is None or not w.reached(milestone))
+            for w in running)
+
+    ready = [j for j in pending if not any(map(blocks, j.spec.after))]
     if not ready:
         return None
     for process in idle:

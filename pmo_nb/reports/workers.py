@@ -28,6 +28,7 @@ from pmo_nb.dates import utc_now
 from pmo_nb.errors import ReportError
 from pmo_nb.reports.files import publish
 from pmo_nb.reports.jobs import Job, Outcome, SuiteBusy, read_record
+from pmo_nb.reports.milestones import reached
 from pmo_nb.reports.runner import (
     KERNEL_PID_FILE,
     STAGING,
@@ -176,6 +177,10 @@ class Worker:
     def done(self) -> bool:
         """The job has its result, or its process ended without one."""
         return self.result_file.exists() or self.proc.poll() is not None
+
+    def reached(self, milestone: str) -> bool:
+        """The notebook has reported ``milestone`` (:mod:`pmo_nb.reports.milestones`)."""
+        return reached(self.staging, milestone)
 
     def kill(self) -> None:
         """Stop the job's kernel and process, now (the process is not reused)."""

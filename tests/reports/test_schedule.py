@@ -192,17 +192,35 @@ def test_after_names_other_reports_without_a_cycle():
         {"name": "status", "cadence": "weekly", "after": ["forecast", "summary"]},
     ]})
     assert [s.after for s in specs] == [(), ("forecast",), ("forecast", "summary")]
+    waits = parse_schedule({"reports": [
+        {"name": "forecast", "cadence": "weekly"},
+        {"name": "status", "cadence": "weekly", "after": ["forecast:saved"]},
+    ]})
+    assert waits[1].after == ("forecast:saved",)
+    with pytest.raises(ScheduleError, match="cycle"):  # a milestone still orders the two
+        parse_schedule({"reports": [
+            {"name": "a", "cadence": "weekly", "after": ["b:half"]},
+            {"name": "b", "cadence": "weekly", "after": ["a"]},
+        ]})
     with pytest.raises(ScheduleError) as caught:
         parse_schedule({"reports": [
             {"name": "a", "cadence": "weekly", "after": "b"},
             {"name": "b", "cadence": "weekly", "after": ["a"]},
             {"name": "c", "cadence": "weekly", "after": ["nowhere"]},
             {"name": "d", "cadence": "weekly", "after": 3},
+            {"name": "e", "cadence": "weekly", "after": ["a:"]},
+            {"name": "f", "cadence": "weekly", "after": ["a:Half Way"]},
+            {"name": "g", "cadence": "weekly", "after": ["nowhere:half"]},
         ]})
     got = [tuple(r) for r in caught.value.problems[["report", "key", "value", "rule"]]
            .itertuples(index=False)]
     assert ("d", "after", "3", "a report name or a list of them") in got
     assert ("c", "after", "nowhere", "must name another report in this file") in got
+    assert ("g", "after", "nowhere:half", "must name another report in this file") in got
+    milestone_rule = ("a milestone follows the report's name after a colon and is a "
+                      "lower-case name, like risk_forecast:forecast")
+    assert ("e", "after", "a:", milestone_rule) in got
+    assert ("f", "after", "a:Half Way", milestone_rule) in got
     assert any(r[1] == "after" and r[3] == "reports wait on each other in a cycle"
                and r[2] in ("a -> b -> a", "b -> a -> b") for r in got)
 

@@ -94,6 +94,43 @@ def test_after_waits_for_the_named_reports_even_with_free_workers(demo_db, tmp_p
     assert second["start"] >= first["finish"]
 
 
+def test_after_a_milestone_starts_while_the_named_report_still_runs(demo_db, tmp_path):
+    """``first:half`` starts once ``first`` says ``ready("half")``, not when it ends."""
+    books, sync = tmp_path / "notebooks", tmp_path / "sync"
+    sync.mkdir()
+    # first cannot finish until second has run: only a milestone lets both succeed
+    write_notebook(books, "first", ["from pmo_nb.reports import ready\nready('half')",
+                                    _wait_for(sync / "second-ran", 120)])
+    write_notebook(books, "second", f"import pathlib\npathlib.Path({str(sync)!r}, "
+                   "'second-ran').write_text('yes')")
+    write_notebook(books, "whole", "x = 1")
+    specs = [ReportSpec("second", "second", after=("first:half",)),
+             ReportSpec("whole", "whole", after=("first",)), ReportSpec("first", "first")]
+    result = run_suite(specs, as_of=AS_OF, db=demo_db, out=tmp_path / "out", jobs=2,
+                       notebooks_dir=books, progress=False)
+    assert {o.output: o.status for o in result.outcomes} == {
+        "first": "succeeded", "second": "succeeded", "whole": "succeeded"}
+    first, second, whole = (json.loads((tmp_path / "out" / AS_OF / f"{n}.json").read_text())
+                            for n in ("first", "second", "whole"))
+    assert first["start"] <= second["start"] <= first["finish"]
+    assert whole["start"] >= first["finish"]  # a plain name still waits for the end
+    page = (tmp_path / "out" / AS_OF / "first.html").read_text()
+    assert "vnd.pmo-nb" not in page and "half" not in page  # the signal is not content
+    executed = nbformat.read(tmp_path / "out" / AS_OF / "first.ipynb", as_version=4)
+    assert any("application/vnd.pmo-nb.ready+json" in o.get("data", {})
+               for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_a_milestone_is_a_lower_case_name():
+    from pmo_nb.reports.milestones import READY_MIME, ready
+    from pmo_nb.reports.runner import PRIVATE_MIME
+
+    assert READY_MIME.startswith(PRIVATE_MIME)  # left out of the pages with the facts
+    for bad in ("", "Forecast", "a b", "../x", "x" * 41):
+        with pytest.raises(ValueError, match="lower-case name"):
+            ready(bad)
+
+
 def test_one_failure_does_not_stop_the_others(mixed_run):
     result, out, _ = mixed_run
     folder = out / AS_OF
