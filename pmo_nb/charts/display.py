@@ -103,14 +103,23 @@ def static_mode() -> bool:
     return os.environ.get(RENDER_ENV, "").strip().lower() == "static"
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as an SVG document, rendered locally by vl-convert (no network)."""
-    import vl_convert as vlc  # lazy: vl-convert loads only for static charts
+def to_svg(chart: alt.TopLevelMixin, spec: dict | None = None) -> str:
+    """The chart as an SVG document, rendered locally by vl-convert (no network).
+
+    ``spec`` is ``chart.to_dict()`` when the caller has it already (Altair
+    validates the chart again on every call). Text is measured with the fonts
+    vl-convert ships (:mod:`pmo_nb.charts.svg_fonts`).
+    """
     from altair.utils._importers import (
         vl_version_for_vl_convert,  # lazy: Altair internals only when needed
     )
 
-    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=vl_version_for_vl_convert())
+    from pmo_nb.charts.svg_fonts import (
+        vl_convert,  # lazy: vl-convert loads only for static charts
+    )
+
+    return vl_convert().vegalite_to_svg(chart.to_dict() if spec is None else spec,
+                                        vl_version=vl_version_for_vl_convert())
 
 
 def show(chart: alt.TopLevelMixin):
@@ -135,9 +144,10 @@ def show(chart: alt.TopLevelMixin):
     if static_mode():
         # As HTML, not image/svg+xml: nbconvert turns the latter into an <img>
         # data URI, while the report wants the chart's text inline and searchable.
-        title = chart.to_dict().get("title", "chart")
+        spec = chart.to_dict()
+        title = spec.get("title", "chart")
         bundle = {
-            "text/html": chart_html(chart),
+            "text/html": chart_html(chart, spec),
             "text/plain": f"<chart: {title}>",
         }
         display(bundle, raw=True)
@@ -149,9 +159,9 @@ def show(chart: alt.TopLevelMixin):
     return widget
 
 
-def chart_html(chart: alt.TopLevelMixin) -> str:
+def chart_html(chart: alt.TopLevelMixin, spec: dict | None = None) -> str:
     """The chart as a report shows it: inline SVG, then its "how to read this" line."""
-    return f'<div class="pmo-chart">{to_svg(chart)}</div>{reading_html(chart)}'
+    return f'<div class="pmo-chart">{to_svg(chart, spec)}</div>{reading_html(chart)}'
 
 
 def how_to_read(chart: alt.TopLevelMixin) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_nb.dates import is_blank
+from pmo_nb.memo import per_portfolio
 from pmo_nb.plans.calendar import WorkCalendar
 from pmo_nb.plans.network import Network, backward, build_network, forward, free_float
 from pmo_nb.portfolio import Portfolio
@@ -78,6 +79,7 @@ def build_plan(project_id: str, tasks: pd.DataFrame, links: pd.DataFrame, start,
     return Plan(str(project_id), tasks, net, cal, floor, pinned, started, remaining, data_date)
 
 
+@per_portfolio  # a plan page asks twice: for its critical path and its simulation
 def plan_of(portfolio: Portfolio, project_id: str, as_of=None) -> Plan:
     """The :class:`Plan` of a project of ``portfolio`` (its tasks, links and the holidays)."""
     projects = portfolio.projects.set_index("project_id")
