@@ -10,12 +10,13 @@ Sans in memory (the metric twin of Arial and Helvetica, which browsers draw
 is pointed, through ``FONTCONFIG_FILE`` (the one setting it reads, and only
 when it first loads), at a fontconfig file whose only folder holds no fonts.
 Text is then measured with the shipped fonts, about four times faster, and a
-page's layout no longer depends on which fonts a server has installed; the
-SVG of Latin, Greek and Cyrillic text is byte for byte what the installed
-Liberation Sans gave. The reader's browser still draws the text with its own
-fonts: only the space set aside for it is measured here. Text in a script
-Liberation Sans lacks (Hebrew, CJK) is measured as its fallback glyph, as on
-a server with no font for it.
+page's layout no longer depends on which fonts a server has installed (where
+the installed Liberation Sans is the older 1.07, a chart's frame can come out a
+pixel narrower, or an axis keep a label the older widths called overlapping).
+The reader's browser still draws the text with its own fonts: only the space
+set aside for it is measured here. Text in a script Liberation Sans lacks
+(Hebrew, CJK) is measured as its fallback glyph, as on a server with no font
+for it.
 
 The variable is put back as soon as the fonts are loaded, so nothing else in
 the process (Chromium, ``fc-list``) sees it, and a ``FONTCONFIG_FILE`` the
@@ -31,6 +32,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 #: The variable vl-convert's font database reads for its list of font folders.
 FONTCONFIG_ENV = "FONTCONFIG_FILE"
@@ -46,7 +48,8 @@ def _no_fonts_config(folder: Path) -> Path:
     """A fontconfig file in ``folder`` whose only font folder is ``folder`` (no fonts)."""
     conf = folder / "fonts.conf"
     conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-                    f"<fontconfig><dir>{folder}</dir></fontconfig>\n", encoding="utf-8")
+                    f"<fontconfig><dir>{escape(str(folder))}</dir></fontconfig>\n",
+                    encoding="utf-8")
     return conf
 
 
